@@ -1,0 +1,93 @@
+# kvmrace: make              -> build/kvmrace-trace, build/kvmrace-load
+#          make check        -> the whole test suite (unit, sanitizers, live integration)
+#          make bench        -> benchmarks (root, /dev/kvm)
+#          make deps         -> install build and test dependencies (apt)
+#          make vmlinux-h    -> regenerate vmlinux-h/$(ARCH)/vmlinux.h from this kernel
+# V=1 shows the commands.
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+BUILD ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-missing-field-initializers
+override CFLAGS += $(WARN) -std=gnu11 -Iuser -I$(BUILD)
+LDLIBS_BPF := -lbpf -lelf -lz
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARCH) -Iuser \
+	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+
+CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c
+CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
+TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(CORE_OBJS)
+UNIT_TESTS := test_engine test_record test_util
+
+.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h
+all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
+
+$(BUILD) $(BUILD)/bpf $(BUILD)/asan:
+	$(Q)mkdir -p $@
+
+$(BUILD)/bpf/kvmrace.bpf.o: bpf/kvmrace.bpf.c user/kvmrace.h vmlinux-h/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/kvmrace.skel.h: $(BUILD)/bpf/kvmrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name kvmrace_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/capture.o: $(BUILD)/kvmrace.skel.h
+
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/kvmrace-trace: $(TRACE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) -lm
+
+$(BUILD)/kvmrace-load: user/load.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+
+# ---- tests ----
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(CORE_SRCS) -o $@ -lm
+
+$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $< $(CORE_SRCS) -o $@ -lm
+
+$(BUILD)/kvmrace-synth: tests/tools/synth.c $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm
+
+unit: $(UNIT_TESTS:%=$(BUILD)/%)
+unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)
+
+check test: all unit unit-asan $(BUILD)/kvmrace-synth
+	$(Q)tests/run.sh
+
+bench: all $(BUILD)/kvmrace-synth
+	$(Q)tests/bench.sh
+
+deps:
+	scripts/install-deps.sh
+
+vmlinux-h:
+	scripts/gen-vmlinux-h.sh $(ARCH)
+
+clean:
+	rm -rf $(BUILD)

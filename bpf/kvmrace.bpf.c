@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmrace BPF side: turn the kernel's KVM, signal and scheduler events into
+ * kr_events for vCPU tasks only (tasks that did KVM_RUN), in one ring buffer.
+ *
+ * Every hook has three variants, one per attach method (tp_btf, raw_tp,
+ * classic tracepoint); userland probes the kernel and autoloads exactly one
+ * per hook.  tp_btf and raw_tp share a handler that reads through
+ * BPF_CORE_READ (probe reads), so both work on the same code.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kvmrace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Options, written by userland between open and load. */
+const volatile __u32 targ_tgid = 0;		/* 0: every process */
+const volatile bool targ_descendants = false;	/* also match its descendants */
+const volatile __u32 self_tgid = 0;		/* the tracer: its wake-ups are no requests */
+/* Arch TIF bit numbers (userland picks them per arch and kernel release). */
+const volatile __u32 tif_sigpending_bit = 2;
+const volatile __u32 tif_notify_signal_bit = 17;
+const volatile __u32 tif_need_resched_bit = 3;
+const volatile __u32 tif_need_resched_lazy_bit = 64;	/* >= 64: none */
+
+struct vstate {
+	__u32 pid;
+	__s32 vcpu;
+	__u64 task;		/* its task_struct, for reads from other contexts */
+	__u8 in_run;
+	__u8 pad[7];
+};
+
+struct cpu_cur {
+	__u32 tid;		/* vCPU task running on this CPU, 0 if none */
+	__u32 resched_seen;	/* its NEED_RESCHED already reported */
+	__u64 task;		/* its task_struct */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/* Wake the reader only when the ring fills up: a wake-up per event would
+ * make the tracer preempt the very vCPU it watches (and count as a
+ * reschedule request for it).  Userland polls on a timer otherwise. */
+#define RB_WAKE_AT ((4 << 20) / 4)
+
+static __always_inline void ev_submit(void *e)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_AT ? BPF_RB_FORCE_WAKEUP
+										  : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(e, flags);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vstate);
+} vcpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);	/* resized to the possible CPUs */
+	__type(key, __u32);
+	__type(value, struct cpu_cur);
+} cpus SEC(".maps");
+
+/* [0] ring buffer reservation failures, [1] vCPU tasks not tracked (map full) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Module-resident types, through CO-RE flavours (the suffix is ignored when
+ * matching), so the build does not depend on kvm being built in. */
+struct kvm_vcpu___kr {
+	int vcpu_id;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_fpu___kr {
+	struct trace_entry ent;
+	u32 load;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_userspace_exit___kr {
+	struct trace_entry ent;
+	__u32 reason;
+	int errno;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_entry___kr {
+	struct trace_entry ent;
+	unsigned int vcpu_id;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_exit___kr {
+	struct trace_entry ent;
+	unsigned int exit_reason;
+	unsigned int vcpu_id;
+} __attribute__((preserve_access_index));
+
+/* task_cpu() moved from task_struct.cpu into thread_info in 5.16. */
+struct task_struct___old {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count_drop(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline __u32 tif_norm(__u64 raw)
+{
+	__u32 f = 0;
+
+	if (tif_sigpending_bit < 64 && (raw >> tif_sigpending_bit) & 1)
+		f |= KR_TIF_SIGPENDING;
+	if (tif_notify_signal_bit < 64 && (raw >> tif_notify_signal_bit) & 1)
+		f |= KR_TIF_NOTIFY_SIGNAL;
+	if (tif_need_resched_bit < 64 && (raw >> tif_need_resched_bit) & 1)
+		f |= KR_TIF_NEED_RESCHED;
+	if (tif_need_resched_lazy_bit < 64 && (raw >> tif_need_resched_lazy_bit) & 1)
+		f |= KR_TIF_NEED_RESCHED_LAZY;
+	return f;
+}
+
+static __always_inline __u64 task_tif(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_info.flags);
+}
+
+static __always_inline __u32 task_cpu_of(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->thread_info.cpu))
+		return BPF_CORE_READ(t, thread_info.cpu);
+	return BPF_CORE_READ((struct task_struct___old *)t, cpu);
+}
+
+static __always_inline struct kr_event *ev_new(__u8 type, __u32 tid, __u32 pid)
+{
+	struct kr_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop(0);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->type = type;
+	e->tid = tid;
+	e->pid = pid;
+	e->cpu = bpf_get_smp_processor_id();
+	e->vcpu = -1;
+	return e;
+}
+
+static __always_inline void ev_task(struct kr_event *e, struct task_struct *t)
+{
+	__u64 raw = task_tif(t);
+
+	e->tif_raw = (__u32)raw;
+	e->tif = tif_norm(raw);
+	e->flags |= KR_F_TIF;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), BPF_CORE_READ(t, comm));
+}
+
+static __always_inline void ev_vcpu(struct kr_event *e, struct vstate *v)
+{
+	e->vcpu = v->vcpu;
+	if (v->vcpu >= 0)
+		e->flags |= KR_F_VCPU;
+}
+
+static __always_inline bool tgid_matches(struct task_struct *t)
+{
+	int i;
+
+	if (!targ_tgid)
+		return true;
+	if (BPF_CORE_READ(t, tgid) == targ_tgid)
+		return true;
+	if (!targ_descendants)
+		return false;
+	for (i = 0; i < 16; i++) {
+		t = BPF_CORE_READ(t, real_parent);
+		if (!t)
+			return false;
+		if (BPF_CORE_READ(t, tgid) == targ_tgid)
+			return true;
+		if (BPF_CORE_READ(t, pid) <= 1)
+			return false;
+	}
+	return false;
+}
+
+/* The vCPU id of the KVM_RUN in progress in the current task: the ioctl's fd
+ * argument is a kvm-vcpu file whose private_data is the kvm_vcpu. */
+static __always_inline int current_vcpu_id(struct task_struct *t)
+{
+	struct file **fdarr;
+	struct file *f = NULL;
+	struct pt_regs *regs;
+	char name[9] = {};
+	const unsigned char *dname;
+	struct kvm_vcpu___kr *vcpu;
+	unsigned long fd;
+	unsigned int max_fds;
+
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return -1;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return -1;
+	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	max_fds = BPF_CORE_READ(t, files, fdt, max_fds);
+	if (fd >= max_fds)
+		return -1;
+	fdarr = BPF_CORE_READ(t, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]) || !f)
+		return -1;
+	dname = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel(name, 8, dname))
+		return -1;
+	if (name[0] != 'k' || name[1] != 'v' || name[2] != 'm' || name[3] != '-' || name[4] != 'v' ||
+	    name[5] != 'c' || name[6] != 'p' || name[7] != 'u')
+		return -1;
+	vcpu = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(vcpu, vcpu_id);
+}
+
+/* Look up, or start tracking, the current task as a vCPU task. */
+static __always_inline struct vstate *vcpu_register(struct task_struct *t, __u32 tid, __u32 pid,
+						    int vcpu_id)
+{
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid), nv = {};
+
+	if (v)
+		return v;
+	if (!tgid_matches(t))
+		return NULL;
+	nv.pid = pid;
+	nv.vcpu = vcpu_id;
+	nv.task = (__u64)t;
+	if (bpf_map_update_elem(&vcpus, &tid, &nv, BPF_NOEXIST) && bpf_map_update_elem(&vcpus, &tid, &nv, BPF_ANY)) {
+		count_drop(1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&vcpus, &tid);
+}
+
+static __always_inline void cpu_set_current(__u32 cpu, __u32 tid, struct task_struct *t)
+{
+	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
+
+	if (!c)
+		return;
+	if (c->tid != tid)
+		c->resched_seen = 0;
+	c->tid = tid;
+	c->task = (__u64)t;
+}
+
+static __always_inline void cpu_clear_current(__u32 cpu, __u32 tid)
+{
+	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
+
+	if (c && c->tid == tid) {
+		c->tid = 0;
+		c->task = 0;
+		c->resched_seen = 0;
+	}
+}
+
+/* ---- KVM_RUN bracketing ---- */
+
+static __always_inline int on_kvm_fpu(int load)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32, cpu = bpf_get_smp_processor_id();
+	struct vstate *v;
+	struct kr_event *e;
+
+	if (load) {
+		v = bpf_map_lookup_elem(&vcpus, &tid);
+		if (!v)
+			v = vcpu_register(t, tid, pid, current_vcpu_id(t));
+		if (!v)
+			return 0;
+		v->in_run = 1;
+		cpu_set_current(cpu, tid, t);
+	} else {
+		v = bpf_map_lookup_elem(&vcpus, &tid);
+		if (!v)
+			return 0;
+		v->in_run = 0;
+	}
+	e = ev_new(load ? KR_EV_RUN_BEGIN : KR_EV_RUN_END, tid, pid);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, t);
+	if (load && !(e->tif & KR_TIF_NEED_RESCHED)) {
+		struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
+
+		if (c)
+			c->resched_seen = 0;
+	}
+	ev_submit(e);
+	return 0;
+}
+
+static __always_inline int on_userspace_exit(__u32 reason, int err)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v)
+		return 0;
+	e = ev_new(KR_EV_USER_EXIT, tid, id >> 32);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, (struct task_struct *)bpf_get_current_task());
+	e->reason = reason;
+	e->err = err;
+	ev_submit(e);
+	return 0;
+}
+
+/* ---- guest entry / exit (VMX, SVM, arm64) ---- */
+
+static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32;
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v && type == KR_EV_GUEST_ENTER)
+		v = vcpu_register(t, tid, pid, vcpu_id);
+	if (!v)
+		return 0;
+	if (vcpu_id >= 0)
+		v->vcpu = vcpu_id;
+	if (type == KR_EV_GUEST_ENTER)
+		cpu_set_current(bpf_get_smp_processor_id(), tid, t);
+	e = ev_new(type, tid, pid);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, t);
+	e->reason = reason;
+	e->flags |= KR_F_IRQ | KR_F_IRQS_OFF;	/* both fire with irqs off on x86 */
+	ev_submit(e);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static __always_inline int on_signal_generate(int sig, __u32 ttid, int result)
+{
+	struct vstate *v;
+	struct kr_event *e;
+	__u64 id;
+
+	/* TRACE_SIGNAL_DELIVERED 0 and ALREADY_PENDING 2 leave a signal pending;
+	 * ignored, overflow and lose-info results do not. */
+	if (result != 0 && result != 2)
+		return 0;
+	v = bpf_map_lookup_elem(&vcpus, &ttid);
+	if (!v)
+		return 0;
+	e = ev_new(KR_EV_REQUEST, ttid, v->pid);
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	ev_vcpu(e, v);
+	ev_task(e, (struct task_struct *)v->task);
+	e->cause = KR_CAUSE_SIGNAL;
+	e->reason = sig;
+	e->err = result;
+	e->src_tid = (__u32)id;
+	ev_submit(e);
+	return 0;
+}
+
+static __always_inline int on_signal_deliver(int sig)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v)
+		return 0;
+	e = ev_new(KR_EV_SIG_DELIVER, tid, id >> 32);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, (struct task_struct *)bpf_get_current_task());
+	e->reason = sig;
+	ev_submit(e);
+	return 0;
+}
+
+/* A wake-up on the CPU a vCPU task is running on: if it left the vCPU task
+ * with TIF_NEED_RESCHED set, that is a reschedule request for it (one per
+ * NEED_RESCHED period; lazy resched alone is not a request). */
+static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
+{
+	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
+	struct task_struct *vt;
+	struct vstate *v;
+	struct kr_event *e;
+	__u32 vtid;
+	__u64 raw;
+
+	if (!c || !c->tid || c->tid == wtid || wtgid == self_tgid)
+		return 0;
+	vtid = c->tid;
+	vt = (struct task_struct *)c->task;
+	raw = task_tif(vt);
+	if (!(tif_norm(raw) & KR_TIF_NEED_RESCHED)) {
+		c->resched_seen = 0;
+		return 0;
+	}
+	if (c->resched_seen)
+		return 0;
+	v = bpf_map_lookup_elem(&vcpus, &vtid);
+	if (!v)
+		return 0;
+	c->resched_seen = 1;
+	e = ev_new(KR_EV_REQUEST, vtid, v->pid);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, vt);
+	e->cpu = target_cpu;
+	e->cause = KR_CAUSE_RESCHED;
+	e->reason = wtid;
+	e->src_tid = (__u32)bpf_get_current_pid_tgid();
+	ev_submit(e);
+	return 0;
+}
+
+static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_tid, long prev_state)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct vstate *v;
+	struct kr_event *e;
+
+	v = bpf_map_lookup_elem(&vcpus, &prev_tid);
+	if (v) {
+		cpu_clear_current(cpu, prev_tid);
+		e = ev_new(KR_EV_SWITCH_OUT, prev_tid, v->pid);
+		if (e) {
+			ev_vcpu(e, v);
+			ev_task(e, (struct task_struct *)v->task);
+			e->err = (__s32)prev_state;
+			if (preempt)
+				e->flags |= KR_F_PREEMPT;
+			ev_submit(e);
+		}
+	}
+	v = bpf_map_lookup_elem(&vcpus, &next_tid);
+	if (v) {
+		cpu_set_current(cpu, next_tid, (struct task_struct *)v->task);
+		e = ev_new(KR_EV_SWITCH_IN, next_tid, v->pid);
+		if (e) {
+			ev_vcpu(e, v);
+			ev_task(e, (struct task_struct *)v->task);
+			ev_submit(e);
+		}
+	}
+	return 0;
+}
+
+/* ---- tp_btf and raw_tp: same arguments, same handlers ---- */
+
+#define BTF_AND_RAW(hook, args, body)				\
+	SEC("tp_btf/" #hook) int BPF_PROG(tpbtf__##hook, args) body	\
+	SEC("raw_tp/" #hook) int BPF_PROG(raw__##hook, args) body
+
+#define COMMA ,
+
+BTF_AND_RAW(kvm_fpu, int load, { return on_kvm_fpu(load); })
+BTF_AND_RAW(kvm_userspace_exit, __u32 reason COMMA int err, { return on_userspace_exit(reason, err); })
+BTF_AND_RAW(kvm_entry, struct kvm_vcpu___kr *vcpu,
+	    { return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0); })
+/* The VMX/SVM exit reason is not an argument; the classic tracepoint has it. */
+BTF_AND_RAW(kvm_exit, struct kvm_vcpu___kr *vcpu,
+	    { return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(vcpu, vcpu_id), 0xffffffff); })
+BTF_AND_RAW(signal_generate,
+	    int sig COMMA struct kernel_siginfo *info COMMA struct task_struct *t COMMA int group COMMA int result,
+	    { return on_signal_generate(sig, BPF_CORE_READ(t, pid), result); })
+BTF_AND_RAW(signal_deliver, int sig, { return on_signal_deliver(sig); })
+BTF_AND_RAW(sched_switch,
+	    bool preempt COMMA struct task_struct *prev COMMA struct task_struct *next COMMA unsigned int prev_state,
+	    { return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid), prev_state); })
+BTF_AND_RAW(sched_wakeup, struct task_struct *p, { return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
+
+/* ---- classic tracepoints: the record as the kernel formats it ---- */
+
+SEC("tracepoint/kvm/kvm_fpu")
+int tp__kvm_fpu(struct trace_event_raw_kvm_fpu___kr *ctx)
+{
+	return on_kvm_fpu(BPF_CORE_READ(ctx, load));
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int tp__kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___kr *ctx)
+{
+	return on_userspace_exit(BPF_CORE_READ(ctx, reason), BPF_CORE_READ(ctx, errno));
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int tp__kvm_entry(struct trace_event_raw_kvm_entry___kr *ctx)
+{
+	return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(ctx, vcpu_id), 0);
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int tp__kvm_exit(struct trace_event_raw_kvm_exit___kr *ctx)
+{
+	return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(ctx, vcpu_id), BPF_CORE_READ(ctx, exit_reason));
+}
+
+SEC("tracepoint/signal/signal_generate")
+int tp__signal_generate(struct trace_event_raw_signal_generate *ctx)
+{
+	return on_signal_generate(ctx->sig, ctx->pid, ctx->result);
+}
+
+SEC("tracepoint/signal/signal_deliver")
+int tp__signal_deliver(struct trace_event_raw_signal_deliver *ctx)
+{
+	return on_signal_deliver(ctx->sig);
+}
+
+SEC("tracepoint/sched/sched_switch")
+int tp__sched_switch(struct trace_event_raw_sched_switch *ctx)
+{
+	/* No preempt flag in the record (prev_state R tells it instead). */
+	return on_switch(false, ctx->prev_pid, ctx->next_pid, ctx->prev_state);
+}
+
+SEC("tracepoint/sched/sched_wakeup")
+int tp__sched_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	/* No tgid in the record: the tracer's own threads are told by pid range
+	 * only in the tp_btf/raw_tp variants; here compare the pid itself. */
+	return on_wakeup(ctx->pid, ctx->pid, ctx->target_cpu);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Live capture with BPF: probing, loading, attaching, polling. */
+#ifndef KR_CAPTURE_H
+#define KR_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "kvmrace.h"
+
+enum kr_method { KR_M_TP_BTF = 0, KR_M_RAW_TP = 1, KR_M_TRACEPOINT = 2, KR_NR_METHODS = 3, KR_M_AUTO = -1 };
+
+enum kr_hook_id {
+	KR_H_KVM_FPU, KR_H_KVM_USERSPACE_EXIT, KR_H_KVM_ENTRY, KR_H_KVM_EXIT,
+	KR_H_SIGNAL_GENERATE, KR_H_SIGNAL_DELIVER, KR_H_SCHED_SWITCH, KR_H_SCHED_WAKEUP,
+	KR_NR_HOOKS,
+};
+
+struct kr_hook_probe {
+	const char *event;	/* tracepoint name */
+	const char *category;	/* tracefs system */
+	bool available[KR_NR_METHODS];
+	char why[KR_NR_METHODS][96];	/* why not, when unavailable */
+	int chosen;		/* enum kr_method, -1 none */
+};
+
+struct kr_capture_opts {
+	pid_t pid;		/* 0: all */
+	bool descendants;
+	int method;		/* KR_M_AUTO or a forced method */
+	bool verbose;
+	bool prog_stats;	/* enable the kernel's BPF run-time stats */
+};
+
+struct kr_capture;
+typedef int (*kr_event_cb)(void *ctx, const struct kr_event *ev);
+
+const char *kr_method_name(int m);
+int kr_method_parse(const char *s);
+/* Probe every hook and choose a method for each (forced method: only it). */
+void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method);
+/* Why tracing cannot work with these choices ("" if it can). */
+const char *kr_capture_missing(const struct kr_hook_probe hooks[KR_NR_HOOKS]);
+
+struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, size_t errlen);
+/* Deliver available events to cb; returns events delivered or -errno. */
+int kr_capture_poll(struct kr_capture *c, int timeout_ms, kr_event_cb cb, void *ctx);
+void kr_capture_counters(struct kr_capture *c, uint64_t *lost, uint64_t *untracked);
+/* "event:method,..." of the attached hooks. */
+void kr_capture_hooks(struct kr_capture *c, char *buf, size_t len);
+void kr_capture_prog_stats(struct kr_capture *c, FILE *f);
+void kr_capture_close(struct kr_capture *c);
+
+/* TIF bit numbers for an arch and kernel release (see docs/design.md). */
+struct kr_tif_layout { int sigpending, notify_signal, need_resched, need_resched_lazy; const char *name; };
+struct kr_tif_layout kr_tif_layout_for(const char *arch, const char *release);
+
+#endif

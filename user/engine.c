@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmrace analysis engine.  See engine.h and docs/engine.md for the rules.
+ *
+ * Two stages:
+ *  1. reorder: a min-heap on (ts, arrival) that releases an event once an
+ *     event newer by more than the window has arrived (per-CPU streams and a
+ *     shared ring buffer deliver slightly out of order);
+ *  2. a per-vCPU state machine that tracks guest runs and at most one open
+ *     request per cause, accumulating the guest time past each request.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+
+#define DEFAULT_WINDOW_NS 10000000ull
+#define DEFAULT_MAX_FINDINGS 100
+
+enum req_state { RQ_IDLE = 0, RQ_IN_GUEST, RQ_WAITING };
+
+struct req {
+	uint8_t state;
+	uint8_t kind;
+	bool to_close;		/* KVM_RUN ended: close at its userspace exit */
+	bool from_tif;
+	uint32_t signo, src_tid, segments;
+	uint16_t cpu;
+	uint64_t raised_ns, seg_start, past_ns, first_seg_ns;
+	uint64_t entry_ns, exit_ns;
+	uint32_t exit_reason;
+	int32_t exit_err;
+	uint8_t exit_kind;
+	uint16_t entry_flags;
+	uint32_t entry_tif;
+	uint8_t entry_soft_mask, entry_irq_happened;
+};
+
+struct vcpu {
+	struct kr_vcpu_stats st;
+	bool used;
+	bool in_run, in_guest;
+	uint16_t cpu;
+	struct req req[KR_NR_CAUSES];
+};
+
+struct heap_item {
+	struct kr_event ev;
+	uint64_t seq;
+};
+
+struct kr_engine {
+	struct kr_engine_opts o;
+	struct kr_result r;
+	/* vCPU table: open addressing on tid. */
+	struct vcpu *tab;
+	uint32_t tab_size, tab_used;
+	/* reorder heap */
+	struct heap_item *heap;
+	size_t heap_len, heap_cap;
+	uint64_t seq, max_ts, released_ts;
+	bool released_any;
+	/* retained findings: a min-heap on badness, the worst kept */
+	struct kr_finding *fnd;
+	uint32_t fnd_len;
+	bool finished;
+};
+
+/* ---- names ---- */
+
+const char *kr_kind_name(int kind)
+{
+	switch (kind) {
+	case KR_KIND_LATE_EXIT: return "late_exit";
+	case KR_KIND_ENTERED_PENDING: return "entered_pending";
+	default: return "none";
+	}
+}
+
+const char *kr_cause_name(int cause)
+{
+	return cause == KR_CAUSE_SIGNAL ? "signal" : cause == KR_CAUSE_RESCHED ? "resched" : "unknown";
+}
+
+const char *kr_exit_kind_name(int k)
+{
+	switch (k) {
+	case KR_EXIT_GUEST: return "guest_exit";
+	case KR_EXIT_RUN_END: return "kvm_run_end";
+	case KR_EXIT_SWITCH: return "switch_out";
+	default: return "none";
+	}
+}
+
+const char *kr_verdict_name(enum kr_verdict v)
+{
+	return v == KR_PASS ? "pass" : v == KR_VIOLATION ? "violation" : "inconclusive";
+}
+
+const char *kr_type_name(int type)
+{
+	static const char *const n[KR_EV_MAX_EVENT] = {
+		"none", "run_begin", "run_end", "userspace_exit", "guest_enter", "guest_exit",
+		"switch_out", "switch_in", "request", "signal_deliver",
+	};
+	return type > 0 && type < KR_EV_MAX_EVENT ? n[type] : "unknown";
+}
+
+int kr_hist_bucket(uint64_t ns)
+{
+	int b = 0;
+
+	while (ns && b < KR_HIST_BUCKETS - 1) {
+		ns >>= 1;
+		b++;
+	}
+	return b;
+}
+
+uint64_t kr_hist_lo(int bucket)
+{
+	return bucket <= 0 ? 0 : 1ull << (bucket - 1);
+}
+
+/* ---- construction ---- */
+
+struct kr_engine *kr_engine_new(const struct kr_engine_opts *opts)
+{
+	struct kr_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->o = *opts;
+	if (!e->o.reorder_window_ns)
+		e->o.reorder_window_ns = DEFAULT_WINDOW_NS;
+	if (!e->o.max_findings)
+		e->o.max_findings = DEFAULT_MAX_FINDINGS;
+	e->r.threshold_ns = e->o.threshold_ns;
+	e->tab_size = 64;
+	e->tab = calloc(e->tab_size, sizeof(*e->tab));
+	e->fnd = calloc(e->o.max_findings, sizeof(*e->fnd));
+	if (!e->tab || !e->fnd) {
+		kr_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void kr_engine_free(struct kr_engine *e)
+{
+	if (!e)
+		return;
+	free(e->tab);
+	free(e->heap);
+	free(e->fnd);
+	free(e->r.vcpus);
+	free(e->r.findings);
+	free(e);
+}
+
+/* ---- vCPU table ---- */
+
+static uint32_t hash_tid(uint32_t tid)
+{
+	return tid * 2654435761u;
+}
+
+static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid)
+{
+	uint32_t i = hash_tid(tid) & (size - 1);
+
+	while (tab[i].used && tab[i].st.tid != tid)
+		i = (i + 1) & (size - 1);
+	return &tab[i];
+}
+
+static int vcpu_grow(struct kr_engine *e)
+{
+	uint32_t nsize = e->tab_size * 2, i;
+	struct vcpu *ntab = calloc(nsize, sizeof(*ntab));
+
+	if (!ntab)
+		return -1;
+	for (i = 0; i < e->tab_size; i++)
+		if (e->tab[i].used)
+			*vcpu_slot(ntab, nsize, e->tab[i].st.tid) = e->tab[i];
+	free(e->tab);
+	e->tab = ntab;
+	e->tab_size = nsize;
+	return 0;
+}
+
+static struct vcpu *vcpu_get(struct kr_engine *e, const struct kr_event *ev)
+{
+	struct vcpu *v = vcpu_slot(e->tab, e->tab_size, ev->tid);
+
+	if (!v->used) {
+		if ((e->tab_used + 1) * 2 > e->tab_size) {
+			if (vcpu_grow(e))
+				return NULL;
+			v = vcpu_slot(e->tab, e->tab_size, ev->tid);
+		}
+		memset(v, 0, sizeof(*v));
+		v->used = true;
+		v->st.tid = ev->tid;
+		v->st.pid = ev->pid;
+		v->st.vcpu = -1;
+		v->cpu = ev->cpu;
+		e->tab_used++;
+	}
+	if ((ev->flags & KR_F_VCPU) && ev->vcpu >= 0)
+		v->st.vcpu = ev->vcpu;
+	if (ev->comm[0] && ev->type != KR_EV_REQUEST)
+		memcpy(v->st.comm, ev->comm, KR_COMM_LEN);
+	else if (!v->st.comm[0] && ev->comm[0])
+		memcpy(v->st.comm, ev->comm, KR_COMM_LEN);
+	return v;
+}
+
+/* ---- findings ---- */
+
+/* Ordering of badness: violations first, then guest time past, then earlier. */
+static int fnd_cmp(const struct kr_finding *a, const struct kr_finding *b)
+{
+	if (a->violation != b->violation)
+		return a->violation ? 1 : -1;
+	if (a->past_ns != b->past_ns)
+		return a->past_ns > b->past_ns ? 1 : -1;
+	if (a->request_ns != b->request_ns)
+		return a->request_ns < b->request_ns ? 1 : -1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? 1 : -1;
+	return 0;
+}
+
+static void fnd_sift_down(struct kr_finding *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		struct kr_finding t;
+
+		if (l < n && fnd_cmp(&h[l], &h[m]) < 0)
+			m = l;
+		if (r < n && fnd_cmp(&h[r], &h[m]) < 0)
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void fnd_keep(struct kr_engine *e, const struct kr_finding *f)
+{
+	uint32_t i;
+
+	if (e->fnd_len < e->o.max_findings) {
+		i = e->fnd_len++;
+		e->fnd[i] = *f;
+		while (i && fnd_cmp(&e->fnd[i], &e->fnd[(i - 1) / 2]) < 0) {
+			struct kr_finding t = e->fnd[i];
+
+			e->fnd[i] = e->fnd[(i - 1) / 2];
+			e->fnd[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	if (fnd_cmp(f, &e->fnd[0]) <= 0)
+		return;
+	e->fnd[0] = *f;
+	fnd_sift_down(e->fnd, e->fnd_len, 0);
+}
+
+/* ---- request life cycle ---- */
+
+static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
+{
+	struct req *q = &v->req[cause];
+	struct kr_finding f;
+	bool violation;
+
+	if (q->state == RQ_IDLE)
+		return;
+	e->r.hist[cause][kr_hist_bucket(q->past_ns)]++;
+	violation = q->past_ns > e->o.threshold_ns;
+	if (q->kind == KR_KIND_LATE_EXIT && !violation)
+		q->kind = KR_KIND_NONE;	/* a prompt exit is no finding */
+	if (q->kind != KR_KIND_NONE) {
+		memset(&f, 0, sizeof(f));
+		f.kind = q->kind;
+		f.cause = (uint8_t)cause;
+		f.exit_kind = q->exit_kind;
+		f.violation = violation;
+		f.from_tif = q->from_tif;
+		f.pid = v->st.pid;
+		f.tid = v->st.tid;
+		f.vcpu = v->st.vcpu;
+		f.cpu = q->cpu;
+		f.signo = q->signo;
+		f.src_tid = q->src_tid;
+		f.request_ns = q->raised_ns;
+		f.entry_ns = q->entry_ns;
+		f.exit_ns = q->exit_ns;
+		f.past_ns = q->past_ns;
+		f.exit_reason = q->exit_reason;
+		f.exit_err = q->exit_err;
+		f.segments = q->segments;
+		f.entry_flags = q->entry_flags;
+		f.entry_tif = q->entry_tif;
+		f.entry_soft_mask = q->entry_soft_mask;
+		f.entry_irq_happened = q->entry_irq_happened;
+		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
+		e->r.findings_total[q->kind]++;
+		v->st.findings++;
+		if (violation) {
+			e->r.violations++;
+			e->r.violations_by_cause[cause]++;
+			v->st.violations++;
+		}
+		fnd_keep(e, &f);
+	}
+	if (q->past_ns > v->st.max_past_ns)
+		v->st.max_past_ns = q->past_ns;
+	memset(q, 0, sizeof(*q));
+}
+
+static void req_open(struct vcpu *v, int cause, const struct kr_event *ev, bool from_tif)
+{
+	struct req *q = &v->req[cause];
+
+	memset(q, 0, sizeof(*q));
+	q->raised_ns = ev->ts;
+	q->signo = cause == KR_CAUSE_SIGNAL && !from_tif ? ev->reason : 0;
+	q->src_tid = from_tif ? 0 : ev->src_tid;
+	q->from_tif = from_tif;
+	q->cpu = v->cpu;
+	if (v->in_guest) {
+		q->state = RQ_IN_GUEST;
+		q->kind = KR_KIND_LATE_EXIT;
+		q->seg_start = ev->ts;
+		q->entry_ns = 0;
+	} else {
+		q->state = RQ_WAITING;
+	}
+}
+
+static void close_pending_run_end(struct kr_engine *e, struct vcpu *v)
+{
+	int c;
+
+	for (c = 0; c < KR_NR_CAUSES; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].to_close)
+			req_close(e, v, c);
+}
+
+static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	int c;
+
+	if (v->in_guest)
+		return;
+	v->in_guest = true;
+	v->cpu = ev->cpu;
+	v->st.runs++;
+	e->r.runs++;
+	/* A flag already set at entry with no request seen: the request itself
+	 * was not observed (e.g. raised before tracing, or by a path without a
+	 * tracepoint).  It is pending all the same. */
+	if (ev->flags & KR_F_TIF) {
+		if ((ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
+			req_open(v, KR_CAUSE_SIGNAL, ev, true);
+			e->r.tif_requests[KR_CAUSE_SIGNAL]++;
+			v->req[KR_CAUSE_SIGNAL].state = RQ_WAITING;
+		}
+		if ((ev->tif & KR_TIF_NEED_RESCHED) && v->req[KR_CAUSE_RESCHED].state == RQ_IDLE) {
+			req_open(v, KR_CAUSE_RESCHED, ev, true);
+			e->r.tif_requests[KR_CAUSE_RESCHED]++;
+			v->req[KR_CAUSE_RESCHED].state = RQ_WAITING;
+		}
+	}
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		struct req *q = &v->req[c];
+
+		if (q->state != RQ_WAITING)
+			continue;
+		q->state = RQ_IN_GUEST;
+		q->seg_start = ev->ts;
+		q->to_close = false;
+		q->cpu = ev->cpu;
+		if (q->kind != KR_KIND_LATE_EXIT || q->past_ns <= e->o.threshold_ns)
+			q->kind = KR_KIND_ENTERED_PENDING;
+		if (!q->entry_ns) {
+			q->entry_ns = ev->ts;
+			q->entry_flags = ev->flags;
+			q->entry_tif = ev->tif;
+			q->entry_soft_mask = ev->soft_mask;
+			q->entry_irq_happened = ev->irq_happened;
+		}
+	}
+}
+
+static void leave_guest(struct vcpu *v, uint64_t ts, int exit_kind, uint32_t reason, int32_t err)
+{
+	int c;
+
+	if (!v->in_guest)
+		return;
+	v->in_guest = false;
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		struct req *q = &v->req[c];
+
+		if (q->state != RQ_IN_GUEST)
+			continue;
+		q->past_ns += ts > q->seg_start ? ts - q->seg_start : 0;
+		if (!q->segments)
+			q->first_seg_ns = q->past_ns;
+		q->segments++;
+		q->state = RQ_WAITING;
+		q->exit_ns = ts;
+		q->exit_kind = (uint8_t)exit_kind;
+		q->exit_reason = reason;
+		q->exit_err = err;
+	}
+}
+
+static void step(struct kr_engine *e, const struct kr_event *ev)
+{
+	struct vcpu *v;
+	int c;
+
+	e->r.events++;
+	e->r.events_by_type[ev->type]++;
+	if (!e->r.first_ns || ev->ts < e->r.first_ns)
+		e->r.first_ns = ev->ts;
+	if (ev->ts > e->r.last_ns)
+		e->r.last_ns = ev->ts;
+	v = vcpu_get(e, ev);
+	if (!v)
+		return;
+	if (ev->type != KR_EV_USER_EXIT)
+		close_pending_run_end(e, v);
+
+	switch (ev->type) {
+	case KR_EV_RUN_BEGIN:
+		v->in_run = true;
+		v->cpu = ev->cpu;
+		v->st.run_calls++;
+		e->r.run_calls++;
+		if (!v->st.guest_events)
+			enter_guest(e, v, ev);
+		break;
+	case KR_EV_RUN_END:
+		leave_guest(v, ev->ts, KR_EXIT_RUN_END, 0, 0);
+		v->in_run = false;
+		/* Whatever is still pending is honoured on the way out to
+		 * userspace; close at kvm_userspace_exit to learn the reason. */
+		for (c = 0; c < KR_NR_CAUSES; c++)
+			if (v->req[c].state != RQ_IDLE)
+				v->req[c].to_close = true;
+		break;
+	case KR_EV_USER_EXIT:
+		if (v->in_run) {	/* no RUN_END hook: this is the end */
+			leave_guest(v, ev->ts, KR_EXIT_RUN_END, ev->reason, ev->err);
+			v->in_run = false;
+		}
+		for (c = 0; c < KR_NR_CAUSES; c++) {
+			struct req *q = &v->req[c];
+
+			if (q->state == RQ_IDLE)
+				continue;
+			if (q->exit_kind == KR_EXIT_RUN_END) {
+				q->exit_reason = ev->reason;
+				q->exit_err = ev->err;
+			}
+			req_close(e, v, c);
+		}
+		break;
+	case KR_EV_GUEST_ENTER:
+		if (!v->st.guest_events) {
+			/* First real guest event: stop using KVM_RUN bracketing for
+			 * this vCPU; the bracketed "run" so far was host time. */
+			v->st.guest_events = true;
+			if (v->in_guest) {
+				v->in_guest = false;
+				v->st.runs--;
+				e->r.runs--;
+				for (c = 0; c < KR_NR_CAUSES; c++)
+					if (v->req[c].state == RQ_IN_GUEST) {
+						v->req[c].past_ns += ev->ts - v->req[c].seg_start;
+						v->req[c].state = RQ_WAITING;
+					}
+			}
+		}
+		enter_guest(e, v, ev);
+		break;
+	case KR_EV_GUEST_EXIT:
+		v->st.guest_events = true;
+		leave_guest(v, ev->ts, KR_EXIT_GUEST, ev->reason, 0);
+		break;
+	case KR_EV_SWITCH_OUT:
+		leave_guest(v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
+		if (v->req[KR_CAUSE_RESCHED].state != RQ_IDLE)
+			req_close(e, v, KR_CAUSE_RESCHED);
+		break;
+	case KR_EV_SWITCH_IN:
+		v->cpu = ev->cpu;
+		if (v->in_run && !v->st.guest_events)
+			enter_guest(e, v, ev);
+		break;
+	case KR_EV_REQUEST:
+		c = ev->cause;
+		e->r.requests[c]++;
+		v->st.requests[c]++;
+		if (v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
+			e->r.coalesced[c]++;
+		} else {
+			if (v->req[c].state != RQ_IDLE)
+				req_close(e, v, c);
+			req_open(v, c, ev, false);
+		}
+		break;
+	case KR_EV_SIG_DELIVER:
+		leave_guest(v, ev->ts, KR_EXIT_RUN_END, 0, 0);
+		if (v->req[KR_CAUSE_SIGNAL].state != RQ_IDLE)
+			req_close(e, v, KR_CAUSE_SIGNAL);
+		break;
+	}
+}
+
+/* ---- reorder stage ---- */
+
+static bool heap_less(const struct heap_item *a, const struct heap_item *b)
+{
+	return a->ev.ts != b->ev.ts ? a->ev.ts < b->ev.ts : a->seq < b->seq;
+}
+
+static void heap_pop(struct kr_engine *e, struct kr_event *out)
+{
+	struct heap_item *h = e->heap;
+	size_t i = 0, n;
+
+	*out = h[0].ev;
+	h[0] = h[--e->heap_len];
+	n = e->heap_len;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct heap_item t;
+
+		if (l < n && heap_less(&h[l], &h[m]))
+			m = l;
+		if (r < n && heap_less(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			break;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void release(struct kr_engine *e, bool all)
+{
+	struct kr_event ev;
+
+	while (e->heap_len && (all || e->heap[0].ev.ts + e->o.reorder_window_ns < e->max_ts)) {
+		heap_pop(e, &ev);
+		e->released_ts = ev.ts;
+		e->released_any = true;
+		step(e, &ev);
+	}
+}
+
+int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
+{
+	size_t i;
+
+	if (ev->type == KR_EV_NONE || ev->type >= KR_EV_MAX_EVENT || e->finished ||
+	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES))
+		return -1;
+	if (e->released_any && ev->ts < e->released_ts) {
+		/* Older than what was already released: too late to reorder. */
+		e->r.reorder_late++;
+		step(e, ev);
+		return 0;
+	}
+	if (e->heap_len == e->heap_cap) {
+		size_t ncap = e->heap_cap ? e->heap_cap * 2 : 1024;
+		struct heap_item *nh = realloc(e->heap, ncap * sizeof(*nh));
+
+		if (!nh)
+			return -1;
+		e->heap = nh;
+		e->heap_cap = ncap;
+	}
+	i = e->heap_len++;
+	e->heap[i].ev = *ev;
+	e->heap[i].seq = e->seq++;
+	while (i && heap_less(&e->heap[i], &e->heap[(i - 1) / 2])) {
+		struct heap_item t = e->heap[i];
+
+		e->heap[i] = e->heap[(i - 1) / 2];
+		e->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+	if (ev->ts > e->max_ts)
+		e->max_ts = ev->ts;
+	release(e, false);
+	return 0;
+}
+
+void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)
+{
+	e->r.lost = lost;
+	e->r.untracked = untracked;
+}
+
+static int vcpu_stats_cmp(const void *a, const void *b)
+{
+	const struct kr_vcpu_stats *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->vcpu != y->vcpu)
+		return x->vcpu < y->vcpu ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static int fnd_qsort_cmp(const void *a, const void *b)
+{
+	return -fnd_cmp(a, b);
+}
+
+void kr_engine_finish(struct kr_engine *e)
+{
+	uint32_t i, n = 0;
+	int c;
+
+	if (e->finished)
+		return;
+	release(e, true);
+	/* Close what is still open at the end of the trace: a request still in
+	 * the guest counts its guest time up to the last event seen. */
+	for (i = 0; i < e->tab_size; i++) {
+		struct vcpu *v = &e->tab[i];
+
+		if (!v->used)
+			continue;
+		if (v->in_guest)
+			leave_guest(v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
+		for (c = 0; c < KR_NR_CAUSES; c++)
+			req_close(e, v, c);
+	}
+	e->r.vcpus = calloc(e->tab_used ? e->tab_used : 1, sizeof(*e->r.vcpus));
+	if (e->r.vcpus) {
+		for (i = 0; i < e->tab_size; i++)
+			if (e->tab[i].used)
+				e->r.vcpus[n++] = e->tab[i].st;
+		qsort(e->r.vcpus, n, sizeof(*e->r.vcpus), vcpu_stats_cmp);
+		e->r.nr_vcpus = n;
+	}
+	e->r.findings = calloc(e->fnd_len ? e->fnd_len : 1, sizeof(*e->r.findings));
+	if (e->r.findings) {
+		memcpy(e->r.findings, e->fnd, e->fnd_len * sizeof(*e->fnd));
+		qsort(e->r.findings, e->fnd_len, sizeof(*e->fnd), fnd_qsort_cmp);
+		e->r.nr_findings = e->fnd_len;
+	}
+	e->finished = true;
+}
+
+const struct kr_result *kr_engine_result(const struct kr_engine *e)
+{
+	return &e->r;
+}
+
+enum kr_verdict kr_result_verdict(const struct kr_result *r)
+{
+	if (r->violations)
+		return KR_VIOLATION;
+	if (!r->runs || r->lost)
+		return KR_INCONCLUSIVE;
+	return KR_PASS;
+}

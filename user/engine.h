@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kvmrace analysis engine: pure C, no I/O, no libbpf, no globals.
+ *
+ * Feed it kr_events in any per-CPU interleaving (a reorder stage merges them
+ * by timestamp within a window), then kr_engine_finish(), then read the
+ * result.  Memory is bounded by live vCPUs, pending requests, the reorder
+ * window and the retained findings (max_findings), never by trace length.
+ */
+#ifndef KR_ENGINE_H
+#define KR_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kvmrace.h"
+
+#define KR_HIST_BUCKETS 40	/* log2 buckets of ns: [0], [1], [2,3], ... */
+
+enum kr_kind {
+	KR_KIND_NONE = 0,
+	KR_KIND_LATE_EXIT = 1,
+	KR_KIND_ENTERED_PENDING = 2,
+};
+
+/* How the guest run that honoured a request ended. */
+enum kr_exit_kind {
+	KR_EXIT_NONE = 0,	/* not left yet (end of trace) */
+	KR_EXIT_GUEST = 1,	/* guest exit event: reason is the exit reason / trap */
+	KR_EXIT_RUN_END = 2,	/* end of KVM_RUN: reason is kvm_run->exit_reason */
+	KR_EXIT_SWITCH = 3,	/* task switched out */
+};
+
+struct kr_engine_opts {
+	uint64_t threshold_ns;
+	uint64_t reorder_window_ns;	/* 0: default (10 ms) */
+	unsigned int max_findings;	/* 0: default (100) */
+};
+
+struct kr_finding {
+	uint8_t kind;		/* enum kr_kind */
+	uint8_t cause;		/* enum kr_cause */
+	uint8_t exit_kind;	/* enum kr_exit_kind */
+	bool violation;		/* past_ns > threshold */
+	bool from_tif;		/* request seen only as a TIF flag at entry */
+	uint32_t pid, tid;
+	int32_t vcpu;
+	uint16_t cpu;		/* CPU of the entry (or the request) */
+	uint32_t signo;
+	uint32_t src_tid;
+	uint64_t request_ns, entry_ns, exit_ns, past_ns;
+	uint32_t exit_reason;
+	int32_t exit_err;
+	uint32_t segments;	/* guest runs that counted */
+	/* State at the guest entry that counted first (if any). */
+	uint16_t entry_flags;	/* KR_F_* of that entry event */
+	uint32_t entry_tif;
+	uint8_t entry_soft_mask, entry_irq_happened;
+	char comm[KR_COMM_LEN];
+};
+
+struct kr_vcpu_stats {
+	uint32_t pid, tid;
+	int32_t vcpu;
+	char comm[KR_COMM_LEN];
+	bool guest_events;	/* guest entry/exit events seen (else KVM_RUN bracketing) */
+	uint64_t runs, run_calls;
+	uint64_t requests[KR_NR_CAUSES];
+	uint64_t findings, violations;
+	uint64_t max_past_ns;
+};
+
+struct kr_result {
+	uint64_t threshold_ns;
+	uint64_t events;
+	uint64_t events_by_type[KR_EV_MAX_EVENT];
+	uint64_t first_ns, last_ns;
+	uint64_t runs;			/* guest runs (entries) */
+	uint64_t run_calls;		/* KVM_RUN calls seen */
+	uint64_t requests[KR_NR_CAUSES];
+	uint64_t coalesced[KR_NR_CAUSES];	/* raised while one was pending */
+	uint64_t tif_requests[KR_NR_CAUSES];	/* seen only as TIF at entry */
+	uint64_t hist[KR_NR_CAUSES][KR_HIST_BUCKETS];
+	uint64_t findings_total[3];	/* by kind */
+	uint64_t violations;
+	uint64_t violations_by_cause[KR_NR_CAUSES];
+	uint64_t reorder_late;		/* events older than the reorder window */
+	uint64_t lost;			/* events lost before the engine */
+	uint64_t untracked;		/* vCPU tasks the capture could not track */
+	uint32_t nr_vcpus;
+	struct kr_vcpu_stats *vcpus;	/* sorted by pid, vcpu, tid */
+	uint32_t nr_findings;		/* retained, worst first */
+	struct kr_finding *findings;
+};
+
+enum kr_verdict { KR_PASS = 0, KR_VIOLATION = 2, KR_INCONCLUSIVE = 3 };
+
+struct kr_engine;
+
+struct kr_engine *kr_engine_new(const struct kr_engine_opts *opts);
+void kr_engine_free(struct kr_engine *e);
+/* Returns 0, or -1 on allocation failure or an invalid event type. */
+int kr_engine_push(struct kr_engine *e, const struct kr_event *ev);
+void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked);
+/* Drain the reorder stage and close every request still open. */
+void kr_engine_finish(struct kr_engine *e);
+const struct kr_result *kr_engine_result(const struct kr_engine *e);
+enum kr_verdict kr_result_verdict(const struct kr_result *r);
+
+const char *kr_kind_name(int kind);
+const char *kr_cause_name(int cause);
+const char *kr_exit_kind_name(int k);
+const char *kr_verdict_name(enum kr_verdict v);
+const char *kr_type_name(int type);
+int kr_hist_bucket(uint64_t ns);
+uint64_t kr_hist_lo(int bucket);
+
+#endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmrace event model, shared by the BPF programs and userland.
+ *
+ * Every event is one fixed 64-byte record.  Timestamps are CLOCK_MONOTONIC
+ * nanoseconds (bpf_ktime_get_ns()) for every source.  The same record layout
+ * is the body of the binary recording format (docs/recording-format.md), so
+ * it is part of the on-disk contract: add fields only in the padding, never
+ * move one.
+ */
+#ifndef KVMRACE_H
+#define KVMRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KR_COMM_LEN 16
+
+/* Event types (kr_event.type). */
+enum kr_type {
+	KR_EV_NONE = 0,
+	KR_EV_RUN_BEGIN = 1,	/* KVM_RUN starts (x86/arm64: kvm_fpu load) */
+	KR_EV_RUN_END = 2,	/* KVM_RUN's guest loop ends (kvm_fpu unload) */
+	KR_EV_USER_EXIT = 3,	/* kvm_userspace_exit: reason = exit_reason, err = errno */
+	KR_EV_GUEST_ENTER = 4,	/* kvm_entry / kvm_guest_enter / kvmppc_run_core(0) */
+	KR_EV_GUEST_EXIT = 5,	/* kvm_exit / kvm_guest_exit: reason = exit reason or trap */
+	KR_EV_SWITCH_OUT = 6,	/* vCPU task switched out; err = prev_state, F_PREEMPT */
+	KR_EV_SWITCH_IN = 7,	/* vCPU task switched in on cpu */
+	KR_EV_REQUEST = 8,	/* a request raised for the vCPU task; cause */
+	KR_EV_SIG_DELIVER = 9,	/* signal delivered to (consumed by) the vCPU task */
+	KR_EV_MAX_EVENT = 10,
+
+	/* Recording-only meta records (struct kr_meta). */
+	KR_REC_LOST = 100,	/* cumulative loss counters: v[0] ring drops, v[1] untracked vCPUs */
+	KR_REC_END = 101,	/* clean end: v[0] duration ns, v[1] command status + 1 (0: none) */
+};
+
+/* Request causes (kr_event.cause for KR_EV_REQUEST). */
+enum kr_cause {
+	KR_CAUSE_SIGNAL = 0,	/* signal generated for the vCPU task (reason = signo) */
+	KR_CAUSE_RESCHED = 1,	/* reschedule requested for the CPU it runs on */
+	KR_NR_CAUSES = 2,
+};
+
+/* Normalised TIF flags (kr_event.tif), whatever the arch's bit numbers. */
+#define KR_TIF_SIGPENDING	0x1
+#define KR_TIF_NOTIFY_SIGNAL	0x2
+#define KR_TIF_NEED_RESCHED	0x4
+#define KR_TIF_NEED_RESCHED_LAZY 0x8
+#define KR_TIF_SIGNAL_MASK	(KR_TIF_SIGPENDING | KR_TIF_NOTIFY_SIGNAL)
+
+/* kr_event.flags */
+#define KR_F_TIF	0x0001	/* tif is known */
+#define KR_F_IRQ	0x0002	/* irqs_off / soft_mask / irq_happened are known */
+#define KR_F_IRQS_OFF	0x0004	/* interrupts were disabled at the event */
+#define KR_F_PREEMPT	0x0008	/* switch out was a preemption */
+#define KR_F_PACA	0x0010	/* soft_mask and irq_happened read from the PACA (POWER) */
+#define KR_F_VCPU	0x0020	/* vcpu id is known */
+
+/* PACA irq_happened bits (POWER), recorded raw. */
+#define KR_PACA_IRQ_HARD_DIS	0x01
+
+struct kr_event {
+	__u64 ts;		/* CLOCK_MONOTONIC ns */
+	__u32 tid;		/* the vCPU task */
+	__u32 pid;		/* its thread group */
+	__u8 type;		/* enum kr_type */
+	__u8 cause;		/* enum kr_cause (requests) */
+	__u16 cpu;		/* CPU the event happened on */
+	__s32 vcpu;		/* vCPU id, -1 unknown */
+	__u32 reason;		/* exit reason / trap / signal number */
+	__s32 err;		/* userspace-exit errno, signal result, prev_state */
+	__u32 tif;		/* KR_TIF_* of the vCPU task (KR_F_TIF) */
+	__u32 src_tid;		/* requests: the task that raised it */
+	__u16 flags;		/* KR_F_* */
+	__u8 soft_mask;		/* POWER irq_soft_mask (KR_F_PACA) */
+	__u8 irq_happened;	/* POWER irq_happened (KR_F_PACA) */
+	__u32 tif_raw;		/* low 32 bits of thread_info.flags as read */
+	char comm[KR_COMM_LEN];
+};
+
+/* A recording meta record: same size, type at the same offset. */
+struct kr_meta {
+	__u64 ts;
+	__u64 reserved;
+	__u8 type;
+	__u8 pad[7];
+	__u64 v[5];
+};
+
+#define KR_EVENT_SIZE 64
+
+#endif /* KVMRACE_H */

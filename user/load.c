@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmrace-load: drive a tiny KVM guest and storm its vCPU thread with
+ * signals or reschedule requests, printing exactly what was sent.
+ *
+ * x86: a real-mode guest that spins on a flag in guest memory (no exits of
+ * its own) and halts when the host sets the flag; with --exits it does one
+ * port I/O exit per loop instead (to time KVM_RUN round trips).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GUEST_MEM 0x10000
+#define CODE_GPA 0x1000
+#define FLAG_GPA 0x2000
+
+struct opts {
+	long signals, resched, exits;
+	long period_us, settle_ms, spin_ms;
+	int vcpu_cpu, storm_cpu;
+};
+
+static struct opts o = { .period_us = 1000, .settle_ms = 20, .vcpu_cpu = -1, .storm_cpu = -1 };
+static int vcpu_fd;
+static struct kvm_run *run;
+static uint8_t *mem;
+static atomic_int vcpu_tid, vcpu_started;
+static atomic_long sig_handled;
+static long runs, eintr, ex_hlt, ex_io, ex_other;
+static uint64_t run_ns;
+static int wake_pipe[2];
+static atomic_long fifo_wakeups;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "kvmrace-load: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static void on_sig(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&sig_handled, 1);
+}
+
+static void setup_vm(void)
+{
+	static const uint8_t spin[] = {
+		0xa0, 0x00, 0x20,	/* mov al, [0x2000] */
+		0x84, 0xc0,		/* test al, al */
+		0x74, 0xf9,		/* jz -7 (loop) */
+		0xf4,			/* hlt */
+	};
+	static const uint8_t io[] = {
+		0xe6, 0x80,		/* out 0x80, al */
+		0xa0, 0x00, 0x20,	/* mov al, [0x2000] */
+		0x84, 0xc0,		/* test al, al */
+		0x74, 0xf7,		/* jz -9 (loop) */
+		0xf4,			/* hlt */
+	};
+	struct kvm_userspace_memory_region region;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int kvm, vm, sz;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("open /dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	if (o.exits)
+		memcpy(mem + CODE_GPA, io, sizeof(io));
+	else
+		memcpy(mem + CODE_GPA, spin, sizeof(spin));
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM,
+		.userspace_addr = (uint64_t)(uintptr_t)mem,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION");
+	vcpu_fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0)
+		die("KVM_CREATE_VCPU");
+	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz <= 0)
+		die("KVM_GET_VCPU_MMAP_SIZE");
+	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS");
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = CODE_GPA;
+	regs.rflags = 2;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS");
+}
+
+static void *vcpu_thread(void *arg)
+{
+	uint64_t t0;
+
+	(void)arg;
+	pin(o.vcpu_cpu);
+	atomic_store(&vcpu_tid, (int)syscall(SYS_gettid));
+	atomic_store(&vcpu_started, 1);
+	t0 = now_ns();
+	for (;;) {
+		int r = ioctl(vcpu_fd, KVM_RUN, 0);
+
+		runs++;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				eintr++;
+				continue;
+			}
+			die("KVM_RUN");
+		}
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			ex_hlt++;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_IO) {
+			ex_io++;
+			if (o.exits && ex_io >= o.exits)
+				mem[FLAG_GPA] = 1;
+			continue;
+		}
+		ex_other++;
+		fprintf(stderr, "kvmrace-load: unexpected exit reason %u\n", run->exit_reason);
+		break;
+	}
+	run_ns = now_ns() - t0;
+	return NULL;
+}
+
+/* SCHED_FIFO thread on the vCPU's CPU: each wakeup preempts the vCPU. */
+static void *fifo_thread(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	char c;
+
+	(void)arg;
+	pin(o.vcpu_cpu);
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp)) {
+		errno = EPERM;
+		die("SCHED_FIFO (needs root or CAP_SYS_NICE)");
+	}
+	while (read(wake_pipe[0], &c, 1) == 1) {
+		if (c == 'q')
+			break;
+		atomic_fetch_add(&fifo_wakeups, 1);
+	}
+	return NULL;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: kvmrace-load [OPTIONS]\n"
+"Run a tiny KVM guest on a vCPU thread and storm that thread from another CPU.\n\n"
+"  -s, --signals N     send N signals (SIGUSR1, tgkill) to the vCPU thread\n"
+"  -r, --resched N     wake a SCHED_FIFO thread on the vCPU's CPU N times\n"
+"  -P, --period-us US  time between two storm events (default 1000)\n"
+"  -x, --exits N       guest does N port-I/O exits then halts (KVM_RUN timing)\n"
+"  -S, --spin-ms MS    keep the guest spinning MS ms (default: until storm ends)\n"
+"  -c, --cpu C         pin the vCPU thread to CPU C (default: last CPU)\n"
+"  -C, --storm-cpu C   pin the storm thread to CPU C (default: CPU 0)\n"
+"  -h, --help          this text\n\n"
+"Output (stdout, one line each):\n"
+"  kvmrace-load: pid=P vcpu_tid=T vcpu_cpu=C storm_cpu=S\n"
+"  kvmrace-load: sent signal=N resched=M period_us=US\n"
+"  kvmrace-load: kvm_run calls=R eintr=E hlt=H io=I other=O ns_per_run=X handled_signals=N fifo_wakeups=M\n");
+}
+
+static long num_arg(const char *s, const char *opt)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0) {
+		fprintf(stderr, "kvmrace-load: %s: not a non-negative number: '%s'\n", opt, s);
+		exit(1);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "signals", 1, 0, 's' }, { "resched", 1, 0, 'r' }, { "period-us", 1, 0, 'P' },
+		{ "exits", 1, 0, 'x' }, { "spin-ms", 1, 0, 'S' }, { "cpu", 1, 0, 'c' },
+		{ "storm-cpu", 1, 0, 'C' }, { "help", 0, 0, 'h' }, { 0 },
+	};
+	pthread_t vt, ft;
+	struct sigaction sa;
+	long sent_sig = 0, sent_res = 0, i;
+	int c, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': o.signals = num_arg(optarg, "--signals"); break;
+		case 'r': o.resched = num_arg(optarg, "--resched"); break;
+		case 'P': o.period_us = num_arg(optarg, "--period-us"); break;
+		case 'x': o.exits = num_arg(optarg, "--exits"); break;
+		case 'S': o.spin_ms = num_arg(optarg, "--spin-ms"); break;
+		case 'c': o.vcpu_cpu = (int)num_arg(optarg, "--cpu"); break;
+		case 'C': o.storm_cpu = (int)num_arg(optarg, "--storm-cpu"); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kvmrace-load: unexpected argument '%s'\n", argv[optind]);
+		return 1;
+	}
+	if (o.vcpu_cpu < 0)
+		o.vcpu_cpu = ncpu - 1;
+	if (o.storm_cpu < 0)
+		o.storm_cpu = 0;
+	if (o.vcpu_cpu >= ncpu || o.storm_cpu >= ncpu) {
+		fprintf(stderr, "kvmrace-load: CPU out of range (this host has %d)\n", ncpu);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigaction(SIGUSR1, &sa, NULL);
+	setup_vm();
+	if (o.resched) {
+		if (pipe(wake_pipe))
+			die("pipe");
+		if (pthread_create(&ft, NULL, fifo_thread, NULL))
+			die("pthread_create");
+	}
+	pin(o.storm_cpu);
+	if (pthread_create(&vt, NULL, vcpu_thread, NULL))
+		die("pthread_create");
+	while (!atomic_load(&vcpu_started))
+		sleep_us(100);
+	printf("kvmrace-load: pid=%d vcpu_tid=%d vcpu_cpu=%d storm_cpu=%d\n", getpid(),
+	       atomic_load(&vcpu_tid), o.vcpu_cpu, o.storm_cpu);
+	fflush(stdout);
+
+	if (!o.exits) {
+		sleep_us(o.settle_ms * 1000);	/* let the guest get going */
+		for (i = 0; i < o.signals || i < o.resched; i++) {
+			if (i < o.signals) {
+				if (syscall(SYS_tgkill, getpid(), atomic_load(&vcpu_tid), SIGUSR1))
+					die("tgkill");
+				sent_sig++;
+			}
+			if (i < o.resched) {
+				if (write(wake_pipe[1], "w", 1) != 1)
+					die("write");
+				sent_res++;
+			}
+			sleep_us(o.period_us);
+		}
+		sleep_us(o.spin_ms ? o.spin_ms * 1000 : o.settle_ms * 1000);
+		__atomic_store_n(&mem[FLAG_GPA], 1, __ATOMIC_SEQ_CST);
+	}
+	pthread_join(vt, NULL);
+	if (o.resched) {
+		if (write(wake_pipe[1], "q", 1) != 1)
+			die("write");
+		pthread_join(ft, NULL);
+	}
+	printf("kvmrace-load: sent signal=%ld resched=%ld period_us=%ld\n", sent_sig, sent_res, o.period_us);
+	printf("kvmrace-load: kvm_run calls=%ld eintr=%ld hlt=%ld io=%ld other=%ld ns_per_run=%llu "
+	       "handled_signals=%ld fifo_wakeups=%ld\n",
+	       runs, eintr, ex_hlt, ex_io, ex_other, (unsigned long long)(runs ? run_ns / runs : 0),
+	       atomic_load(&sig_handled), atomic_load(&fifo_wakeups));
+	return ex_other ? 1 : 0;
+}

@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmrace-trace: catch a KVM host letting a vCPU run in the guest after a
+ * signal or a reschedule request became pending for it.
+ *
+ * Commands (bpftool-style table): trace (default), report, check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "decode.h"
+#include "engine.h"
+#include "record.h"
+#include "summary.h"
+#include "util.h"
+
+#define DEFAULT_THRESHOLD_NS 1000000ull	/* 1 ms: see docs/design.md */
+
+struct opts {
+	double duration_s;
+	pid_t pid;
+	uint64_t threshold_ns;
+	const char *out;
+	const char *json;
+	bool verbose;
+	bool quiet;
+	bool prog_stats;
+	bool events;
+	int method;
+	unsigned int max_findings;
+	char **command;
+};
+
+static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t child_exited;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+static const char usage_text[] =
+"Usage: kvmrace-trace [trace] [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"       kvmrace-trace report [OPTIONS] FILE\n"
+"       kvmrace-trace check\n"
+"\n"
+"Catch a KVM host letting a vCPU run in the guest after a signal or a\n"
+"reschedule request became pending for it.\n"
+"\n"
+"trace (default) traces live with BPF until Ctrl-C, the duration, or the end\n"
+"of COMMAND; report analyses a recording made with -o; check prints what this\n"
+"host supports and exits non-zero if tracing cannot work.\n"
+"\n"
+"Options:\n"
+"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
+"  -p, --pid PID           only vCPU tasks of process PID\n"
+"  -t, --threshold TIME    guest time past a request that is a violation\n"
+"                          (units ns, us, ms, s; default 1ms)\n"
+"  -o, --output FILE       record the raw event stream to FILE\n"
+"      --json FILE|-       write the JSON summary (schema kvmrace/1) to FILE\n"
+"                          or stdout (the human summary then goes to stderr)\n"
+"      --attach METHOD     force an attach method for every hook:\n"
+"                          tp_btf, raw_tp or tracepoint (default auto)\n"
+"      --max-findings N    findings kept and printed, worst first (default 100)\n"
+"      --prog-stats        print per-program BPF run time (kernel BPF stats)\n"
+"      --events            report: print every recorded event, one per line\n"
+"  -q, --quiet             no human summary\n"
+"  -v, --verbose           more detail (libbpf messages, events by type)\n"
+"  -h, --help              this text\n"
+"  -V, --version           version\n"
+"\n"
+"Exit status:\n"
+"  0  pass: vCPU runs observed, no event lost, no finding over the threshold\n"
+"  1  error (bad option or input, missing privilege or kernel facility)\n"
+"  2  violation: at least one finding over the threshold\n"
+"  3  inconclusive: no vCPU run observed, or events were lost\n"
+"\n"
+"Examples:\n"
+"  sudo kvmrace-trace -d 10                    trace every vCPU for 10 s\n"
+"  sudo kvmrace-trace -p $(pgrep -f qemu) -t 500us --json out.json\n"
+"  sudo kvmrace-trace -o run.kvmrace -- kvmrace-load --signals 200\n"
+"  kvmrace-trace report -t 2ms run.kvmrace     replay a recording\n"
+"  sudo kvmrace-trace check                    what this host supports\n";
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "kvmrace-trace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see kvmrace-trace --help)\n");
+	exit(1);
+}
+
+enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS };
+
+static void parse_opts(int argc, char **argv, struct opts *o, bool report)
+{
+	static const struct option lo[] = {
+		{ "duration", 1, 0, 'd' }, { "pid", 1, 0, 'p' }, { "threshold", 1, 0, 't' },
+		{ "output", 1, 0, 'o' }, { "json", 1, 0, OPT_JSON }, { "attach", 1, 0, OPT_ATTACH },
+		{ "max-findings", 1, 0, OPT_MAX_FINDINGS }, { "prog-stats", 0, 0, OPT_PROG_STATS }, { "events", 0, 0, OPT_EVENTS },
+		{ "quiet", 0, 0, 'q' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
+		{ "version", 0, 0, 'V' }, { 0 },
+	};
+	int c;
+	long v;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:d:p:t:o:qvhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (report)
+				usage_error("%s: -d is for live tracing", "report");
+			if (kr_parse_seconds(optarg, &o->duration_s))
+				usage_error("-d: not a duration in seconds: '%s'", optarg);
+			break;
+		case 'p':
+			if (kr_parse_long(optarg, &v) || v <= 0 || v > INT_MAX)
+				usage_error("-p: not a process id: '%s'", optarg);
+			o->pid = (pid_t)v;
+			break;
+		case 't':
+			if (kr_parse_time_ns(optarg, &o->threshold_ns))
+				usage_error("-t: not a time (e.g. 500us, 2ms): '%s'", optarg);
+			break;
+		case 'o':
+			if (report)
+				usage_error("%s: -o is for live tracing", "report");
+			o->out = optarg;
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_ATTACH:
+			o->method = kr_method_parse(optarg);
+			if (o->method == -2)
+				usage_error("--attach: unknown method '%s' (tp_btf, raw_tp, tracepoint, auto)", optarg);
+			break;
+		case OPT_MAX_FINDINGS:
+			if (kr_parse_long(optarg, &v) || v <= 0 || v > 1000000)
+				usage_error("--max-findings: not a count: '%s'", optarg);
+			o->max_findings = (unsigned)v;
+			break;
+		case OPT_PROG_STATS:
+			o->prog_stats = true;
+			break;
+		case OPT_EVENTS:
+			if (!report)
+				usage_error("%s: --events is for report", "trace");
+			o->events = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("kvmrace-trace %s (schema %s)\n", KR_VERSION, KR_SCHEMA);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+}
+
+/* ---- output ---- */
+
+static int emit_outputs(const struct opts *o, const struct kr_result *r, const struct kr_run_info *ri)
+{
+	FILE *human = stdout;
+
+	if (o->json && !strcmp(o->json, "-"))
+		human = stderr;
+	if (!o->quiet)
+		kr_print_summary(human, r, ri, o->verbose);
+	if (o->json) {
+		FILE *f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
+
+		if (!f) {
+			fprintf(stderr, "kvmrace-trace: --json %s: %s\n", o->json, strerror(errno));
+			return 1;
+		}
+		kr_print_json(f, r, ri);
+		if (f != stdout ? fclose(f) : fflush(f)) {
+			fprintf(stderr, "kvmrace-trace: --json %s: %s\n", o->json, strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static struct kr_engine *new_engine(const struct opts *o)
+{
+	struct kr_engine_opts eo = { .threshold_ns = o->threshold_ns, .max_findings = o->max_findings };
+	struct kr_engine *e = kr_engine_new(&eo);
+
+	if (!e) {
+		fprintf(stderr, "kvmrace-trace: out of memory\n");
+		exit(1);
+	}
+	return e;
+}
+
+/* ---- report ---- */
+
+static void print_event(FILE *f, const struct kr_event *ev)
+{
+	char tif[64];
+
+	fprintf(f, "%16.16s %7u [%03u] %llu.%09llu: %-14s vcpu=%d", ev->comm[0] ? ev->comm : "?",
+		ev->tid, ev->cpu, (unsigned long long)(ev->ts / 1000000000ull), (unsigned long long)(ev->ts % 1000000000ull), kr_type_name(ev->type), ev->vcpu);
+	if (ev->type == KR_EV_REQUEST)
+		fprintf(f, " cause=%s reason=%u src_tid=%u", kr_cause_name(ev->cause), ev->reason, ev->src_tid);
+	else if (ev->type == KR_EV_USER_EXIT || ev->type == KR_EV_GUEST_EXIT || ev->type == KR_EV_SIG_DELIVER)
+		fprintf(f, " reason=%u err=%d", ev->reason, ev->err);
+	else if (ev->type == KR_EV_SWITCH_OUT)
+		fprintf(f, " prev_state=0x%x%s", (unsigned)ev->err, ev->flags & KR_F_PREEMPT ? " preempt" : "");
+	if (ev->flags & KR_F_TIF)
+		fprintf(f, " tif=%s raw=0x%x", kr_tif_names(ev->tif, tif, sizeof(tif)), ev->tif_raw);
+	if (ev->flags & KR_F_PACA)
+		fprintf(f, " soft_mask=%u irq_happened=0x%x", ev->soft_mask, ev->irq_happened);
+	fputc('\n', f);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct opts o = { .threshold_ns = DEFAULT_THRESHOLD_NS, .method = KR_M_AUTO };
+	struct kr_run_info ri;
+	struct kr_reader rd;
+	struct kr_engine *e;
+	union { struct kr_event ev; struct kr_meta m; } rec;
+	char err[512];
+	int r, rc;
+
+	parse_opts(argc, argv, &o, true);
+	if (optind >= argc)
+		usage_error("%s: which recording? (kvmrace-trace report FILE)", "report");
+	if (optind + 1 < argc)
+		usage_error("report: one recording at a time (got '%s' too)", argv[optind + 1]);
+	if (kr_reader_open(&rd, argv[optind], err, sizeof(err))) {
+		fprintf(stderr, "kvmrace-trace: %s\n", err);
+		return 1;
+	}
+	memset(&ri, 0, sizeof(ri));
+	snprintf(ri.arch, sizeof(ri.arch), "%s", rd.info.arch);
+	snprintf(ri.kernel, sizeof(ri.kernel), "%s", rd.info.kernel);
+	snprintf(ri.host, sizeof(ri.host), "%s", rd.info.host);
+	snprintf(ri.clock, sizeof(ri.clock), "%s", rd.info.clock);
+	snprintf(ri.hooks, sizeof(ri.hooks), "%s", rd.info.hooks);
+	e = new_engine(&o);
+	while ((r = kr_reader_next(&rd, &rec, err, sizeof(err))) > 0) {
+		if (rec.ev.type == KR_REC_LOST) {
+			kr_engine_set_lost(e, rec.m.v[0], rec.m.v[1]);
+		} else if (rec.ev.type == KR_REC_END) {
+			ri.complete = true;
+			ri.duration_ns = rec.m.v[0];
+			ri.has_command = rec.m.v[1] != 0;
+			ri.command_status = (int)rec.m.v[1] - 1;
+		} else if (!o.pid || rec.ev.pid == (uint32_t)o.pid) {
+			if (o.events)
+				print_event(stdout, &rec.ev);
+			if (kr_engine_push(e, &rec.ev)) {
+				fprintf(stderr, "kvmrace-trace: %s: invalid event at offset %" PRIu64 "\n", argv[optind],
+					rd.offset - KR_EVENT_SIZE);
+				r = -1;
+				break;
+			}
+		}
+	}
+	if (r < 0) {
+		if (*err)
+			fprintf(stderr, "kvmrace-trace: %s\n", err);
+		kr_reader_close(&rd);
+		kr_engine_free(e);
+		return 1;
+	}
+	kr_reader_close(&rd);
+	kr_engine_finish(e);
+	if (!ri.complete) {
+		const struct kr_result *res = kr_engine_result(e);
+
+		ri.duration_ns = res->last_ns - res->first_ns;
+		fprintf(stderr, "kvmrace-trace: %s: no end marker (the tracer was killed); analysed up to its "
+			"last flush\n", argv[optind]);
+	}
+	rc = emit_outputs(&o, kr_engine_result(e), &ri) ? 1 : kr_exit_status(kr_engine_result(e));
+	kr_engine_free(e);
+	return rc;
+}
+
+/* ---- privileges ---- */
+
+static bool have_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	uint64_t eff;
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d))
+		return geteuid() == 0;
+	eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ull << 39 /* CAP_BPF */)) && (eff & (1ull << 38 /* CAP_PERFMON */));
+}
+
+/* ---- check ---- */
+
+static int cmd_check(int argc, char **argv)
+{
+	struct kr_hook_probe hooks[KR_NR_HOOKS];
+	struct utsname u;
+	struct stat st;
+	const char *miss;
+	bool btf, kvm, root;
+	int h, m, method = KR_M_AUTO;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			puts("Usage: kvmrace-trace check\nPrints arch, kernel, BTF, KVM, privileges and, per hook, "
+			     "each attach method's availability and the one chosen. Exit 0 if tracing can work, 1 if not.");
+			return 0;
+		}
+		usage_error("check: unexpected argument '%s'", argv[1]);
+	}
+	uname(&u);
+	btf = !stat("/sys/kernel/btf/vmlinux", &st);
+	kvm = !stat("/dev/kvm", &st);
+	root = have_caps();
+	printf("kvmrace-trace %s check\n", KR_VERSION);
+	printf("  arch        : %s (%s)\n", kr_arch_name(), u.machine);
+	printf("  kernel      : %s\n", u.release);
+	printf("  BTF         : %s\n", btf ? "/sys/kernel/btf/vmlinux" : "absent (tp_btf and CO-RE need --btf)");
+	printf("  /dev/kvm    : %s\n", kvm ? "present" : "absent");
+	printf("  privileges  : %s\n", root ? "ok (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN)" :
+	       "missing: run as root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+	if (!root) {
+		printf("  verdict     : cannot trace: insufficient privileges\n");
+		return 1;
+	}
+	kr_capture_probe(hooks, method);
+	printf("  hooks       : %-20s %-10s %-10s %-10s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint", "CHOSEN");
+	for (h = 0; h < KR_NR_HOOKS; h++) {
+		printf("                %-20s", hooks[h].event);
+		for (m = 0; m < KR_NR_METHODS; m++)
+			printf(" %-10s", hooks[h].available[m] ? "yes" : "no");
+		printf(" %s\n", kr_method_name(hooks[h].chosen));
+	}
+	for (h = 0; h < KR_NR_HOOKS; h++)
+		for (m = 0; m < KR_NR_METHODS; m++)
+			if (!hooks[h].available[m])
+				printf("                  %s via %s: %s\n", hooks[h].event, kr_method_name(m),
+				       hooks[h].why[m]);
+	printf("  entry path  : %s\n",
+	       hooks[KR_H_KVM_ENTRY].chosen >= 0 ?
+	       "kvm:kvm_entry/kvm_exit where they fire (VMX/SVM), else KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" :
+	       hooks[KR_H_KVM_FPU].chosen >= 0 ? "KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" : "none");
+	printf("  fentry/kprobe: not used by this version (tracepoints only)\n");
+	miss = kr_capture_missing(hooks);
+	if (*miss) {
+		printf("  verdict     : cannot trace: %s\n", miss);
+		return 1;
+	}
+	printf("  verdict     : tracing can work%s\n", kvm ? "" : " (no /dev/kvm: no local guests to see)");
+	return 0;
+}
+
+/* ---- live trace ---- */
+
+struct live {
+	struct kr_engine *e;
+	struct kr_writer *w;
+	bool write_failed;
+};
+
+static int on_event(void *ctx, const struct kr_event *ev)
+{
+	struct live *l = ctx;
+
+	if (l->w && !l->write_failed && kr_writer_event(l->w, ev))
+		l->write_failed = true;
+	if (kr_engine_push(l->e, ev))
+		return -1;
+	return 0;
+}
+
+static int write_lost(struct kr_writer *w, uint64_t lost, uint64_t untracked)
+{
+	struct kr_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts = kr_now_ns();
+	m.type = KR_REC_LOST;
+	m.v[0] = lost;
+	m.v[1] = untracked;
+	return kr_writer_meta(w, &m);
+}
+
+static pid_t start_command(char **argv, int *go_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		fprintf(stderr, "kvmrace-trace: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "kvmrace-trace: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		char c;
+
+		close(p[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(p[0], &c, 1) != 1)
+			_exit(127);	/* the tracer did not start */
+		execvp(argv[0], argv);
+		fprintf(stderr, "kvmrace-trace: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*go_fd = p[1];
+	return pid;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	struct opts o = { .threshold_ns = DEFAULT_THRESHOLD_NS, .method = KR_M_AUTO };
+	struct kr_capture_opts co = { 0 };
+	struct kr_capture *cap;
+	struct kr_writer *w = NULL;
+	struct kr_run_info ri;
+	struct kr_rec_info rec;
+	struct live l = { 0 };
+	struct sigaction sa;
+	struct utsname u;
+	uint64_t t0, deadline = 0, last_flush, lost = 0, untracked = 0, plost = 0, puntracked = 0;
+	pid_t child = 0;
+	int go_fd = -1, status = 0, r, rc;
+	char err[512];
+
+	parse_opts(argc, argv, &o, false);
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--"))
+			usage_error("unexpected argument '%s' (a command goes after --)", argv[optind]);
+		o.command = &argv[optind];
+	} else if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		usage_error("%s: no command after --", "trace");
+	}
+	if (o.command && o.pid)
+		usage_error("%s: -p and -- COMMAND exclude each other", "trace");
+	if (!have_caps()) {
+		fprintf(stderr, "kvmrace-trace: tracing needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); "
+			"run it with sudo\n");
+		return 1;
+	}
+	if (o.pid && kill(o.pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "kvmrace-trace: -p %d: no such process\n", (int)o.pid);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+
+	if (o.command) {
+		child = start_command(o.command, &go_fd);
+		if (child < 0)
+			return 1;
+		co.pid = child;
+		co.descendants = true;
+	} else {
+		co.pid = o.pid;
+	}
+	co.method = o.method;
+	co.verbose = o.verbose;
+	co.prog_stats = o.prog_stats;
+	cap = kr_capture_open(&co, err, sizeof(err));
+	if (!cap) {
+		fprintf(stderr, "kvmrace-trace: %s\n", err);
+		if (child > 0) {
+			close(go_fd);	/* the child exits without running COMMAND */
+			waitpid(child, NULL, 0);
+		}
+		return 1;
+	}
+
+	uname(&u);
+	memset(&ri, 0, sizeof(ri));
+	snprintf(ri.arch, sizeof(ri.arch), "%s", kr_arch_name());
+	snprintf(ri.kernel, sizeof(ri.kernel), "%s", u.release);
+	snprintf(ri.host, sizeof(ri.host), "%s", u.nodename);
+	snprintf(ri.clock, sizeof(ri.clock), "CLOCK_MONOTONIC");
+	kr_capture_hooks(cap, ri.hooks, sizeof(ri.hooks));
+	if (o.out) {
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.arch, ri.arch, sizeof(rec.arch));
+		memcpy(rec.kernel, ri.kernel, sizeof(rec.kernel));
+		memcpy(rec.clock, ri.clock, sizeof(rec.clock));
+		memcpy(rec.hooks, ri.hooks, sizeof(rec.hooks));
+		memcpy(rec.host, ri.host, sizeof(rec.host));
+		w = malloc(sizeof(*w));
+		if (!w || kr_writer_open(w, o.out, &rec)) {
+			fprintf(stderr, "kvmrace-trace: -o %s: %s\n", o.out, strerror(errno));
+			free(w);
+			kr_capture_close(cap);
+			if (child > 0) {
+				close(go_fd);
+				waitpid(child, NULL, 0);
+			}
+			return 1;
+		}
+	}
+	l.e = new_engine(&o);
+	l.w = w;
+	if (!o.quiet)
+		fprintf(stderr, "kvmrace-trace: tracing (%s)%s\n", ri.hooks,
+			o.command ? "; running the command" : o.duration_s > 0 ? "" : "; Ctrl-C to stop");
+	t0 = kr_now_ns();
+	if (o.duration_s > 0)
+		deadline = t0 + (uint64_t)(o.duration_s * 1e9);
+	if (child > 0) {
+		if (write(go_fd, "g", 1) != 1)
+			fprintf(stderr, "kvmrace-trace: cannot start the command: %s\n", strerror(errno));
+		close(go_fd);
+	}
+	last_flush = t0;
+	rc = 0;
+	while (!exiting) {
+		uint64_t now;
+
+		r = kr_capture_poll(cap, 100, on_event, &l);
+		if (r < 0 && r != -EINTR) {
+			fprintf(stderr, "kvmrace-trace: reading events failed: %s\n", strerror(-r));
+			rc = 1;
+			break;
+		}
+		now = kr_now_ns();
+		if (w && now - last_flush >= 1000000000ull) {
+			kr_capture_counters(cap, &lost, &untracked);
+			if ((lost != plost || untracked != puntracked) && write_lost(w, lost, untracked))
+				l.write_failed = true;
+			plost = lost;
+			puntracked = untracked;
+			if (kr_writer_flush(w))
+				l.write_failed = true;
+			last_flush = now;
+		}
+		if (l.write_failed) {
+			fprintf(stderr, "kvmrace-trace: -o %s: write failed: %s\n", o.out, strerror(errno));
+			rc = 1;
+			break;
+		}
+		if (deadline && now >= deadline)
+			break;
+		if (child > 0 && child_exited) {
+			pid_t p = waitpid(child, &status, WNOHANG);
+
+			if (p == child) {
+				child = -child;	/* reaped */
+				break;
+			}
+			child_exited = 0;
+		}
+	}
+	/* Drain what is already in the ring buffer, then stop. */
+	if (kr_capture_poll(cap, 0, on_event, &l) < 0)
+		rc = 1;
+	kr_capture_counters(cap, &lost, &untracked);
+	if (o.prog_stats)
+		kr_capture_prog_stats(cap, stderr);
+	kr_capture_close(cap);	/* every probe detached */
+	if (child > 0) {
+		/* Interrupted while COMMAND runs: end it, report how it ended. */
+		kill(child, SIGTERM);
+		waitpid(child, &status, 0);
+		child = -child;
+	}
+	ri.duration_ns = kr_now_ns() - t0;
+	ri.complete = true;
+	if (child < 0) {
+		ri.has_command = true;
+		ri.command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	if (w) {
+		struct kr_meta m;
+
+		memset(&m, 0, sizeof(m));
+		m.ts = kr_now_ns();
+		m.type = KR_REC_END;
+		m.v[0] = ri.duration_ns;
+		m.v[1] = ri.has_command ? (uint64_t)ri.command_status + 1 : 0;
+		if (write_lost(w, lost, untracked) || kr_writer_meta(w, &m) || kr_writer_close(w)) {
+			fprintf(stderr, "kvmrace-trace: -o %s: %s\n", o.out, strerror(errno));
+			rc = 1;
+		}
+		free(w);
+	}
+	kr_engine_set_lost(l.e, lost, untracked);
+	kr_engine_finish(l.e);
+	if (emit_outputs(&o, kr_engine_result(l.e), &ri))
+		rc = 1;
+	if (!rc)
+		rc = kr_exit_status(kr_engine_result(l.e));
+	kr_engine_free(l.e);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+		{ "trace", cmd_trace }, { "report", cmd_report }, { "check", cmd_check },
+	};
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && argv[1][0] != '-') {
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (!strcmp(argv[1], cmds[i].name))
+				return cmds[i].fn(argc - 1, argv + 1);
+		fprintf(stderr, "kvmrace-trace: unknown command '%s' (trace, report, check; see --help)\n", argv[1]);
+		return 1;
+	}
+	return cmd_trace(argc, argv);
+}

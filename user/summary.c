@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <string.h>
+#include "decode.h"
+#include "json.h"
+#include "summary.h"
+
+int kr_exit_status(const struct kr_result *r)
+{
+	return (int)kr_result_verdict(r);
+}
+
+void kr_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns >= 1000000000ull)
+		snprintf(buf, len, "%.3fs", ns / 1e9);
+	else if (ns >= 1000000ull)
+		snprintf(buf, len, "%.3fms", ns / 1e6);
+	else if (ns >= 1000ull)
+		snprintf(buf, len, "%.3fus", ns / 1e3);
+	else
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+}
+
+static const char *entry_path(const struct kr_result *r)
+{
+	uint32_t i, g = 0;
+
+	for (i = 0; i < r->nr_vcpus; i++)
+		g += r->vcpus[i].guest_events;
+	if (!r->nr_vcpus)
+		return "none";
+	if (!g)
+		return "kvm_run_bracket";
+	return g == r->nr_vcpus ? "guest_events" : "mixed";
+}
+
+static void print_hist(FILE *f, const uint64_t *h)
+{
+	uint64_t max = 0;
+	int i, lo = -1, hi = -1;
+
+	for (i = 0; i < KR_HIST_BUCKETS; i++) {
+		if (h[i] > max)
+			max = h[i];
+		if (h[i]) {
+			if (lo < 0)
+				lo = i;
+			hi = i;
+		}
+	}
+	if (lo < 0) {
+		fprintf(f, "      (none)\n");
+		return;
+	}
+	fprintf(f, "      %-21s : %-8s distribution\n", "guest ns past", "count");
+	for (i = lo; i <= hi; i++) {
+		char range[48], bar[41];
+		int n = (int)(max ? h[i] * 40 / max : 0);
+		uint64_t a = kr_hist_lo(i), b = i ? (kr_hist_lo(i + 1) - 1) : 0;
+
+		if (h[i] && !n)
+			n = 1;
+		memset(bar, '*', (size_t)n);
+		bar[n] = 0;
+		snprintf(range, sizeof(range), "%" PRIu64 " -> %" PRIu64, a, b);
+		fprintf(f, "      %-21s : %-8" PRIu64 " |%-40s|\n", range, h[i], bar);
+	}
+}
+
+static void hook_list(FILE *f, const char *hooks)
+{
+	const char *p = hooks;
+
+	while (*p) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+
+		fprintf(f, " %.*s", (int)n, p);
+		p += n + (c ? 1 : 0);
+	}
+}
+
+void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_info *ri, bool verbose)
+{
+	enum kr_verdict v = kr_result_verdict(r);
+	char a[32], b[64], t[64];
+	uint32_t i;
+	int c;
+
+	kr_fmt_ns(r->threshold_ns, t, sizeof(t));
+	kr_fmt_ns(ri->duration_ns, a, sizeof(a));
+	fprintf(f, "kvmrace-trace %s: %s %s on %s, %s%s\n", KR_VERSION, ri->arch, ri->kernel, ri->host, a,
+		ri->complete ? "" : " (recording incomplete: no end marker)");
+	fprintf(f, "  hooks     :");
+	hook_list(f, ri->hooks);
+	fprintf(f, "\n  entry path: %s\n", entry_path(r));
+	fprintf(f, "  events    : %" PRIu64 "   lost: %" PRIu64 "   untracked vCPU tasks: %" PRIu64
+		"   reordered too late: %" PRIu64 "\n", r->events, r->lost, r->untracked, r->reorder_late);
+	if (verbose) {
+		fprintf(f, "  by type   :");
+		for (c = 1; c < KR_EV_MAX_EVENT; c++)
+			fprintf(f, " %s=%" PRIu64, kr_type_name(c), r->events_by_type[c]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "  vCPUs     : %u   guest runs: %" PRIu64 "   KVM_RUN calls: %" PRIu64 "\n", r->nr_vcpus,
+		r->runs, r->run_calls);
+	if (r->nr_vcpus) {
+		fprintf(f, "    %7s %7s %-16s %5s %9s %7s %7s %8s %5s %10s\n", "PID", "TID", "COMM", "VCPU", "RUNS",
+			"SIGNAL", "RESCHED", "FINDINGS", "VIOL", "MAX_PAST");
+		for (i = 0; i < r->nr_vcpus; i++) {
+			const struct kr_vcpu_stats *s = &r->vcpus[i];
+
+			kr_fmt_ns(s->max_past_ns, a, sizeof(a));
+			fprintf(f, "    %7u %7u %-16.16s %5d %9" PRIu64 " %7" PRIu64 " %7" PRIu64 " %8" PRIu64
+				" %5" PRIu64 " %10s\n", s->pid, s->tid, s->comm[0] ? s->comm : "?", s->vcpu, s->runs,
+				s->requests[KR_CAUSE_SIGNAL], s->requests[KR_CAUSE_RESCHED], s->findings,
+				s->violations, a);
+		}
+	}
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		fprintf(f, "  %-7s requests: %" PRIu64 " (coalesced %" PRIu64 ", seen only as TIF at entry %"
+			PRIu64 ")\n", kr_cause_name(c), r->requests[c], r->coalesced[c], r->tif_requests[c]);
+		print_hist(f, r->hist[c]);
+	}
+	fprintf(f, "  findings  : late_exit %" PRIu64 ", entered_pending %" PRIu64 "; over threshold %s: %"
+		PRIu64 "\n", r->findings_total[KR_KIND_LATE_EXIT], r->findings_total[KR_KIND_ENTERED_PENDING], t,
+		r->violations);
+	if (r->nr_findings) {
+		fprintf(f, "    %-3s %-15s %-7s %-4s %10s %7s %-16s %4s %3s %-28s %s\n", "#", "KIND", "CAUSE", "OVER",
+			"PAST", "TID", "COMM", "VCPU", "CPU", "EXIT", "REQUEST_NS -> ENTRY_NS -> EXIT_NS");
+		for (i = 0; i < r->nr_findings; i++) {
+			const struct kr_finding *x = &r->findings[i];
+			char ent[32];
+
+			kr_fmt_ns(x->past_ns, a, sizeof(a));
+			kr_exit_name(ri->arch, x->exit_kind, x->exit_reason, x->exit_err, b, sizeof(b));
+			if (x->entry_ns)
+				snprintf(ent, sizeof(ent), "%" PRIu64, x->entry_ns);
+			else
+				snprintf(ent, sizeof(ent), "-");
+			fprintf(f, "    %-3u %-15s %-7s %-4s %10s %7u %-16.16s %4d %3u %-28.28s %" PRIu64 " -> %s -> %"
+				PRIu64 "%s\n", i + 1, kr_kind_name(x->kind), kr_cause_name(x->cause),
+				x->violation ? "yes" : "no", a, x->tid, x->comm[0] ? x->comm : "?", x->vcpu, x->cpu, b,
+				x->request_ns, ent, x->exit_ns, x->from_tif ? "  (from TIF at entry)" : "");
+		}
+		if (r->nr_findings < r->findings_total[1] + r->findings_total[2])
+			fprintf(f, "    (%u worst shown of %" PRIu64 ")\n", r->nr_findings,
+				r->findings_total[1] + r->findings_total[2]);
+	}
+	if (ri->has_command)
+		fprintf(f, "  command   : exited with status %d\n", ri->command_status);
+	fprintf(f, "  verdict   : %s (exit %d)", v == KR_PASS ? "PASS" : v == KR_VIOLATION ? "VIOLATION" : "INCONCLUSIVE",
+		(int)v);
+	if (v == KR_INCONCLUSIVE)
+		fprintf(f, ": %s", r->lost ? "events were lost" : "no vCPU run observed");
+	else if (v == KR_VIOLATION)
+		fprintf(f, ": %" PRIu64 " request(s) left the guest running more than %s", r->violations, t);
+	else
+		fprintf(f, ": every request honoured within %s", t);
+	fprintf(f, "\n");
+}
+
+static void json_hooks(struct kr_json *j, const char *hooks)
+{
+	const char *p = hooks;
+
+	kj_arr_open(j);
+	while (*p) {
+		const char *c = strchr(p, ','), *colon;
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+		char item[128], *m;
+
+		snprintf(item, sizeof(item), "%.*s", (int)n, p);
+		colon = strchr(item, ':');
+		kj_obj_open(j);
+		if (colon) {
+			m = (char *)colon;
+			*m = 0;
+			kj_kstr(j, "event", item);
+			kj_kstr(j, "method", m + 1);
+		} else {
+			kj_kstr(j, "event", item);
+		}
+		kj_obj_close(j);
+		p += n + (c ? 1 : 0);
+	}
+	kj_arr_close(j);
+}
+
+static void json_causes(struct kr_json *j, const char *key, const uint64_t *v)
+{
+	int c;
+
+	kj_key(j, key);
+	kj_obj_open(j);
+	for (c = 0; c < KR_NR_CAUSES; c++)
+		kj_ku64(j, kr_cause_name(c), v[c]);
+	kj_obj_close(j);
+}
+
+void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info *ri)
+{
+	enum kr_verdict v = kr_result_verdict(r);
+	struct kr_json j;
+	char buf[128];
+	uint32_t i;
+	int c, b;
+
+	kj_init(&j, f, true);
+	kj_obj_open(&j);
+	kj_kstr(&j, "schema", KR_SCHEMA);
+	kj_key(&j, "tool");
+	kj_obj_open(&j);
+	kj_kstr(&j, "name", "kvmrace-trace");
+	kj_kstr(&j, "version", KR_VERSION);
+	kj_obj_close(&j);
+	kj_kstr(&j, "verdict", kr_verdict_name(v));
+	kj_ki64(&j, "exit_status", (int)v);
+	kj_ku64(&j, "threshold_ns", r->threshold_ns);
+	kj_kstr(&j, "arch", ri->arch);
+	kj_kstr(&j, "kernel", ri->kernel);
+	kj_kstr(&j, "host", ri->host);
+	kj_kstr(&j, "clock", ri->clock);
+	kj_key(&j, "hooks");
+	json_hooks(&j, ri->hooks);
+	kj_kstr(&j, "entry_path", entry_path(r));
+	kj_ku64(&j, "duration_ns", ri->duration_ns);
+	kj_kbool(&j, "complete", ri->complete);
+	kj_key(&j, "command_exit_status");
+	if (ri->has_command)
+		kj_i64(&j, ri->command_status);
+	else
+		kj_null(&j);
+	kj_ku64(&j, "events", r->events);
+	kj_key(&j, "events_by_type");
+	kj_obj_open(&j);
+	for (c = 1; c < KR_EV_MAX_EVENT; c++)
+		kj_ku64(&j, kr_type_name(c), r->events_by_type[c]);
+	kj_obj_close(&j);
+	kj_ku64(&j, "first_ns", r->first_ns);
+	kj_ku64(&j, "last_ns", r->last_ns);
+	kj_ku64(&j, "runs", r->runs);
+	kj_ku64(&j, "kvm_run_calls", r->run_calls);
+	kj_key(&j, "vcpus");
+	kj_arr_open(&j);
+	for (i = 0; i < r->nr_vcpus; i++) {
+		const struct kr_vcpu_stats *s = &r->vcpus[i];
+
+		kj_obj_open(&j);
+		kj_ku64(&j, "pid", s->pid);
+		kj_ku64(&j, "tid", s->tid);
+		kj_kstr(&j, "comm", s->comm);
+		kj_ki64(&j, "vcpu", s->vcpu);
+		kj_kstr(&j, "entry_path", s->guest_events ? "guest_events" : "kvm_run_bracket");
+		kj_ku64(&j, "runs", s->runs);
+		kj_ku64(&j, "kvm_run_calls", s->run_calls);
+		json_causes(&j, "requests", s->requests);
+		kj_ku64(&j, "findings", s->findings);
+		kj_ku64(&j, "violations", s->violations);
+		kj_ku64(&j, "max_past_ns", s->max_past_ns);
+		kj_obj_close(&j);
+	}
+	kj_arr_close(&j);
+	json_causes(&j, "requests", r->requests);
+	json_causes(&j, "requests_coalesced", r->coalesced);
+	json_causes(&j, "requests_from_tif", r->tif_requests);
+	kj_ku64(&j, "lost_events", r->lost);
+	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
+	kj_ku64(&j, "reorder_late", r->reorder_late);
+	kj_key(&j, "histograms");
+	kj_obj_open(&j);
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		kj_key(&j, kr_cause_name(c));
+		kj_arr_open(&j);
+		for (b = 0; b < KR_HIST_BUCKETS; b++) {
+			if (!r->hist[c][b])
+				continue;
+			kj_obj_open(&j);
+			kj_ku64(&j, "lo_ns", kr_hist_lo(b));
+			kj_ku64(&j, "hi_ns", b ? kr_hist_lo(b + 1) - 1 : 0);
+			kj_ku64(&j, "count", r->hist[c][b]);
+			kj_obj_close(&j);
+		}
+		kj_arr_close(&j);
+	}
+	kj_obj_close(&j);
+	kj_key(&j, "findings_total");
+	kj_obj_open(&j);
+	kj_ku64(&j, "late_exit", r->findings_total[KR_KIND_LATE_EXIT]);
+	kj_ku64(&j, "entered_pending", r->findings_total[KR_KIND_ENTERED_PENDING]);
+	kj_obj_close(&j);
+	kj_ku64(&j, "violations", r->violations);
+	json_causes(&j, "violations_by_cause", r->violations_by_cause);
+	kj_key(&j, "findings");
+	kj_arr_open(&j);
+	for (i = 0; i < r->nr_findings; i++) {
+		const struct kr_finding *x = &r->findings[i];
+
+		kj_obj_open(&j);
+		kj_kstr(&j, "kind", kr_kind_name(x->kind));
+		kj_kstr(&j, "cause", kr_cause_name(x->cause));
+		kj_kbool(&j, "violation", x->violation);
+		kj_ku64(&j, "pid", x->pid);
+		kj_ku64(&j, "tid", x->tid);
+		kj_kstr(&j, "comm", x->comm);
+		kj_ki64(&j, "vcpu", x->vcpu);
+		kj_ku64(&j, "cpu", x->cpu);
+		kj_ku64(&j, "request_ns", x->request_ns);
+		kj_key(&j, "entry_ns");
+		if (x->entry_ns)
+			kj_u64(&j, x->entry_ns);
+		else
+			kj_null(&j);
+		kj_ku64(&j, "exit_ns", x->exit_ns);
+		kj_ku64(&j, "past_ns", x->past_ns);
+		kj_ku64(&j, "guest_runs", x->segments);
+		kj_key(&j, "exit");
+		kj_obj_open(&j);
+		kj_kstr(&j, "kind", kr_exit_kind_name(x->exit_kind));
+		kj_ku64(&j, "number", x->exit_reason);
+		if (x->exit_kind == KR_EXIT_RUN_END)
+			kj_ki64(&j, "errno", -x->exit_err);
+		kj_kstr(&j, "name", kr_exit_name(ri->arch, x->exit_kind, x->exit_reason, x->exit_err, buf, sizeof(buf)));
+		kj_obj_close(&j);
+		kj_key(&j, "signal");
+		if (x->cause == KR_CAUSE_SIGNAL && x->signo)
+			kj_u64(&j, x->signo);
+		else
+			kj_null(&j);
+		kj_ku64(&j, "source_tid", x->src_tid);
+		kj_kbool(&j, "from_tif", x->from_tif);
+		kj_key(&j, "at_entry");
+		if (!x->entry_ns) {
+			kj_null(&j);
+		} else {
+			kj_obj_open(&j);
+			kj_key(&j, "tif");
+			if (x->entry_flags & KR_F_TIF)
+				kj_str(&j, kr_tif_names(x->entry_tif, buf, sizeof(buf)));
+			else
+				kj_null(&j);
+			kj_key(&j, "irqs_off");
+			if (x->entry_flags & KR_F_IRQ)
+				kj_bool(&j, x->entry_flags & KR_F_IRQS_OFF);
+			else
+				kj_null(&j);
+			kj_key(&j, "irq_soft_mask");
+			if (x->entry_flags & KR_F_PACA)
+				kj_u64(&j, x->entry_soft_mask);
+			else
+				kj_null(&j);
+			kj_key(&j, "irq_happened");
+			if (x->entry_flags & KR_F_PACA)
+				kj_u64(&j, x->entry_irq_happened);
+			else
+				kj_null(&j);
+			kj_obj_close(&j);
+		}
+		kj_obj_close(&j);
+	}
+	kj_arr_close(&j);
+	kj_ku64(&j, "findings_retained", r->nr_findings);
+	kj_obj_close(&j);
+}
