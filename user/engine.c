@@ -439,11 +439,10 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 	v = vcpu_get(e, ev);
 	if (!v)
 		return;
-	if (ev->type != KR_EV_USER_EXIT)
-		close_pending_run_end(e, v);
 
 	switch (ev->type) {
 	case KR_EV_RUN_BEGIN:
+		close_pending_run_end(e, v);
 		v->in_run = true;
 		v->cpu = ev->cpu;
 		v->st.run_calls++;
@@ -493,6 +492,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 					}
 			}
 		}
+		close_pending_run_end(e, v);
 		enter_guest(e, v, ev);
 		break;
 	case KR_EV_GUEST_EXIT:

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The analysis engine on synthetic event streams. */
+#include <stdlib.h>
+#include "engine.h"
+#include "tap.h"
+
+#define US 1000ull
+#define MS 1000000ull
+#define T0 1000000000ull
+
+/* A small stream builder. */
+struct stream {
+	struct kr_event ev[4096];
+	int n;
+};
+
+static struct kr_event *add(struct stream *s, uint64_t ts, int type, uint32_t tid, uint16_t cpu)
+{
+	struct kr_event *e = &s->ev[s->n++];
+
+	memset(e, 0, sizeof(*e));
+	e->ts = ts;
+	e->type = (uint8_t)type;
+	e->tid = tid;
+	e->pid = 100;
+	e->cpu = cpu;
+	e->vcpu = (int32_t)(tid - 1000);
+	e->flags = KR_F_VCPU;
+	snprintf(e->comm, sizeof(e->comm), "CPU %u/KVM", tid - 1000);
+	return e;
+}
+
+static struct kr_event *req(struct stream *s, uint64_t ts, uint32_t tid, int cause)
+{
+	struct kr_event *e = add(s, ts, KR_EV_REQUEST, tid, 0);
+
+	e->cause = (uint8_t)cause;
+	e->reason = cause == KR_CAUSE_SIGNAL ? 10 : 0;
+	e->src_tid = 42;
+	e->comm[0] = 0;
+	return e;
+}
+
+static struct kr_engine *run_stream(const struct stream *s, uint64_t threshold, uint64_t lost)
+{
+	struct kr_engine_opts o = { .threshold_ns = threshold };
+	struct kr_engine *e = kr_engine_new(&o);
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		CHECK(kr_engine_push(e, &s->ev[i]) == 0);
+	kr_engine_set_lost(e, lost, 0);
+	kr_engine_finish(e);
+	return e;
+}
+
+static void prompt_exit_after_signal(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 100 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 110 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 1;
+	add(&s, T0 + 120 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_SIGNAL], 1);
+	CHECK_EQ(r->runs, 1);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT] + r->findings_total[KR_KIND_ENTERED_PENDING], 0);
+	CHECK_EQ(r->violations, 0);
+	CHECK_EQ(r->hist[KR_CAUSE_SIGNAL][kr_hist_bucket(10 * US)], 1);
+	CHECK_EQ(kr_result_verdict(r), KR_PASS);
+	kr_engine_free(e);
+}
+
+static void late_exit(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 100 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 100 * US + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 6 * MS, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT], 1);
+	CHECK_EQ(r->violations, 1);
+	CHECK_EQ(r->nr_findings, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->kind, KR_KIND_LATE_EXIT);
+	CHECK_EQ(f->cause, KR_CAUSE_SIGNAL);
+	CHECK_EQ(f->past_ns, 5 * MS);
+	CHECK_EQ(f->request_ns, T0 + 100 * US);
+	CHECK_EQ(f->exit_ns, T0 + 100 * US + 5 * MS);
+	CHECK_EQ(f->exit_kind, KR_EXIT_GUEST);
+	CHECK_EQ(f->exit_reason, 0x980);
+	CHECK_EQ(f->vcpu, 1);
+	CHECK_EQ(f->tid, 1001);
+	CHECK(f->violation);
+	CHECK_EQ(kr_result_verdict(r), KR_VIOLATION);
+	CHECK(!strcmp(f->comm, "CPU 1/KVM"));
+	kr_engine_free(e);
+}
+
+static void entered_pending(int cause, uint64_t in_guest, bool expect_violation)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *en;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 50 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 30;
+	req(&s, T0 + 60 * US, 1001, cause);	/* raised in the host, inside KVM_RUN */
+	en = add(&s, T0 + 70 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	en->flags |= KR_F_TIF;
+	en->tif = cause == KR_CAUSE_SIGNAL ? KR_TIF_SIGPENDING : KR_TIF_NEED_RESCHED;
+	add(&s, T0 + 70 * US + in_guest, KR_EV_GUEST_EXIT, 1001, 1)->reason = 1;
+	if (cause == KR_CAUSE_SIGNAL)
+		add(&s, T0 + 80 * US + in_guest, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	else
+		add(&s, T0 + 80 * US + in_guest, KR_EV_SWITCH_OUT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[cause], 1);
+	CHECK_EQ(r->findings_total[KR_KIND_ENTERED_PENDING], 1);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT], 0);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].kind, KR_KIND_ENTERED_PENDING);
+	CHECK_EQ(r->findings[0].cause, cause);
+	CHECK_EQ(r->findings[0].past_ns, in_guest);
+	CHECK_EQ(r->findings[0].entry_ns, T0 + 70 * US);
+	CHECK_EQ(r->findings[0].request_ns, T0 + 60 * US);
+	CHECK(r->findings[0].entry_flags & KR_F_TIF);
+	CHECK_EQ(r->findings[0].violation, expect_violation);
+	CHECK_EQ(r->violations, expect_violation ? 1 : 0);
+	CHECK_EQ(kr_result_verdict(r), expect_violation ? KR_VIOLATION : KR_PASS);
+	CHECK_EQ(r->tif_requests[cause], 0);	/* the request was seen: no synthetic one */
+	kr_engine_free(e);
+}
+
+static void entered_pending_signal_violation(void) { entered_pending(KR_CAUSE_SIGNAL, 3 * MS, true); }
+static void entered_pending_signal_prompt(void) { entered_pending(KR_CAUSE_SIGNAL, 5 * US, false); }
+static void entered_pending_resched_violation(void) { entered_pending(KR_CAUSE_RESCHED, 4 * MS, true); }
+static void entered_pending_resched_prompt(void) { entered_pending(KR_CAUSE_RESCHED, 2 * US, false); }
+
+static void outside_guest_honoured_before_entry(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+
+	/* Signal raised after the guest exit, KVM_RUN returns before re-entry. */
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	add(&s, T0 + 1 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 50 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	req(&s, T0 + 60 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 70 * US, KR_EV_RUN_END, 1001, 1);
+	add(&s, T0 + 71 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	add(&s, T0 + 80 * US, KR_EV_SIG_DELIVER, 1001, 1)->reason = 10;
+	/* Resched raised in the host, honoured by a switch-out before entry. */
+	add(&s, T0 + 100 * US, KR_EV_RUN_BEGIN, 1001, 1);
+	req(&s, T0 + 101 * US, 1001, KR_CAUSE_RESCHED);
+	add(&s, T0 + 102 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	add(&s, T0 + 200 * US, KR_EV_SWITCH_IN, 1001, 1);
+	add(&s, T0 + 201 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 300 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 301 * US, KR_EV_RUN_END, 1001, 1);
+	add(&s, T0 + 302 * US, KR_EV_USER_EXIT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_SIGNAL], 1);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->findings_total[1] + r->findings_total[2], 0);
+	CHECK_EQ(r->hist[KR_CAUSE_SIGNAL][0], 1);	/* zero guest time past */
+	CHECK_EQ(r->hist[KR_CAUSE_RESCHED][0], 1);
+	CHECK_EQ(r->runs, 2);
+	CHECK_EQ(r->run_calls, 2);
+	CHECK_EQ(kr_result_verdict(r), KR_PASS);
+	kr_engine_free(e);
+}
+
+/* Bracket mode (no guest events): KVM_RUN and switches delimit guest time. */
+static void bracket_mode(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_RESCHED);
+	add(&s, T0 + 2 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);	/* 2 ms late */
+	add(&s, T0 + 3 * MS, KR_EV_SWITCH_IN, 1001, 1);
+	req(&s, T0 + 4 * MS, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 4 * MS + 20 * US, KR_EV_RUN_END, 1001, 1);
+	add(&s, T0 + 4 * MS + 25 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->runs, 2);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT], 1);
+	CHECK_EQ(r->violations_by_cause[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->violations_by_cause[KR_CAUSE_SIGNAL], 0);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].past_ns, 2 * MS);
+	CHECK_EQ(r->findings[0].exit_kind, KR_EXIT_SWITCH);
+	CHECK_EQ(r->hist[KR_CAUSE_SIGNAL][kr_hist_bucket(20 * US)], 1);
+	CHECK_EQ(r->nr_vcpus, 1);
+	CHECK(!r->vcpus[0].guest_events);
+	kr_engine_free(e);
+}
+
+/* Exit reason of a KVM_RUN end comes from the userspace exit that follows. */
+static void run_end_reason(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 3 * MS, KR_EV_RUN_END, 1001, 1);
+	x = add(&s, T0 + 3 * MS + 5 * US, KR_EV_USER_EXIT, 1001, 1);
+	x->reason = 10;
+	x->err = -4;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].exit_kind, KR_EXIT_RUN_END);
+	CHECK_EQ((uint32_t)r->findings[0].exit_err, (uint32_t)-4);
+	CHECK_EQ(r->findings[0].past_ns, 3 * MS - 10 * US);
+	kr_engine_free(e);
+}
+
+/* Two vCPUs on two CPUs; each CPU's events delivered in bursts, out of
+ * global order (as per-CPU buffers do): same result as sorted input. */
+static void two_vcpus_out_of_order(void)
+{
+	struct stream a = { .n = 0 }, sorted = { .n = 0 }, mixed = { .n = 0 };
+	struct kr_engine *e1, *e2;
+	const struct kr_result *r1, *r2;
+	int i, j, k, cpu;
+
+	for (i = 0; i < 20; i++) {
+		uint64_t b = T0 + i * 2 * MS;
+
+		for (cpu = 0; cpu < 2; cpu++) {
+			uint32_t tid = 1001 + cpu;
+			uint64_t o = cpu * 100 * US;
+
+			add(&a, b + o, KR_EV_GUEST_ENTER, tid, (uint16_t)cpu);
+			req(&a, b + o + 10 * US, tid, i % 2 ? KR_CAUSE_SIGNAL : KR_CAUSE_RESCHED);
+			add(&a, b + o + (i == 7 && cpu ? 1500 : 20) * US, KR_EV_GUEST_EXIT, tid, (uint16_t)cpu);
+			add(&a, b + o + (i == 7 && cpu ? 1510 : 30) * US,
+			    i % 2 ? KR_EV_USER_EXIT : KR_EV_SWITCH_OUT, tid, (uint16_t)cpu);
+		}
+	}
+	/* sorted copy */
+	sorted = a;
+	for (i = 1; i < sorted.n; i++)
+		for (j = i; j > 0 && sorted.ev[j].ts < sorted.ev[j - 1].ts; j--) {
+			struct kr_event t = sorted.ev[j];
+
+			sorted.ev[j] = sorted.ev[j - 1];
+			sorted.ev[j - 1] = t;
+		}
+	/* per-CPU bursts of 5 ms: CPU1's burst first, then CPU0's */
+	for (k = 0; k < 8; k++)
+		for (cpu = 1; cpu >= 0; cpu--)
+			for (i = 0; i < sorted.n; i++) {
+				uint64_t lo = T0 + k * 5 * MS, hi = lo + 5 * MS;
+
+				if (sorted.ev[i].cpu == cpu && sorted.ev[i].ts >= lo && sorted.ev[i].ts < hi)
+					mixed.ev[mixed.n++] = sorted.ev[i];
+			}
+	CHECK_EQ(mixed.n, sorted.n);
+	e1 = run_stream(&sorted, 1 * MS, 0);
+	e2 = run_stream(&mixed, 1 * MS, 0);
+	r1 = kr_engine_result(e1);
+	r2 = kr_engine_result(e2);
+	CHECK_EQ(r1->runs, 40);
+	CHECK_EQ(r2->runs, 40);
+	CHECK_EQ(r1->requests[0] + r1->requests[1], 40);
+	CHECK_EQ(r2->requests[KR_CAUSE_SIGNAL], r1->requests[KR_CAUSE_SIGNAL]);
+	CHECK_EQ(r2->requests[KR_CAUSE_RESCHED], r1->requests[KR_CAUSE_RESCHED]);
+	CHECK_EQ(r1->violations, 1);
+	CHECK_EQ(r2->violations, 1);
+	CHECK_EQ(r2->reorder_late, 0);
+	CHECK_EQ(r2->nr_findings, 1);
+	CHECK_EQ(r2->findings[0].tid, 1002);
+	CHECK_EQ(r2->findings[0].past_ns, 1490 * US);
+	CHECK_EQ(r2->nr_vcpus, 2);
+	CHECK_EQ(r2->vcpus[0].runs, 20);
+	CHECK_EQ(r2->vcpus[1].runs, 20);
+	CHECK(!memcmp(r1->hist, r2->hist, sizeof(r1->hist)));
+	kr_engine_free(e1);
+	kr_engine_free(e2);
+}
+
+static void too_late_for_reorder(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 50 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 60 * MS, KR_EV_GUEST_ENTER, 1001, 1);	/* releases the first */
+	add(&s, T0 - 1 * MS, KR_EV_SWITCH_IN, 1001, 1);	/* older than released */
+	e = run_stream(&s, 1 * MS, 0);
+	CHECK_EQ(kr_engine_result(e)->reorder_late, 1);
+	kr_engine_free(e);
+}
+
+static void lost_events_inconclusive(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 10 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 3);
+	CHECK_EQ(kr_engine_result(e)->lost, 3);
+	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_INCONCLUSIVE);
+	kr_engine_free(e);
+	/* a violation stands even with losses */
+	s.n = 0;
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 1 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 9 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 3);
+	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_VIOLATION);
+	kr_engine_free(e);
+}
+
+static void no_runs_inconclusive(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e = run_stream(&s, 1 * MS, 0);
+
+	CHECK_EQ(kr_engine_result(e)->runs, 0);
+	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_INCONCLUSIVE);
+	kr_engine_free(e);
+}
+
+static void threshold_edges(void)
+{
+	uint64_t past[] = { 1 * MS - 1, 1 * MS, 1 * MS + 1 };
+	int expect[] = { 0, 0, 1 };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct stream s = { .n = 0 };
+		struct kr_engine *e;
+
+		add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+		req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
+		add(&s, T0 + 10 * US + past[i], KR_EV_GUEST_EXIT, 1001, 1);
+		add(&s, T0 + 20 * US + past[i], KR_EV_USER_EXIT, 1001, 1);
+		e = run_stream(&s, 1 * MS, 0);
+		CHECK_EQ(kr_engine_result(e)->violations, expect[i]);
+		CHECK_EQ(kr_engine_result(e)->findings_total[KR_KIND_LATE_EXIT], expect[i]);
+		kr_engine_free(e);
+	}
+}
+
+/* Re-entry with the request still pending counts that run too. */
+static void reentry_accumulates(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 100 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 700 * US, KR_EV_GUEST_EXIT, 1001, 1);	/* 600 us */
+	add(&s, T0 + 710 * US, KR_EV_GUEST_ENTER, 1001, 1);	/* still pending */
+	add(&s, T0 + 1310 * US, KR_EV_GUEST_EXIT, 1001, 1);	/* +600 us */
+	add(&s, T0 + 1320 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].kind, KR_KIND_ENTERED_PENDING);
+	CHECK_EQ(r->findings[0].past_ns, 1200 * US);
+	CHECK_EQ(r->findings[0].segments, 2);
+	CHECK(r->findings[0].violation);
+	kr_engine_free(e);
+}
+
+/* A flag set at entry with no request event: a synthetic request. */
+static void tif_at_entry_without_request(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *en;
+
+	en = add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	en->flags |= KR_F_TIF;
+	en->tif = KR_TIF_NEED_RESCHED;
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 4 * MS + 1 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 0);
+	CHECK_EQ(r->tif_requests[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK(r->findings[0].from_tif);
+	CHECK_EQ(r->findings[0].kind, KR_KIND_ENTERED_PENDING);
+	CHECK_EQ(r->findings[0].past_ns, 4 * MS);
+	kr_engine_free(e);
+}
+
+static void coalesced_requests(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
+	req(&s, T0 + 20 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 2 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_SIGNAL], 2);
+	CHECK_EQ(r->coalesced[KR_CAUSE_SIGNAL], 1);
+	CHECK_EQ(r->violations, 1);
+	CHECK_EQ(r->findings[0].request_ns, T0 + 10 * US);	/* the first one counts */
+	kr_engine_free(e);
+}
+
+/* Findings retained are bounded and worst-first; memory does not follow
+ * trace length. */
+static void bounded_findings(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS, .max_findings = 10 };
+	struct kr_engine *e = kr_engine_new(&o);
+	const struct kr_result *r;
+	struct kr_event ev;
+	uint64_t t = T0;
+	int i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.tid = 1001;
+	ev.pid = 100;
+	for (i = 0; i < 5000; i++) {
+		ev.ts = t;
+		ev.type = KR_EV_GUEST_ENTER;
+		CHECK(!kr_engine_push(e, &ev));
+		ev.ts = t + 1 * US;
+		ev.type = KR_EV_REQUEST;
+		ev.cause = KR_CAUSE_SIGNAL;
+		CHECK(!kr_engine_push(e, &ev));
+		ev.ts = t + 1 * US + (uint64_t)(i % 100) * 50 * US;	/* up to 4.95 ms */
+		ev.type = KR_EV_GUEST_EXIT;
+		CHECK(!kr_engine_push(e, &ev));
+		ev.ts += 1 * US;
+		ev.type = KR_EV_USER_EXIT;
+		CHECK(!kr_engine_push(e, &ev));
+		t += 10 * MS;
+	}
+	kr_engine_finish(e);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->nr_findings, 10);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT], 5000 / 100 * 79);	/* 1.05..4.95 ms */
+	CHECK_EQ(r->findings[0].past_ns, 99 * 50 * US);
+	for (i = 1; i < 10; i++)
+		CHECK(r->findings[i].past_ns <= r->findings[i - 1].past_ns);
+	CHECK_EQ(r->nr_vcpus, 1);
+	kr_engine_free(e);
+}
+
+static void invalid_events_rejected(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = 0;
+	CHECK(kr_engine_push(e, &ev) < 0);
+	ev.type = KR_EV_MAX_EVENT;
+	CHECK(kr_engine_push(e, &ev) < 0);
+	ev.type = KR_EV_REQUEST;
+	ev.cause = KR_NR_CAUSES;
+	CHECK(kr_engine_push(e, &ev) < 0);
+	kr_engine_free(e);
+}
+
+static void hist_buckets(void)
+{
+	CHECK_EQ(kr_hist_bucket(0), 0);
+	CHECK_EQ(kr_hist_bucket(1), 1);
+	CHECK_EQ(kr_hist_bucket(2), 2);
+	CHECK_EQ(kr_hist_bucket(3), 2);
+	CHECK_EQ(kr_hist_bucket(4), 3);
+	CHECK_EQ(kr_hist_lo(3), 4);
+	CHECK_EQ(kr_hist_bucket(UINT64_MAX), KR_HIST_BUCKETS - 1);
+}
+
+int main(void)
+{
+	RUN(prompt_exit_after_signal);
+	RUN(late_exit);
+	RUN(entered_pending_signal_violation);
+	RUN(entered_pending_signal_prompt);
+	RUN(entered_pending_resched_violation);
+	RUN(entered_pending_resched_prompt);
+	RUN(outside_guest_honoured_before_entry);
+	RUN(bracket_mode);
+	RUN(run_end_reason);
+	RUN(two_vcpus_out_of_order);
+	RUN(too_late_for_reorder);
+	RUN(lost_events_inconclusive);
+	RUN(no_runs_inconclusive);
+	RUN(threshold_edges);
+	RUN(reentry_accumulates);
+	RUN(tif_at_entry_without_request);
+	RUN(coalesced_requests);
+	RUN(bounded_findings);
+	RUN(invalid_events_rejected);
+	RUN(hist_buckets);
+	DONE();
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Option parsing, names and the JSON writer. */
+#include <stdlib.h>
+#include "decode.h"
+#include "kvmrace.h"
+#include "json.h"
+#include "tap.h"
+#include "util.h"
+
+static void time_units(void)
+{
+	uint64_t ns = 0;
+
+	CHECK(!kr_parse_time_ns("500us", &ns) && ns == 500000);
+	CHECK(!kr_parse_time_ns("2ms", &ns) && ns == 2000000);
+	CHECK(!kr_parse_time_ns("1s", &ns) && ns == 1000000000);
+	CHECK(!kr_parse_time_ns("1500", &ns) && ns == 1500);
+	CHECK(!kr_parse_time_ns("1500ns", &ns) && ns == 1500);
+	CHECK(!kr_parse_time_ns("1.5ms", &ns) && ns == 1500000);
+	CHECK(!kr_parse_time_ns("0", &ns) && ns == 0);
+	CHECK(kr_parse_time_ns("", &ns));
+	CHECK(kr_parse_time_ns("ms", &ns));
+	CHECK(kr_parse_time_ns("-1ms", &ns));
+	CHECK(kr_parse_time_ns("5xs", &ns));
+	CHECK(kr_parse_time_ns("2 ms", &ns));
+	CHECK(kr_parse_time_ns("nan", &ns));
+	CHECK(kr_parse_time_ns("1e30s", &ns));
+}
+
+static void seconds(void)
+{
+	double s = 0;
+
+	CHECK(!kr_parse_seconds("10", &s) && s == 10);
+	CHECK(!kr_parse_seconds("0.5", &s) && s == 0.5);
+	CHECK(!kr_parse_seconds("250ms", &s) && s == 0.25);
+	CHECK(kr_parse_seconds("0", &s));
+	CHECK(kr_parse_seconds("-3", &s));
+	CHECK(kr_parse_seconds("x", &s));
+}
+
+static void names(void)
+{
+	char b[64];
+
+	CHECK(!strcmp(kr_ppc_trap_name(0x980), "HV_DECREMENTER"));
+	CHECK(!strcmp(kr_ppc_trap_name(0xe80), "H_DOORBELL"));	/* missing from the kernel's table */
+	CHECK(!strcmp(kr_ppc_trap_name(0x1980), "NESTED_HV_DECREMENTER"));
+	CHECK(kr_ppc_trap_name(0x123) == NULL);
+	CHECK(!strcmp(kr_kvm_exit_name(5), "HLT"));
+	CHECK(!strcmp(kr_exit_name("x86", 2, 0, -4, b, sizeof(b)), "KVM_RUN EINTR (errno 4)"));
+	CHECK(!strcmp(kr_exit_name("powerpc", 1, 0x500, 0, b, sizeof(b)), "EXTERNAL (0x500)"));
+	CHECK(!strcmp(kr_tif_names(KR_TIF_SIGPENDING | KR_TIF_NEED_RESCHED, b, sizeof(b)), "SIGPENDING|NEED_RESCHED"));
+	CHECK(!strcmp(kr_tif_names(0, b, sizeof(b)), "none"));
+}
+
+static void json_writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct kr_json j;
+
+	kj_init(&j, f, false);
+	kj_obj_open(&j);
+	kj_kstr(&j, "s", "a\"b\\c\n\x01");
+	kj_ku64(&j, "n", 18446744073709551615ull);
+	kj_ki64(&j, "i", -5);
+	kj_key(&j, "a");
+	kj_arr_open(&j);
+	kj_u64(&j, 1);
+	kj_obj_open(&j);
+	kj_obj_close(&j);
+	kj_null(&j);
+	kj_arr_close(&j);
+	kj_key(&j, "e");
+	kj_arr_open(&j);
+	kj_arr_close(&j);
+	kj_kbool(&j, "b", true);
+	kj_obj_close(&j);
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":18446744073709551615,\"i\":-5,"
+			   "\"a\":[1,{},null],\"e\":[],\"b\":true}"));
+	if (strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":18446744073709551615,\"i\":-5,"
+			"\"a\":[1,{},null],\"e\":[],\"b\":true}"))
+		printf("#   got %s\n", buf);
+	free(buf);
+}
+
+int main(void)
+{
+	RUN(time_units);
+	RUN(seconds);
+	RUN(names);
+	RUN(json_writer);
+	DONE();
+}
