@@ -72,6 +72,15 @@ struct {
 	__type(value, struct cpu_cur);
 } cpus SEC(".maps");
 
+/* Threads of processes holding a kvm-vcpu fd when tracing started (seeded by
+ * userland): one may be inside a KVM_RUN that began before we attached. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} cands SEC(".maps");
+
 /* [0] ring buffer reservation failures, [1] vCPU tasks not tracked (map full) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -207,20 +216,16 @@ static __always_inline bool tgid_matches(struct task_struct *t)
 
 /* The vCPU id of the KVM_RUN in progress in the current task: the ioctl's fd
  * argument is a kvm-vcpu file whose private_data is the kvm_vcpu. */
-static __always_inline int current_vcpu_id(struct task_struct *t)
+static __always_inline int task_vcpu_id(struct task_struct *t, struct pt_regs *regs)
 {
 	struct file **fdarr;
 	struct file *f = NULL;
-	struct pt_regs *regs;
 	char name[9] = {};
 	const unsigned char *dname;
 	struct kvm_vcpu___kr *vcpu;
 	unsigned long fd;
 	unsigned int max_fds;
 
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
-		return -1;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (!regs)
 		return -1;
 	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -238,6 +243,18 @@ static __always_inline int current_vcpu_id(struct task_struct *t)
 		return -1;
 	vcpu = BPF_CORE_READ(f, private_data);
 	return BPF_CORE_READ(vcpu, vcpu_id);
+}
+
+static __always_inline struct pt_regs *current_regs(void)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return NULL;
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+static __always_inline int current_vcpu_id(struct task_struct *t)
+{
+	return task_vcpu_id(t, current_regs());
 }
 
 /* Look up, or start tracking, the current task as a vCPU task. */
@@ -459,6 +476,124 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	return 0;
 }
 
+#define KVM_RUN_IOCTL 0xae80
+
+/* Kernel threads and user workers (e.g. kvm-nx-lpage-recovery, created from a
+ * vCPU's KVM_RUN) carry a copy of their creator's syscall registers. */
+#define KR_PF_NOT_USER (0x00200000 /* PF_KTHREAD */ | 0x00004000 /* PF_USER_WORKER */ | \
+			0x00000010 /* PF_IO_WORKER */)
+
+/* Is the task inside ioctl(fd, KVM_RUN)?  Its syscall entry registers say. */
+static __always_inline bool regs_in_kvm_run(struct task_struct *t, struct pt_regs *regs)
+{
+	unsigned long nr, cmd;
+
+	if (!regs || (BPF_CORE_READ(t, flags) & KR_PF_NOT_USER))
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	nr = BPF_CORE_READ(regs, orig_ax);
+	cmd = BPF_CORE_READ(regs, si);
+	return nr == 16 && cmd == KVM_RUN_IOCTL;
+#elif defined(__TARGET_ARCH_arm64)
+	nr = BPF_CORE_READ((struct user_pt_regs *)regs, regs[8]);
+	cmd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	return nr == 29 && cmd == KVM_RUN_IOCTL;
+#elif defined(__TARGET_ARCH_powerpc)
+	nr = BPF_CORE_READ(regs, gpr[0]);
+	cmd = BPF_CORE_READ(regs, gpr[4]);
+	return nr == 54 && cmd == KVM_RUN_IOCTL;
+#else
+	return false;
+#endif
+}
+
+/* A seeded candidate being switched out inside KVM_RUN: a vCPU whose run
+ * began before tracing.  Start tracking it as in KVM_RUN from now. */
+static __always_inline struct vstate *join_running_vcpu(__u32 tid)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct vstate *v;
+	struct kr_event *e;
+
+	if (!bpf_map_lookup_elem(&cands, &tid))
+		return NULL;
+	bpf_map_delete_elem(&cands, &tid);
+	{
+	struct pt_regs *regs = current_regs();
+	int vcpu_id;
+
+	if ((__u32)id != tid || !regs_in_kvm_run(t, regs))
+		return NULL;
+	vcpu_id = task_vcpu_id(t, regs);
+	if (vcpu_id < 0)
+		return NULL;
+	v = vcpu_register(t, tid, id >> 32, vcpu_id);
+	if (!v)
+		return NULL;
+	v->in_run = 1;
+	e = ev_new(KR_EV_RUN_BEGIN, tid, id >> 32);
+	if (e) {
+		ev_vcpu(e, v);
+		ev_task(e, t);
+		e->err = 1;	/* joined a KVM_RUN already in progress */
+		ev_submit(e);
+	}
+	return v;
+	}
+}
+
+/* Run once at start over every task: vCPU tasks already inside KVM_RUN
+ * (running or preempted) are tracked from now, as if their run began. */
+SEC("iter/task")
+int seed_running_vcpus(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct pt_regs *regs;
+	struct vstate *v;
+	struct kr_event *e;
+	__u32 tid, pid, cpu;
+	int vcpu_id;
+
+	if (!t)
+		return 0;
+	tid = t->pid;
+	pid = t->tgid;
+	if (bpf_map_lookup_elem(&vcpus, &tid))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs_in_kvm_run(t, regs))
+		return 0;
+	vcpu_id = task_vcpu_id(t, regs);
+	if (vcpu_id < 0)
+		return 0;
+	v = vcpu_register(t, tid, pid, vcpu_id);
+	if (!v)
+		return 0;
+	v->in_run = 1;
+	cpu = task_cpu_of(t);
+	if (BPF_CORE_READ(t, on_cpu))
+		cpu_set_current(cpu, tid, t);
+	e = ev_new(KR_EV_RUN_BEGIN, tid, pid);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, t);
+	e->cpu = cpu;
+	e->err = 1;	/* joined a KVM_RUN already in progress */
+	ev_submit(e);
+	if (!BPF_CORE_READ(t, on_cpu)) {	/* preempted inside KVM_RUN */
+		e = ev_new(KR_EV_SWITCH_OUT, tid, pid);
+		if (!e)
+			return 0;
+		ev_vcpu(e, v);
+		ev_task(e, t);
+		e->cpu = cpu;
+		ev_submit(e);
+	}
+	return 0;
+}
+
 static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_tid, long prev_state)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -466,6 +601,8 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 	struct kr_event *e;
 
 	v = bpf_map_lookup_elem(&vcpus, &prev_tid);
+	if (!v)
+		v = join_running_vcpu(prev_tid);
 	if (v) {
 		cpu_clear_current(cpu, prev_tid);
 		e = ev_new(KR_EV_SWITCH_OUT, prev_tid, v->pid);

@@ -5,6 +5,7 @@
  * hook, attach, and hand ring-buffer events to a callback.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -25,6 +26,7 @@
 
 struct kr_capture {
 	struct kvmrace_bpf *skel;
+	struct bpf_link *links[KR_NR_HOOKS];
 	struct ring_buffer *rb;
 	struct kr_hook_probe hooks[KR_NR_HOOKS];
 	int stats_fd;
@@ -116,6 +118,9 @@ static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Parsed once per probe round: parsing vmlinux BTF costs tens of ms. */
+static struct btf *probe_vmlinux_btf;
+
 /* Find typedef btf_trace_<name> in vmlinux or a module's BTF. */
 static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
 {
@@ -126,13 +131,12 @@ static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
 
 	snprintf(name, sizeof(name), "btf_trace_%s", event);
 	*obj_fd = 0;
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = probe_vmlinux_btf;
 	if (!vmlinux)
 		return -ENOENT;
 	r = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
 	if (r > 0) {
 		*type_id = r;
-		btf__free(vmlinux);
 		return 0;
 	}
 	while (!bpf_btf_get_next_id(id, &id)) {
@@ -147,13 +151,11 @@ static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
 			if (r > 0) {
 				*obj_fd = fd;
 				*type_id = r;
-				btf__free(vmlinux);
 				return 0;
 			}
 		}
 		close(fd);
 	}
-	btf__free(vmlinux);
 	return -ENOENT;
 }
 
@@ -166,51 +168,40 @@ static void why(char *buf, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool probe_tp_btf(const char *event, char *reason)
+/* Can programs of this method be loaded (and, for tp_btf, attached) at all?
+ * Checked once with sched_switch; each hook then only needs to exist. */
+static bool method_works(int m, char *reason)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_RAW_TP);
+	enum bpf_prog_type type = m == KR_M_TP_BTF ? BPF_PROG_TYPE_TRACING :
+				  m == KR_M_RAW_TP ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
 	__u32 id;
-	int obj_fd, fd, lfd;
+	int obj_fd = 0, fd, lfd;
 
-	if (find_btf_trace(event, &obj_fd, &id)) {
-		why(reason, "no BTF for the tracepoint (kernel without BTF, or event absent)");
-		return false;
+	if (m == KR_M_TP_BTF) {
+		if (find_btf_trace("sched_switch", &obj_fd, &id)) {
+			why(reason, "no kernel BTF (/sys/kernel/btf/vmlinux)");
+			return false;
+		}
+		o.attach_btf_id = id;
+		o.attach_btf_obj_fd = obj_fd;
 	}
-	o.attach_btf_id = id;
-	o.attach_btf_obj_fd = obj_fd;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kr_probe", "GPL", ret0, 2, &o);
+	fd = bpf_prog_load(type, "kr_probe", "GPL", ret0, 2, m == KR_M_TP_BTF ? &o : NULL);
 	if (obj_fd)
 		close(obj_fd);
 	if (fd < 0) {
-		why(reason, "load failed: %s", strerror(errno));
+		why(reason, "%s programs do not load: %s", method_names[m], strerror(errno));
 		return false;
 	}
-	lfd = bpf_raw_tracepoint_open(NULL, fd);
-	if (lfd < 0) {
-		why(reason, "attach failed: %s", strerror(errno));
-		close(fd);
-		return false;
+	if (m == KR_M_TP_BTF) {
+		lfd = bpf_raw_tracepoint_open(NULL, fd);
+		if (lfd < 0) {
+			why(reason, "tp_btf programs do not attach: %s", strerror(errno));
+			close(fd);
+			return false;
+		}
+		close(lfd);
 	}
-	close(lfd);
-	close(fd);
-	return true;
-}
-
-static bool probe_raw_tp(const char *event, char *reason)
-{
-	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "kr_probe", "GPL", ret0, 2, NULL), lfd;
-
-	if (fd < 0) {
-		why(reason, "load failed: %s", strerror(errno));
-		return false;
-	}
-	lfd = bpf_raw_tracepoint_open(event, fd);
-	if (lfd < 0) {
-		why(reason, errno == ENOENT ? "no such tracepoint" : "attach failed: %s", strerror(errno));
-		close(fd);
-		return false;
-	}
-	close(lfd);
 	close(fd);
 	return true;
 }
@@ -234,78 +225,56 @@ static const char *tracefs_dir(void)
 	return NULL;
 }
 
-static bool probe_tracepoint(const char *cat, const char *event, char *reason)
+static bool tracefs_has(const char *cat, const char *event)
 {
-	struct perf_event_attr a;
 	const char *dir = tracefs_dir();
-	char p[256], buf[32];
-	int fd, pfd, idfd;
-	ssize_t n;
+	char p[256];
+	struct stat st;
 
-	if (!dir) {
-		why(reason, "tracefs not available");
+	if (!dir)
 		return false;
-	}
 	snprintf(p, sizeof(p), "%s/events/%s/%s/id", dir, cat, event);
-	idfd = open(p, O_RDONLY | O_CLOEXEC);
-	if (idfd < 0) {
-		why(reason, "no such tracepoint in tracefs");
-		return false;
-	}
-	n = read(idfd, buf, sizeof(buf) - 1);
-	close(idfd);
-	if (n <= 0) {
-		why(reason, "cannot read %s", p);
-		return false;
-	}
-	buf[n] = 0;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "kr_probe", "GPL", ret0, 2, NULL);
-	if (fd < 0) {
-		why(reason, "load failed: %s", strerror(errno));
-		return false;
-	}
-	memset(&a, 0, sizeof(a));
-	a.type = PERF_TYPE_TRACEPOINT;
-	a.size = sizeof(a);
-	a.config = strtoull(buf, NULL, 10);
-	a.sample_period = 1;
-	a.wakeup_events = 1;
-	pfd = (int)syscall(SYS_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0 || ioctl(pfd, PERF_EVENT_IOC_SET_BPF, fd)) {
-		why(reason, "attach failed: %s", strerror(errno));
-		if (pfd >= 0)
-			close(pfd);
-		close(fd);
-		return false;
-	}
-	close(pfd);
-	close(fd);
-	return true;
+	return !stat(p, &st);
 }
 
 void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
-	int h, m;
+	char mwhy[KR_NR_METHODS][96];
+	bool mok[KR_NR_METHODS];
+	int h, m, ofd;
+	__u32 id;
 
+	probe_vmlinux_btf = btf__load_vmlinux_btf();
+	for (m = 0; m < KR_NR_METHODS; m++)
+		mok[m] = method_works(m, mwhy[m]);
 	for (h = 0; h < KR_NR_HOOKS; h++) {
 		struct kr_hook_probe *p = &hooks[h];
+		bool in_btf, in_tracefs;
 
 		memset(p, 0, sizeof(*p));
 		p->event = hook_defs[h].event;
 		p->category = hook_defs[h].category;
 		p->chosen = -1;
+		in_btf = !find_btf_trace(p->event, &ofd, &id);
+		if (in_btf && ofd)
+			close(ofd);
+		in_tracefs = tracefs_has(p->category, p->event);
 		for (m = 0; m < KR_NR_METHODS; m++) {
-			if (m == KR_M_TP_BTF)
-				p->available[m] = probe_tp_btf(p->event, p->why[m]);
-			else if (m == KR_M_RAW_TP)
-				p->available[m] = probe_raw_tp(p->event, p->why[m]);
-			else
-				p->available[m] = probe_tracepoint(p->category, p->event, p->why[m]);
+			bool exists = m == KR_M_TP_BTF ? in_btf : m == KR_M_RAW_TP ? in_btf || in_tracefs : in_tracefs;
+
+			if (!mok[m])
+				memcpy(p->why[m], mwhy[m], sizeof(p->why[m]));
+			else if (!exists)
+				why(p->why[m], m == KR_M_TP_BTF ? "no BTF for this tracepoint" :
+					       "no such tracepoint (kernel too old, or module not loaded)");
+			p->available[m] = mok[m] && exists;
 			if (p->chosen < 0 && p->available[m] && (method == KR_M_AUTO || method == m))
 				p->chosen = m;
 		}
 	}
+	btf__free(probe_vmlinux_btf);
+	probe_vmlinux_btf = NULL;
 	libbpf_set_print(old);
 }
 
@@ -343,35 +312,104 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, size_t errlen)
+/* Threads of processes (pid, or all) that hold a kvm-vcpu fd: candidates for
+ * a KVM_RUN already in progress (see join_running_vcpu in the BPF side). */
+static bool holds_vcpu_fd(const char *pid)
 {
-	struct kr_capture *c = calloc(1, sizeof(*c));
+	char dir[64], link[320], target[128];
+	struct dirent *d;
+	bool found = false;
+	DIR *fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
+	fds = opendir(dir);
+	if (!fds)
+		return false;
+	while (!found && (d = readdir(fds))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		found = !strncmp(target, "anon_inode:kvm-vcpu", 19);
+	}
+	closedir(fds);
+	return found;
+}
+
+static void seed_pid(struct kr_capture *c, const char *pid)
+{
+	char dir[64];
+	struct dirent *d;
+	DIR *tasks;
+	__u8 one = 1;
+
+	if (!holds_vcpu_fd(pid))
+		return;
+	snprintf(dir, sizeof(dir), "/proc/%s/task", pid);
+	tasks = opendir(dir);
+	if (!tasks)
+		return;
+	while ((d = readdir(tasks))) {
+		__u32 tid = (__u32)strtoul(d->d_name, NULL, 10);
+
+		if (tid)
+			bpf_map_update_elem(bpf_map__fd(c->skel->maps.cands), &tid, &one, BPF_ANY);
+	}
+	closedir(tasks);
+}
+
+static int run_task_iter(struct kr_capture *c)
+{
+	struct bpf_link *link = bpf_program__attach_iter(c->skel->progs.seed_running_vcpus, NULL);
+	char buf[256];
+	int fd;
+
+	if (!link)
+		return -1;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		bpf_link__destroy(link);
+		return -1;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	bpf_link__destroy(link);
+	return 0;
+}
+
+static void seed_candidates(struct kr_capture *c, pid_t pid)
+{
+	struct dirent *d;
+	DIR *proc;
+	char p[16];
+
+	if (pid) {
+		snprintf(p, sizeof(p), "%d", (int)pid);
+		seed_pid(c, p);
+		return;
+	}
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while ((d = readdir(proc)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9')
+			seed_pid(c, d->d_name);
+	closedir(proc);
+}
+
+/* Autoload one program per hook (the chosen method's) and set the rodata. */
+static int configure(struct kr_capture *c, const struct kr_capture_opts *o)
+{
 	struct bpf_program *prog;
 	struct kr_tif_layout tl;
-	struct utsname_like { char arch[16], rel[128]; } u;
-	int h, r, ncpu;
+	struct { char rel[128]; } u;
+	int h, ncpu;
 	FILE *f;
 
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	c->stats_fd = -1;
-	verbose_libbpf = o->verbose;
-	libbpf_set_print(libbpf_print);
-	kr_capture_probe(c->hooks, o->method);
-	if (*kr_capture_missing(c->hooks)) {
-		snprintf(err, errlen, "%s%s%s", kr_capture_missing(c->hooks),
-			 o->method != KR_M_AUTO ? " with --attach " : "",
-			 o->method != KR_M_AUTO ? kr_method_name(o->method) : "");
-		goto fail;
-	}
-	c->skel = kvmrace_bpf__open();
-	if (!c->skel) {
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
-		goto fail;
-	}
-	/* One program per hook: the chosen method's. */
 	bpf_object__for_each_program(prog, c->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (h = 0; h < KR_NR_HOOKS; h++) {
@@ -381,10 +419,8 @@ struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, s
 			continue;
 		snprintf(name, sizeof(name), "%s%s", method_prefix[c->hooks[h].chosen], c->hooks[h].event);
 		prog = bpf_object__find_program_by_name(c->skel->obj, name);
-		if (!prog) {
-			snprintf(err, errlen, "internal: no BPF program %s", name);
-			goto fail;
-		}
+		if (!prog)
+			return -1;
 		bpf_program__set_autoload(prog, true);
 	}
 	ncpu = libbpf_num_possible_cpus();
@@ -413,18 +449,140 @@ struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, s
 	c->skel->rodata->tif_notify_signal_bit = tl.notify_signal;
 	c->skel->rodata->tif_need_resched_bit = tl.need_resched;
 	c->skel->rodata->tif_need_resched_lazy_bit = tl.need_resched_lazy;
+	bpf_program__set_autoload(c->skel->progs.seed_running_vcpus, true);
+	return 0;
+}
+
+static struct bpf_program *hook_prog(struct kr_capture *c, int h)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s", method_prefix[c->hooks[h].chosen], c->hooks[h].event);
+	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
+static void unload_skel(struct kr_capture *c)
+{
+	int h;
+
+	for (h = 0; h < KR_NR_HOOKS; h++) {
+		bpf_link__destroy(c->links[h]);
+		c->links[h] = NULL;
+	}
+	kvmrace_bpf__destroy(c->skel);
+	c->skel = NULL;
+}
+
+static int load_skel(struct kr_capture *c, const struct kr_capture_opts *o, char *err, size_t errlen)
+{
+	int r;
+
+	c->skel = kvmrace_bpf__open();
+	if (!c->skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	if (configure(c, o)) {
+		snprintf(err, errlen, "internal: missing BPF program");
+		return -1;
+	}
 	r = kvmrace_bpf__load(c->skel);
+	if (r) {
+		/* Maybe only the task iterator is unsupported: retry without it
+		 * (vCPUs already in KVM_RUN are then found at their next
+		 * switch-out instead). */
+		if (o->verbose)
+			fprintf(stderr, "kvmrace-trace: loading with the task iterator failed (%s); "
+				"retrying without it\n", strerror(-r));
+		kvmrace_bpf__destroy(c->skel);
+		c->skel = kvmrace_bpf__open();
+		if (c->skel && !configure(c, o)) {
+			bpf_program__set_autoload(c->skel->progs.seed_running_vcpus, false);
+			r = kvmrace_bpf__load(c->skel);
+		}
+	}
 	if (r) {
 		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-r),
 			 o->verbose ? "" : " (run with -v for the verifier log)");
+		return -1;
+	}
+	return 0;
+}
+
+struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, size_t errlen)
+{
+	struct kr_capture *c = calloc(1, sizeof(*c));
+	int r, h, tries;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->stats_fd = -1;
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+	kr_capture_probe(c->hooks, o->method);
+	if (*kr_capture_missing(c->hooks)) {
+		snprintf(err, errlen, "%s%s%s", kr_capture_missing(c->hooks),
+			 o->method != KR_M_AUTO ? " with --attach " : "",
+			 o->method != KR_M_AUTO ? kr_method_name(o->method) : "");
 		goto fail;
 	}
-	if (o->prog_stats)
-		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	r = kvmrace_bpf__attach(c->skel);
+	/* Load and attach; a hook whose chosen method fails to attach falls
+	 * back to its next method (the probe only predicts). */
+	for (tries = 0;; tries++) {
+		int failed = -1;
+
+		r = load_skel(c, o, err, errlen);
+		if (r)
+			goto fail;
+		if (o->prog_stats && c->stats_fd < 0)
+			c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		for (h = 0; h < KR_NR_HOOKS && failed < 0; h++) {
+			struct kr_hook_probe *p = &c->hooks[h];
+
+			if (p->chosen < 0)
+				continue;
+			c->links[h] = bpf_program__attach(hook_prog(c, h));
+			if (!c->links[h]) {
+				why(p->why[p->chosen], "attach failed: %s", strerror(errno));
+				failed = h;
+			}
+		}
+		if (failed < 0)
+			break;
+		{
+			struct kr_hook_probe *p = &c->hooks[failed];
+			int m, was = p->chosen;
+
+			p->available[was] = false;
+			p->chosen = -1;
+			for (m = was + 1; m < KR_NR_METHODS; m++)
+				if (p->available[m] && (o->method == KR_M_AUTO || o->method == m)) {
+					p->chosen = m;
+					break;
+				}
+			if (o->verbose || p->chosen < 0)
+				fprintf(stderr, "kvmrace-trace: %s via %s: %s%s%s\n", p->event, method_names[was],
+					p->why[was], p->chosen >= 0 ? "; falling back to " : "",
+					p->chosen >= 0 ? method_names[p->chosen] : "");
+		}
+		unload_skel(c);
+		if (*kr_capture_missing(c->hooks) || tries >= 2 * KR_NR_HOOKS) {
+			snprintf(err, errlen, "%s", *kr_capture_missing(c->hooks) ? kr_capture_missing(c->hooks) :
+				 "attaching the BPF programs failed");
+			goto fail;
+		}
+	}
+	if (bpf_program__fd(c->skel->progs.seed_running_vcpus) >= 0)
+		r = run_task_iter(c);
+	else
+		r = -1;
 	if (r) {
-		snprintf(err, errlen, "attaching the BPF programs failed: %s", strerror(-r));
-		goto fail;
+		if (o->verbose)
+			fprintf(stderr, "kvmrace-trace: no task iterator: vCPUs already in KVM_RUN are found at "
+				"their next switch-out\n");
+		seed_candidates(c, o->pid);
 	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_ringbuf, c, NULL);
 	if (!c->rb) {
@@ -514,7 +672,7 @@ void kr_capture_close(struct kr_capture *c)
 	if (!c)
 		return;
 	ring_buffer__free(c->rb);
-	kvmrace_bpf__destroy(c->skel);	/* detaches every link */
+	unload_skel(c);	/* detaches every link */
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
 	free(c);
