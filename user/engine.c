@@ -43,10 +43,6 @@ struct vcpu {
 	struct req req[KR_NR_CAUSES];
 };
 
-struct heap_item {
-	struct kr_event ev;
-	uint64_t seq;
-};
 
 struct kr_engine {
 	struct kr_engine_opts o;
@@ -54,10 +50,11 @@ struct kr_engine {
 	/* vCPU table: open addressing on tid. */
 	struct vcpu *tab;
 	uint32_t tab_size, tab_used;
-	/* reorder heap */
-	struct heap_item *heap;
-	size_t heap_len, heap_cap;
-	uint64_t seq, max_ts, released_ts;
+	/* reorder stage: a ring kept sorted by ts (stable), inserted from the
+	 * tail: O(1) per event for the nearly ordered streams it gets */
+	struct kr_event *ring;
+	size_t ring_cap, ring_head, ring_len;	/* cap: a power of two */
+	uint64_t max_ts, released_ts;
 	bool released_any;
 	/* retained findings: a min-heap on badness, the worst kept */
 	struct kr_finding *fnd;
@@ -150,7 +147,7 @@ void kr_engine_free(struct kr_engine *e)
 	if (!e)
 		return;
 	free(e->tab);
-	free(e->heap);
+	free(e->ring);
 	free(e->fnd);
 	free(e->r.vcpus);
 	free(e->r.findings);
@@ -531,51 +528,40 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 
 /* ---- reorder stage ---- */
 
-static bool heap_less(const struct heap_item *a, const struct heap_item *b)
+#define RING_AT(e, i) ((e)->ring[((e)->ring_head + (i)) & ((e)->ring_cap - 1)])
+
+static int ring_grow(struct kr_engine *e)
 {
-	return a->ev.ts != b->ev.ts ? a->ev.ts < b->ev.ts : a->seq < b->seq;
-}
+	size_t ncap = e->ring_cap ? e->ring_cap * 2 : 4096, i;
+	struct kr_event *n = malloc(ncap * sizeof(*n));
 
-static void heap_pop(struct kr_engine *e, struct kr_event *out)
-{
-	struct heap_item *h = e->heap;
-	size_t i = 0, n;
-
-	*out = h[0].ev;
-	h[0] = h[--e->heap_len];
-	n = e->heap_len;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct heap_item t;
-
-		if (l < n && heap_less(&h[l], &h[m]))
-			m = l;
-		if (r < n && heap_less(&h[r], &h[m]))
-			m = r;
-		if (m == i)
-			break;
-		t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
+	if (!n)
+		return -1;
+	for (i = 0; i < e->ring_len; i++)
+		n[i] = RING_AT(e, i);
+	free(e->ring);
+	e->ring = n;
+	e->ring_cap = ncap;
+	e->ring_head = 0;
+	return 0;
 }
 
 static void release(struct kr_engine *e, bool all)
 {
-	struct kr_event ev;
+	while (e->ring_len && (all || RING_AT(e, 0).ts + e->o.reorder_window_ns < e->max_ts)) {
+		const struct kr_event *ev = &RING_AT(e, 0);
 
-	while (e->heap_len && (all || e->heap[0].ev.ts + e->o.reorder_window_ns < e->max_ts)) {
-		heap_pop(e, &ev);
-		e->released_ts = ev.ts;
+		e->released_ts = ev->ts;
 		e->released_any = true;
-		step(e, &ev);
+		step(e, ev);
+		e->ring_head = (e->ring_head + 1) & (e->ring_cap - 1);
+		e->ring_len--;
 	}
 }
 
 int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 {
-	size_t i;
+	size_t pos;
 
 	if (ev->type == KR_EV_NONE || ev->type >= KR_EV_MAX_EVENT || e->finished ||
 	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES))
@@ -586,25 +572,16 @@ int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 		step(e, ev);
 		return 0;
 	}
-	if (e->heap_len == e->heap_cap) {
-		size_t ncap = e->heap_cap ? e->heap_cap * 2 : 1024;
-		struct heap_item *nh = realloc(e->heap, ncap * sizeof(*nh));
-
-		if (!nh)
-			return -1;
-		e->heap = nh;
-		e->heap_cap = ncap;
+	if (e->ring_len == e->ring_cap && ring_grow(e))
+		return -1;
+	/* Find the slot from the tail; equal timestamps keep arrival order. */
+	pos = e->ring_len;
+	while (pos && RING_AT(e, pos - 1).ts > ev->ts) {
+		RING_AT(e, pos) = RING_AT(e, pos - 1);
+		pos--;
 	}
-	i = e->heap_len++;
-	e->heap[i].ev = *ev;
-	e->heap[i].seq = e->seq++;
-	while (i && heap_less(&e->heap[i], &e->heap[(i - 1) / 2])) {
-		struct heap_item t = e->heap[i];
-
-		e->heap[i] = e->heap[(i - 1) / 2];
-		e->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
+	RING_AT(e, pos) = *ev;
+	e->ring_len++;
 	if (ev->ts > e->max_ts)
 		e->max_ts = ev->ts;
 	release(e, false);

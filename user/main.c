@@ -257,7 +257,9 @@ static int cmd_report(int argc, char **argv)
 	struct kr_run_info ri;
 	struct kr_reader rd;
 	struct kr_engine *e;
-	union { struct kr_event ev; struct kr_meta m; } rec;
+	const struct kr_event *ev;
+	const struct kr_meta *m;
+	const void *rec;
 	char err[512];
 	int r, rc;
 
@@ -277,18 +279,21 @@ static int cmd_report(int argc, char **argv)
 	snprintf(ri.clock, sizeof(ri.clock), "%s", rd.info.clock);
 	snprintf(ri.hooks, sizeof(ri.hooks), "%s", rd.info.hooks);
 	e = new_engine(&o);
-	while ((r = kr_reader_next(&rd, &rec, err, sizeof(err))) > 0) {
-		if (rec.ev.type == KR_REC_LOST) {
-			kr_engine_set_lost(e, rec.m.v[0], rec.m.v[1]);
-		} else if (rec.ev.type == KR_REC_END) {
+	err[0] = 0;
+	while ((r = kr_reader_next_ptr(&rd, &rec, err, sizeof(err))) > 0) {
+		ev = rec;
+		m = rec;
+		if (ev->type == KR_REC_LOST) {
+			kr_engine_set_lost(e, m->v[0], m->v[1]);
+		} else if (ev->type == KR_REC_END) {
 			ri.complete = true;
-			ri.duration_ns = rec.m.v[0];
-			ri.has_command = rec.m.v[1] != 0;
-			ri.command_status = (int)rec.m.v[1] - 1;
-		} else if (!o.pid || rec.ev.pid == (uint32_t)o.pid) {
+			ri.duration_ns = m->v[0];
+			ri.has_command = m->v[1] != 0;
+			ri.command_status = (int)m->v[1] - 1;
+		} else if (!o.pid || ev->pid == (uint32_t)o.pid) {
 			if (o.events)
-				print_event(stdout, &rec.ev);
-			if (kr_engine_push(e, &rec.ev)) {
+				print_event(stdout, ev);
+			if (kr_engine_push(e, ev)) {
 				fprintf(stderr, "kvmrace-trace: %s: invalid event at offset %" PRIu64 "\n", argv[optind],
 					rd.offset - KR_EVENT_SIZE);
 				r = -1;

@@ -198,23 +198,42 @@ fail:
 	return -1;
 }
 
-int kr_reader_next(struct kr_reader *r, void *buf, char *err, size_t errlen)
+static int refill(struct kr_reader *r, char *err, size_t errlen)
 {
-	size_t got = fread(buf, 1, KR_EVENT_SIZE, r->f);
-	const struct kr_event *ev = buf;
+	size_t keep = r->buf_len - r->buf_pos, got;
 
-	if (got == 0) {
-		if (ferror(r->f)) {
-			snprintf(err, errlen, "%s: read error: %s", r->path, strerror(errno));
+	if (!r->buf) {
+		r->buf = malloc(KR_READER_BUF);
+		if (!r->buf) {
+			snprintf(err, errlen, "%s: out of memory", r->path);
 			return -1;
 		}
-		return 0;
 	}
-	if (got < KR_EVENT_SIZE) {
-		snprintf(err, errlen, "%s: truncated record at offset %llu (%zu of %d bytes)", r->path,
-			 (unsigned long long)r->offset, got, KR_EVENT_SIZE);
+	memmove(r->buf, r->buf + r->buf_pos, keep);
+	r->buf_pos = 0;
+	got = fread(r->buf + keep, 1, KR_READER_BUF - keep, r->f);
+	r->buf_len = keep + got;
+	if (!got && ferror(r->f)) {
+		snprintf(err, errlen, "%s: read error: %s", r->path, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t errlen)
+{
+	const struct kr_event *ev;
+
+	if (r->buf_len - r->buf_pos < KR_EVENT_SIZE && refill(r, err, errlen))
+		return -1;
+	if (r->buf_len == r->buf_pos)
+		return 0;
+	if (r->buf_len - r->buf_pos < KR_EVENT_SIZE) {
+		snprintf(err, errlen, "%s: truncated record at offset %llu (%zu of %d bytes)", r->path,
+			 (unsigned long long)r->offset, r->buf_len - r->buf_pos, KR_EVENT_SIZE);
+		return -1;
+	}
+	ev = (const struct kr_event *)(r->buf + r->buf_pos);
 	if (!((ev->type > KR_EV_NONE && ev->type < KR_EV_MAX_EVENT) || ev->type == KR_REC_LOST ||
 	      ev->type == KR_REC_END) ||
 	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES)) {
@@ -229,9 +248,21 @@ int kr_reader_next(struct kr_reader *r, void *buf, char *err, size_t errlen)
 	}
 	if (ev->type == KR_REC_END)
 		r->saw_end = true;
+	r->buf_pos += KR_EVENT_SIZE;
 	r->offset += KR_EVENT_SIZE;
 	r->records++;
+	*rec = ev;
 	return 1;
+}
+
+int kr_reader_next(struct kr_reader *r, void *buf, char *err, size_t errlen)
+{
+	const void *p;
+	int k = kr_reader_next_ptr(r, &p, err, errlen);
+
+	if (k > 0)
+		memcpy(buf, p, KR_EVENT_SIZE);
+	return k;
 }
 
 void kr_reader_close(struct kr_reader *r)
@@ -239,4 +270,6 @@ void kr_reader_close(struct kr_reader *r)
 	if (r->f)
 		fclose(r->f);
 	r->f = NULL;
+	free(r->buf);
+	r->buf = NULL;
 }

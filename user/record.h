@@ -43,9 +43,13 @@ int kr_writer_meta(struct kr_writer *w, const struct kr_meta *m);
 int kr_writer_flush(struct kr_writer *w);
 int kr_writer_close(struct kr_writer *w);
 
+#define KR_READER_BUF (16384 * KR_EVENT_SIZE)
+
 struct kr_reader {
 	FILE *f;
 	const char *path;
+	unsigned char *buf;	/* records read ahead */
+	size_t buf_len, buf_pos;
 	struct kr_rec_info info;
 	uint64_t offset;	/* of the next record */
 	uint64_t records;
@@ -57,6 +61,9 @@ int kr_reader_open(struct kr_reader *r, const char *path, char *err, size_t errl
 /* Returns 1 with a record in buf (64 bytes), 0 at a clean end of file, -1 on
  * a truncated or invalid record (message in err). */
 int kr_reader_next(struct kr_reader *r, void *buf, char *err, size_t errlen);
+/* The same, without a copy: *rec points into the reader's buffer until the
+ * next call. */
+int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t errlen);
 void kr_reader_close(struct kr_reader *r);
 
 #endif

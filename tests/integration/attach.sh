@@ -1,0 +1,22 @@
+#!/bin/bash
+# Every attach method this host offers, forced, on the same load: same verdict
+# and signal counts.
+. "$(dirname "$0")/../lib.sh"
+
+why=$(live_missing)
+for m in tp_btf raw_tp tracepoint; do
+	if [ -n "$why" ]; then skip "attach_$m" "$why"; continue; fi
+	if ! "$KT" check | grep -E "^ +signal_generate" | awk -v m=$m 'BEGIN{c["tp_btf"]=2;c["raw_tp"]=3;c["tracepoint"]=4} {exit $c[m] != "yes"}'; then
+		"$KT" -q --attach "$m" -d 0.1 > /dev/null 2> "$WORK/err"
+		rc=$?
+		if [ $rc = 1 ] && grep -q "$m" "$WORK/err"; then pass "attach_$m (unavailable here; clear error)"; else fail "attach_$m" "rc=$rc"; fi
+		continue
+	fi
+	"$KT" -q --attach "$m" --json "$WORK/$m.json" -- "$KL" --signals 100 --resched 100 --period-us 1500 > "$WORK/$m.out" 2> "$WORK/$m.err"
+	rc=$?
+	if [ $rc = 0 ] && jqe ".verdict == \"pass\" and .requests.signal == 100 and .requests.resched >= 95 and .runs > 0 and ([.hooks[].method] | unique) == [\"$m\"]" "$WORK/$m.json"; then
+		pass "attach_$m (signal $(jq .requests.signal "$WORK/$m.json"), resched $(jq .requests.resched "$WORK/$m.json"))"
+	else
+		fail "attach_$m" "rc=$rc $(jq -c '{verdict,requests,runs,hooks}' "$WORK/$m.json" 2>&1) $(head -c 300 "$WORK/$m.err")"
+	fi
+done
