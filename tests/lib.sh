@@ -32,7 +32,19 @@ live_missing() {
 
 # Number of loaded BPF programs of ours (tpbtf__/raw__/tp__ prefixes).
 our_progs() {
-	bpftool prog show 2>/dev/null | grep -cE ' name (tpbtf__|raw__|tp__)[a-z_]+ ' || true
+	bpftool prog show 2>/dev/null | grep -cE ' name (tpbtf__|raw__|tp__)[a-z_]+ |seed_running_vc' || true
+}
+
+# Our programs left after the tracer exited: the kernel frees them after an
+# RCU grace period, so give it up to 3 s before counting.
+progs_left() {
+	local i n
+	for i in $(seq 30); do
+		n=$(our_progs)
+		[ "$n" = 0 ] && break
+		sleep 0.1
+	done
+	echo "$n"
 }
 
 # one_line_error NAME RC_EXPECTED STDERR_FILE RC: exactly one stderr line, no crash

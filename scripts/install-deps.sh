@@ -1,0 +1,14 @@
+#!/bin/sh
+# Install everything kvmrace needs to build and to run its tests, from
+# Debian's packages (Debian 12 "bookworm").  Run as root (or with sudo).
+set -eu
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (sudo $0)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+PKGS="make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config jq util-linux linux-perf"
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $PKGS > /dev/null
+echo "install-deps: installed $PKGS"
