@@ -31,7 +31,8 @@ struct vstate {
 	__s32 vcpu;
 	__u64 task;		/* its task_struct, for reads from other contexts */
 	__u8 in_run;
-	__u8 pad[7];
+	__u8 comm_sent;		/* comm goes out once per vCPU task (and at switch-in) */
+	__u8 pad[6];
 };
 
 struct cpu_cur {
@@ -175,14 +176,25 @@ static __always_inline struct kr_event *ev_new(__u8 type, __u32 tid, __u32 pid)
 	return e;
 }
 
-static __always_inline void ev_task(struct kr_event *e, struct task_struct *t)
+static __always_inline void ev_tif(struct kr_event *e, struct task_struct *t)
 {
 	__u64 raw = task_tif(t);
 
 	e->tif_raw = (__u32)raw;
 	e->tif = tif_norm(raw);
 	e->flags |= KR_F_TIF;
+}
+
+/* TIF flags always; comm only the first time for this vCPU task (the hot
+ * events stay small: a thread rename shows at its next switch-in). */
+static __always_inline void ev_task(struct kr_event *e, struct task_struct *t, struct vstate *v)
+{
+	ev_tif(e, t);
+	if (v && v->comm_sent)
+		return;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), BPF_CORE_READ(t, comm));
+	if (v)
+		v->comm_sent = 1;
 }
 
 static __always_inline void ev_vcpu(struct kr_event *e, struct vstate *v)
@@ -328,7 +340,7 @@ static __always_inline int on_kvm_fpu(int load)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, t);
+	ev_task(e, t, v);
 	if (load && !(e->tif & KR_TIF_NEED_RESCHED)) {
 		struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
 
@@ -352,7 +364,7 @@ static __always_inline int on_userspace_exit(__u32 reason, int err)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, (struct task_struct *)bpf_get_current_task());
+	ev_task(e, (struct task_struct *)bpf_get_current_task(), v);
 	e->reason = reason;
 	e->err = err;
 	ev_submit(e);
@@ -381,7 +393,7 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, t);
+	ev_task(e, t, v);
 	e->reason = reason;
 	e->flags |= KR_F_IRQ | KR_F_IRQS_OFF;	/* both fire with irqs off on x86 */
 	ev_submit(e);
@@ -408,7 +420,7 @@ static __always_inline int on_signal_generate(int sig, __u32 ttid, int result)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	ev_vcpu(e, v);
-	ev_task(e, (struct task_struct *)v->task);
+	ev_task(e, (struct task_struct *)v->task, v);
 	e->cause = KR_CAUSE_SIGNAL;
 	e->reason = sig;
 	e->err = result;
@@ -430,7 +442,7 @@ static __always_inline int on_signal_deliver(int sig)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, (struct task_struct *)bpf_get_current_task());
+	ev_task(e, (struct task_struct *)bpf_get_current_task(), v);
 	e->reason = sig;
 	ev_submit(e);
 	return 0;
@@ -467,7 +479,7 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, vt);
+	ev_task(e, vt, v);
 	e->cpu = target_cpu;
 	e->cause = KR_CAUSE_RESCHED;
 	e->reason = wtid;
@@ -535,7 +547,7 @@ static __always_inline struct vstate *join_running_vcpu(__u32 tid)
 	e = ev_new(KR_EV_RUN_BEGIN, tid, id >> 32);
 	if (e) {
 		ev_vcpu(e, v);
-		ev_task(e, t);
+		ev_task(e, t, v);
 		e->err = 1;	/* joined a KVM_RUN already in progress */
 		ev_submit(e);
 	}
@@ -578,7 +590,7 @@ int seed_running_vcpus(struct bpf_iter__task *ctx)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, t);
+	ev_task(e, t, v);
 	e->cpu = cpu;
 	e->err = 1;	/* joined a KVM_RUN already in progress */
 	ev_submit(e);
@@ -587,7 +599,7 @@ int seed_running_vcpus(struct bpf_iter__task *ctx)
 		if (!e)
 			return 0;
 		ev_vcpu(e, v);
-		ev_task(e, t);
+		ev_task(e, t, v);
 		e->cpu = cpu;
 		ev_submit(e);
 	}
@@ -608,7 +620,7 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 		e = ev_new(KR_EV_SWITCH_OUT, prev_tid, v->pid);
 		if (e) {
 			ev_vcpu(e, v);
-			ev_task(e, (struct task_struct *)v->task);
+			ev_task(e, (struct task_struct *)v->task, v);
 			e->err = (__s32)prev_state;
 			if (preempt)
 				e->flags |= KR_F_PREEMPT;
@@ -621,7 +633,7 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 		e = ev_new(KR_EV_SWITCH_IN, next_tid, v->pid);
 		if (e) {
 			ev_vcpu(e, v);
-			ev_task(e, (struct task_struct *)v->task);
+			ev_task(e, (struct task_struct *)v->task, v);
 			ev_submit(e);
 		}
 	}
