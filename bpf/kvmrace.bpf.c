@@ -664,6 +664,16 @@ BTF_AND_RAW(sched_switch,
 	    { return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid), prev_state); })
 BTF_AND_RAW(sched_wakeup, struct task_struct *p, { return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
 
+/* A vCPU task exits: forget it (its tid may be reused by any task). */
+static __always_inline int on_exit(__u32 tid)
+{
+	bpf_map_delete_elem(&vcpus, &tid);
+	bpf_map_delete_elem(&cands, &tid);
+	return 0;
+}
+
+BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE_READ(p, pid)); })
+
 /* ---- classic tracepoints: the record as the kernel formats it ---- */
 
 SEC("tracepoint/kvm/kvm_fpu")
@@ -715,4 +725,10 @@ int tp__sched_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
 	/* No tgid in the record: the tracer's own threads are told by pid range
 	 * only in the tp_btf/raw_tp variants; here compare the pid itself. */
 	return on_wakeup(ctx->pid, ctx->pid, ctx->target_cpu);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int tp__sched_process_exit(struct trace_event_raw_sched_process_template *ctx)
+{
+	return on_exit(ctx->pid);
 }

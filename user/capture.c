@@ -48,6 +48,7 @@ static const struct { const char *event, *category; } hook_defs[KR_NR_HOOKS] = {
 	[KR_H_SIGNAL_DELIVER] = { "signal_deliver", "signal" },
 	[KR_H_SCHED_SWITCH] = { "sched_switch", "sched" },
 	[KR_H_SCHED_WAKEUP] = { "sched_wakeup", "sched" },
+	[KR_H_SCHED_PROCESS_EXIT] = { "sched_process_exit", "sched" },
 };
 
 const char *kr_method_name(int m)

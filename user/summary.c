@@ -40,7 +40,9 @@ static void print_hist(FILE *f, const uint64_t *h)
 	uint64_t max = 0;
 	int i, lo = -1, hi = -1;
 
-	for (i = 0; i < KR_HIST_BUCKETS; i++) {
+	if (h[0])
+		fprintf(f, "      no guest time past the request: %" PRIu64 "\n", h[0]);
+	for (i = 1; i < KR_HIST_BUCKETS; i++) {
 		if (h[i] > max)
 			max = h[i];
 		if (h[i]) {
@@ -50,7 +52,8 @@ static void print_hist(FILE *f, const uint64_t *h)
 		}
 	}
 	if (lo < 0) {
-		fprintf(f, "      (none)\n");
+		if (!h[0])
+			fprintf(f, "      (none)\n");
 		return;
 	}
 	fprintf(f, "      %-21s : %-8s distribution\n", "guest ns past", "count");
