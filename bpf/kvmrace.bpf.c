@@ -20,6 +20,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 targ_tgid = 0;		/* 0: every process */
 const volatile bool targ_descendants = false;	/* also match its descendants */
 const volatile __u32 self_tgid = 0;		/* the tracer: its wake-ups are no requests */
+/* kvm_userspace_exit is attached: the KVM_RUN end (kvm_fpu unload) travels
+ * on it as a delta instead of as an event of its own. */
+const volatile bool merge_run_end = false;
 /* Arch TIF bit numbers (userland picks them per arch and kernel release). */
 const volatile __u32 tif_sigpending_bit = 2;
 const volatile __u32 tif_notify_signal_bit = 17;
@@ -30,8 +33,9 @@ struct vstate {
 	__u32 pid;
 	__s32 vcpu;
 	__u64 task;		/* its task_struct, for reads from other contexts */
+	__u64 run_end_ts;	/* KVM_RUN ended, userspace exit not seen yet (merge_run_end) */
 	__u8 in_run;
-	__u8 comm_sent;		/* comm goes out once per vCPU task (and at switch-in) */
+	__u8 comm_sent;		/* comm goes out once per vCPU task */
 	__u8 pad[6];
 };
 
@@ -51,11 +55,16 @@ struct {
  * reschedule request for it).  Userland polls on a timer otherwise. */
 #define RB_WAKE_AT ((4 << 20) / 4)
 
+/* Submits since the last fill check; racy across CPUs, which only moves
+ * the check a little (a plain .bss counter costs no helper call). */
+static __u32 nr_submits;
+
 static __always_inline void ev_submit(void *e)
 {
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_AT ? BPF_RB_FORCE_WAKEUP
-										  : BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
+	if (!(++nr_submits & 63) && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_AT)
+		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }
 
@@ -158,7 +167,7 @@ static __always_inline __u32 task_cpu_of(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___old *)t, cpu);
 }
 
-static __always_inline struct kr_event *ev_new(__u8 type, __u32 tid, __u32 pid)
+static __always_inline struct kr_event *ev_new_on(__u8 type, __u32 tid, __u32 pid, __u32 cpu)
 {
 	struct kr_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -171,9 +180,14 @@ static __always_inline struct kr_event *ev_new(__u8 type, __u32 tid, __u32 pid)
 	e->type = type;
 	e->tid = tid;
 	e->pid = pid;
-	e->cpu = bpf_get_smp_processor_id();
+	e->cpu = cpu;
 	e->vcpu = -1;
 	return e;
+}
+
+static __always_inline struct kr_event *ev_new(__u8 type, __u32 tid, __u32 pid)
+{
+	return ev_new_on(type, tid, pid, bpf_get_smp_processor_id());
 }
 
 static __always_inline void ev_tif(struct kr_event *e, struct task_struct *t)
@@ -183,6 +197,33 @@ static __always_inline void ev_tif(struct kr_event *e, struct task_struct *t)
 	e->tif_raw = (__u32)raw;
 	e->tif = tif_norm(raw);
 	e->flags |= KR_F_TIF;
+}
+
+/* The current task's flags: a direct load through the BTF task pointer where
+ * the kernel has bpf_get_current_task_btf (5.11+), else a probe read. */
+static __always_inline __u64 current_tif(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		return t->thread_info.flags;
+	}
+	return task_tif((struct task_struct *)bpf_get_current_task());
+}
+
+/* ev_task for the current task. */
+static __always_inline void ev_current(struct kr_event *e, struct vstate *v)
+{
+	__u64 raw = current_tif();
+
+	e->tif_raw = (__u32)raw;
+	e->tif = tif_norm(raw);
+	e->flags |= KR_F_TIF;
+	if (v && v->comm_sent)
+		return;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (v)
+		v->comm_sent = 1;
 }
 
 /* TIF flags always; comm only the first time for this vCPU task (the hot
@@ -289,16 +330,17 @@ static __always_inline struct vstate *vcpu_register(struct task_struct *t, __u32
 	return bpf_map_lookup_elem(&vcpus, &tid);
 }
 
-static __always_inline void cpu_set_current(__u32 cpu, __u32 tid, struct task_struct *t)
+static __always_inline struct cpu_cur *cpu_set_current(__u32 cpu, __u32 tid, struct task_struct *t)
 {
 	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
 
 	if (!c)
-		return;
+		return NULL;
 	if (c->tid != tid)
 		c->resched_seen = 0;
 	c->tid = tid;
 	c->task = (__u64)t;
+	return c;
 }
 
 static __always_inline void cpu_clear_current(__u32 cpu, __u32 tid)
@@ -319,6 +361,7 @@ static __always_inline int on_kvm_fpu(int load)
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, pid = id >> 32, cpu = bpf_get_smp_processor_id();
+	struct cpu_cur *c = NULL;
 	struct vstate *v;
 	struct kr_event *e;
 
@@ -329,24 +372,24 @@ static __always_inline int on_kvm_fpu(int load)
 		if (!v)
 			return 0;
 		v->in_run = 1;
-		cpu_set_current(cpu, tid, t);
+		c = cpu_set_current(cpu, tid, t);
 	} else {
 		v = bpf_map_lookup_elem(&vcpus, &tid);
 		if (!v)
 			return 0;
 		v->in_run = 0;
+		if (merge_run_end) {
+			v->run_end_ts = bpf_ktime_get_ns();
+			return 0;
+		}
 	}
-	e = ev_new(load ? KR_EV_RUN_BEGIN : KR_EV_RUN_END, tid, pid);
+	e = ev_new_on(load ? KR_EV_RUN_BEGIN : KR_EV_RUN_END, tid, pid, cpu);
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, t, v);
-	if (load && !(e->tif & KR_TIF_NEED_RESCHED)) {
-		struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
-
-		if (c)
-			c->resched_seen = 0;
-	}
+	ev_current(e, v);
+	if (c && !(e->tif & KR_TIF_NEED_RESCHED))
+		c->resched_seen = 0;
 	ev_submit(e);
 	return 0;
 }
@@ -364,9 +407,16 @@ static __always_inline int on_userspace_exit(__u32 reason, int err)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, (struct task_struct *)bpf_get_current_task(), v);
+	ev_current(e, v);
 	e->reason = reason;
 	e->err = err;
+	if (v->run_end_ts) {
+		__u64 d = e->ts > v->run_end_ts ? e->ts - v->run_end_ts : 0;
+
+		e->src_tid = d > 0xffffffffull ? 0xffffffff : (__u32)d;
+		e->flags |= KR_F_RUN_END;
+		v->run_end_ts = 0;
+	}
 	ev_submit(e);
 	return 0;
 }
@@ -393,7 +443,7 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, t, v);
+	ev_current(e, v);
 	e->reason = reason;
 	e->flags |= KR_F_IRQ | KR_F_IRQS_OFF;	/* both fire with irqs off on x86 */
 	ev_submit(e);
@@ -442,7 +492,7 @@ static __always_inline int on_signal_deliver(int sig)
 	if (!e)
 		return 0;
 	ev_vcpu(e, v);
-	ev_task(e, (struct task_struct *)bpf_get_current_task(), v);
+	ev_current(e, v);
 	e->reason = sig;
 	ev_submit(e);
 	return 0;
@@ -617,6 +667,16 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 		v = join_running_vcpu(prev_tid);
 	if (v) {
 		cpu_clear_current(cpu, prev_tid);
+		if (v->run_end_ts) {	/* preempted between KVM_RUN end and its exit */
+			e = ev_new(KR_EV_RUN_END, prev_tid, v->pid);
+			if (e) {
+				e->ts = v->run_end_ts;
+				ev_vcpu(e, v);
+				ev_tif(e, (struct task_struct *)v->task);
+				ev_submit(e);
+			}
+			v->run_end_ts = 0;
+		}
 		e = ev_new(KR_EV_SWITCH_OUT, prev_tid, v->pid);
 		if (e) {
 			ev_vcpu(e, v);

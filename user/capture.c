@@ -430,6 +430,8 @@ static int configure(struct kr_capture *c, const struct kr_capture_opts *o)
 	c->skel->rodata->targ_tgid = (__u32)o->pid;
 	c->skel->rodata->targ_descendants = o->descendants;
 	c->skel->rodata->self_tgid = (__u32)getpid();
+	c->skel->rodata->merge_run_end = c->hooks[KR_H_KVM_FPU].chosen >= 0 &&
+					 c->hooks[KR_H_KVM_USERSPACE_EXIT].chosen >= 0;
 	memset(&u, 0, sizeof(u));
 	f = fopen("/proc/sys/kernel/osrelease", "r");
 	if (f) {

@@ -457,8 +457,12 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 				v->req[c].to_close = true;
 		break;
 	case KR_EV_USER_EXIT:
-		if (v->in_run) {	/* no RUN_END hook: this is the end */
-			leave_guest(v, ev->ts, KR_EXIT_RUN_END, ev->reason, ev->err);
+		if (v->in_run) {	/* no RUN_END event: the end is here, or src_tid ns before */
+			uint64_t end = ev->ts;
+
+			if ((ev->flags & KR_F_RUN_END) && ev->src_tid < end)
+				end -= ev->src_tid;
+			leave_guest(v, end, KR_EXIT_RUN_END, ev->reason, ev->err);
 			v->in_run = false;
 		}
 		for (c = 0; c < KR_NR_CAUSES; c++) {

@@ -237,6 +237,30 @@ static void run_end_reason(void)
 	kr_engine_free(e);
 }
 
+/* KVM_RUN end carried by the userspace exit as a delta (one event fewer). */
+static void merged_run_end(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
+	x = add(&s, T0 + 3 * MS, KR_EV_USER_EXIT, 1001, 1);	/* run ended 2 ms earlier */
+	x->flags |= KR_F_RUN_END;
+	x->src_tid = 2 * MS;
+	x->err = -4;
+	e = run_stream(&s, 500 * US, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].past_ns, 1 * MS - 10 * US);
+	CHECK_EQ(r->findings[0].exit_ns, T0 + 1 * MS);
+	CHECK_EQ(r->findings[0].exit_kind, KR_EXIT_RUN_END);
+	CHECK_EQ((uint32_t)r->findings[0].exit_err, (uint32_t)-4);
+	kr_engine_free(e);
+}
+
 /* Two vCPUs on two CPUs; each CPU's events delivered in bursts, out of
  * global order (as per-CPU buffers do): same result as sorted input. */
 static void two_vcpus_out_of_order(void)
@@ -514,6 +538,7 @@ int main(void)
 	RUN(outside_guest_honoured_before_entry);
 	RUN(bracket_mode);
 	RUN(run_end_reason);
+	RUN(merged_run_end);
 	RUN(two_vcpus_out_of_order);
 	RUN(too_late_for_reorder);
 	RUN(lost_events_inconclusive);
