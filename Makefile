@@ -5,15 +5,31 @@
 #          make vmlinux-h    -> regenerate vmlinux-h/$(ARCH)/vmlinux.h from this kernel
 # V=1 shows the commands.
 
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
-BUILD ?= build
+HOSTARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+ARCH ?= $(HOSTARCH)
 CC ?= gcc
+ifneq ($(ARCH),$(HOSTARCH))
+# Cross build: static binaries against a sysroot of Debian's packages for the
+# target (scripts/power/fetch.sh for powerpc), into build/<arch>.
+BUILD ?= build/$(ARCH)
+CROSS_powerpc := powerpc64le-linux-gnu-
+CROSS_arm64 := aarch64-linux-gnu-
+CC := $(CROSS_$(ARCH))gcc
+SYSROOT ?= build/power/sysroot
+TRIPLET_powerpc := powerpc64le-linux-gnu
+TRIPLET_arm64 := aarch64-linux-gnu
+XCFLAGS := -I$(SYSROOT)/usr/include
+XLDFLAGS := -static -L$(SYSROOT)/usr/lib/$(TRIPLET_$(ARCH))
+XLIBS := -lzstd
+else
+BUILD ?= build
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-missing-field-initializers
-override CFLAGS += $(WARN) -std=gnu11 -Iuser -I$(BUILD)
-LDLIBS_BPF := -lbpf -lelf -lz
+override CFLAGS += $(WARN) -std=gnu11 -Iuser -I$(BUILD) $(XCFLAGS)
+LDLIBS_BPF := $(XLDFLAGS) -lbpf -lelf -lz $(XLIBS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)
@@ -24,7 +40,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARCH) -Iuser \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
@@ -33,7 +49,7 @@ CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
 TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(CORE_OBJS)
 UNIT_TESTS := test_engine test_record test_util
 
-.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h
+.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h core-check-powerpc check-power
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/asan:
@@ -59,7 +75,20 @@ $(BUILD)/kvmrace-trace: $(TRACE_OBJS)
 
 $(BUILD)/kvmrace-load: user/load.c | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@ $(XLDFLAGS)
+
+ifneq ($(ARCH),$(HOSTARCH))
+$(TRACE_OBJS) $(BUILD)/kvmrace-load: | $(SYSROOT)/.ok
+$(SYSROOT)/.ok:
+	scripts/power/fetch.sh
+	$(Q)touch $@
+endif
+
+# Every CO-RE relocation of the powerpc BPF object must resolve against the
+# real ppc64le kernel's BTF (bpftool gen min_core_btf fails naming the field).
+core-check-powerpc:
+	$(Q)$(MAKE) --no-print-directory ARCH=powerpc build/powerpc/bpf/kvmrace.bpf.o
+	$(Q)scripts/power/core-check.sh build/powerpc/bpf/kvmrace.bpf.o
 
 # ---- tests ----
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)

@@ -23,6 +23,9 @@ const volatile __u32 self_tgid = 0;		/* the tracer: its wake-ups are no requests
 /* kvm_userspace_exit is attached: the KVM_RUN end (kvm_fpu unload) travels
  * on it as a delta instead of as an event of its own. */
 const volatile bool merge_run_end = false;
+/* The running kernel has BTF (bpf_get_current_task_btf, bpf_task_pt_regs and
+ * task iterators need it; CO-RE alone can come from a --btf file). */
+const volatile bool kernel_btf = true;
 /* Arch TIF bit numbers (userland picks them per arch and kernel release). */
 const volatile __u32 tif_sigpending_bit = 2;
 const volatile __u32 tif_notify_signal_bit = 17;
@@ -203,7 +206,7 @@ static __always_inline void ev_tif(struct kr_event *e, struct task_struct *t)
  * the kernel has bpf_get_current_task_btf (5.11+), else a probe read. */
 static __always_inline __u64 current_tif(void)
 {
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+	if (kernel_btf && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
 		struct task_struct *t = bpf_get_current_task_btf();
 
 		return t->thread_info.flags;
@@ -300,12 +303,12 @@ static __always_inline int task_vcpu_id(struct task_struct *t, struct pt_regs *r
 
 static __always_inline struct pt_regs *current_regs(void)
 {
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+	if (!kernel_btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
 		return NULL;
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-static __always_inline int current_vcpu_id(struct task_struct *t)
+static __always_inline __attribute__((unused)) int current_vcpu_id(struct task_struct *t)
 {
 	return task_vcpu_id(t, current_regs());
 }
@@ -354,7 +357,8 @@ static __always_inline void cpu_clear_current(__u32 cpu, __u32 tid)
 	}
 }
 
-/* ---- KVM_RUN bracketing ---- */
+/* ---- KVM_RUN bracketing (x86) and guest entry/exit (x86, arm64) ---- */
+#if !defined(__TARGET_ARCH_powerpc)
 
 static __always_inline int on_kvm_fpu(int load)
 {
@@ -394,33 +398,6 @@ static __always_inline int on_kvm_fpu(int load)
 	return 0;
 }
 
-static __always_inline int on_userspace_exit(__u32 reason, int err)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
-	struct kr_event *e;
-
-	if (!v)
-		return 0;
-	e = ev_new(KR_EV_USER_EXIT, tid, id >> 32);
-	if (!e)
-		return 0;
-	ev_vcpu(e, v);
-	ev_current(e, v);
-	e->reason = reason;
-	e->err = err;
-	if (v->run_end_ts) {
-		__u64 d = e->ts > v->run_end_ts ? e->ts - v->run_end_ts : 0;
-
-		e->src_tid = d > 0xffffffffull ? 0xffffffff : (__u32)d;
-		e->flags |= KR_F_RUN_END;
-		v->run_end_ts = 0;
-	}
-	ev_submit(e);
-	return 0;
-}
-
 /* ---- guest entry / exit (VMX, SVM, arm64) ---- */
 
 static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
@@ -446,6 +423,35 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
 	ev_current(e, v);
 	e->reason = reason;
 	e->flags |= KR_F_IRQ | KR_F_IRQS_OFF;	/* both fire with irqs off on x86 */
+	ev_submit(e);
+	return 0;
+}
+
+#endif
+
+static __always_inline int on_userspace_exit(__u32 reason, int err)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v)
+		return 0;
+	e = ev_new(KR_EV_USER_EXIT, tid, id >> 32);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_current(e, v);
+	e->reason = reason;
+	e->err = err;
+	if (v->run_end_ts) {
+		__u64 d = e->ts > v->run_end_ts ? e->ts - v->run_end_ts : 0;
+
+		e->src_tid = d > 0xffffffffull ? 0xffffffff : (__u32)d;
+		e->flags |= KR_F_RUN_END;
+		v->run_end_ts = 0;
+	}
 	ev_submit(e);
 	return 0;
 }
@@ -708,13 +714,15 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 
 #define COMMA ,
 
-BTF_AND_RAW(kvm_fpu, int load, { return on_kvm_fpu(load); })
 BTF_AND_RAW(kvm_userspace_exit, __u32 reason COMMA int err, { return on_userspace_exit(reason, err); })
+#if !defined(__TARGET_ARCH_powerpc)
+BTF_AND_RAW(kvm_fpu, int load, { return on_kvm_fpu(load); })
 BTF_AND_RAW(kvm_entry, struct kvm_vcpu___kr *vcpu,
 	    { return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0); })
 /* The VMX/SVM exit reason is not an argument; the classic tracepoint has it. */
 BTF_AND_RAW(kvm_exit, struct kvm_vcpu___kr *vcpu,
 	    { return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(vcpu, vcpu_id), 0xffffffff); })
+#endif
 BTF_AND_RAW(signal_generate,
 	    int sig COMMA struct kernel_siginfo *info COMMA struct task_struct *t COMMA int group COMMA int result,
 	    { return on_signal_generate(sig, BPF_CORE_READ(t, pid), result); })
@@ -736,16 +744,17 @@ BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE
 
 /* ---- classic tracepoints: the record as the kernel formats it ---- */
 
-SEC("tracepoint/kvm/kvm_fpu")
-int tp__kvm_fpu(struct trace_event_raw_kvm_fpu___kr *ctx)
-{
-	return on_kvm_fpu(BPF_CORE_READ(ctx, load));
-}
-
 SEC("tracepoint/kvm/kvm_userspace_exit")
 int tp__kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___kr *ctx)
 {
 	return on_userspace_exit(BPF_CORE_READ(ctx, reason), BPF_CORE_READ(ctx, errno));
+}
+
+#if !defined(__TARGET_ARCH_powerpc)
+SEC("tracepoint/kvm/kvm_fpu")
+int tp__kvm_fpu(struct trace_event_raw_kvm_fpu___kr *ctx)
+{
+	return on_kvm_fpu(BPF_CORE_READ(ctx, load));
 }
 
 SEC("tracepoint/kvm/kvm_entry")
@@ -759,6 +768,7 @@ int tp__kvm_exit(struct trace_event_raw_kvm_exit___kr *ctx)
 {
 	return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(ctx, vcpu_id), BPF_CORE_READ(ctx, exit_reason));
 }
+#endif
 
 SEC("tracepoint/signal/signal_generate")
 int tp__signal_generate(struct trace_event_raw_signal_generate *ctx)
@@ -792,3 +802,144 @@ int tp__sched_process_exit(struct trace_event_raw_sched_process_template *ctx)
 {
 	return on_exit(ctx->pid);
 }
+
+#if defined(__TARGET_ARCH_powerpc)
+/* ---- POWER KVM-HV (kvm_hv module tracepoints; raw_tp/tp_btf only: the
+ * classic records' types live in the module's BTF) ---- */
+
+/* Per-CPU PACA pointers (r13 in the kernel), filled by paca_probe while
+ * userland visits every CPU: Debian's kernel has no BTF and no data symbols
+ * in kallsyms, so paca_ptrs[] cannot be found from BPF. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);	/* resized to the possible CPUs */
+	__type(key, __u32);
+	__type(value, __u64);
+} pacas SEC(".maps");
+
+SEC("kprobe")
+int paca_probe(struct pt_regs *ctx)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 paca = BPF_CORE_READ(ctx, gpr[13]);
+
+	bpf_map_update_elem(&pacas, &cpu, &paca, BPF_ANY);
+	return 0;
+}
+
+/* Before 4.16 the PACA had soft_enabled (1 = enabled) instead of irq_soft_mask. */
+struct paca_struct___old {
+	u8 soft_enabled;
+} __attribute__((preserve_access_index));
+
+static __always_inline void ev_paca(struct kr_event *e, __u32 cpu)
+{
+	__u64 *pp = bpf_map_lookup_elem(&pacas, &cpu);
+	struct paca_struct *p;
+	__u8 mask;
+
+	if (!pp || !*pp)
+		return;
+	p = (struct paca_struct *)*pp;
+	if (bpf_core_field_exists(p->irq_soft_mask))
+		mask = BPF_CORE_READ(p, irq_soft_mask);
+	else
+		mask = BPF_CORE_READ((struct paca_struct___old *)p, soft_enabled) ? 0 : 3;
+	e->soft_mask = mask;
+	e->irq_happened = BPF_CORE_READ(p, irq_happened);
+	e->flags |= KR_F_PACA | KR_F_IRQ;
+	if (mask)
+		e->flags |= KR_F_IRQS_OFF;
+}
+
+/* kvmppc_run_vcpu_enter/exit bracket kvmppc_vcpu_run_hv (KVM_RUN) in the
+ * vCPU task itself. */
+static __always_inline int on_ppc_run(struct kvm_vcpu *vcpu, bool enter)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32, cpu = bpf_get_smp_processor_id();
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v && enter)
+		v = vcpu_register(t, tid, pid, BPF_CORE_READ(vcpu, vcpu_id));
+	if (!v)
+		return 0;
+	v->in_run = enter;
+	if (enter)
+		cpu_set_current(cpu, tid, t);
+	e = ev_new_on(enter ? KR_EV_RUN_BEGIN : KR_EV_USER_EXIT, tid, pid, cpu);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_current(e, v);
+	ev_paca(e, cpu);
+	if (!enter) {
+		e->reason = BPF_CORE_READ(vcpu, run, exit_reason);
+		e->err = BPF_CORE_READ(vcpu, arch.ret);
+	}
+	ev_submit(e);
+	return 0;
+}
+
+/* kvm_guest_enter/exit: one per vCPU per guest run (on the vcore path the
+ * runner fires them for every vCPU of the core): the vCPU task is its
+ * run_task, not necessarily current. */
+static __always_inline int on_ppc_guest(struct kvm_vcpu *vcpu, bool enter)
+{
+	struct task_struct *t = BPF_CORE_READ(vcpu, arch.run_task);
+	__u32 tid, pid, cpu = bpf_get_smp_processor_id();
+	struct vstate *v;
+	struct kr_event *e;
+
+	if (!t)
+		return 0;
+	tid = BPF_CORE_READ(t, pid);
+	pid = BPF_CORE_READ(t, tgid);
+	v = bpf_map_lookup_elem(&vcpus, &tid);
+	if (!v && enter)
+		v = vcpu_register(t, tid, pid, BPF_CORE_READ(vcpu, vcpu_id));
+	if (!v)
+		return 0;
+	if (enter)
+		cpu_set_current(cpu, tid, t);
+	e = ev_new_on(enter ? KR_EV_GUEST_ENTER : KR_EV_GUEST_EXIT, tid, pid, cpu);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_task(e, t, v);
+	ev_paca(e, cpu);
+	if (!enter)
+		e->reason = (__u32)BPF_CORE_READ(vcpu, arch.trap);
+	ev_submit(e);
+	return 0;
+}
+
+static __always_inline int on_ppc_run_core(struct kvmppc_vcore *vc, int where)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, cpu = bpf_get_smp_processor_id();
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v)
+		return 0;
+	e = ev_new_on(KR_EV_VCORE, tid, v->pid, cpu);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_current(e, v);
+	ev_paca(e, cpu);
+	e->reason = where;
+	e->err = BPF_CORE_READ(vc, n_runnable);
+	ev_submit(e);
+	return 0;
+}
+
+BTF_AND_RAW(kvmppc_run_vcpu_enter, struct kvm_vcpu *vcpu, { return on_ppc_run(vcpu, true); })
+BTF_AND_RAW(kvmppc_run_vcpu_exit, struct kvm_vcpu *vcpu, { return on_ppc_run(vcpu, false); })
+BTF_AND_RAW(kvm_guest_enter, struct kvm_vcpu *vcpu, { return on_ppc_guest(vcpu, true); })
+BTF_AND_RAW(kvm_guest_exit, struct kvm_vcpu *vcpu, { return on_ppc_guest(vcpu, false); })
+BTF_AND_RAW(kvmppc_run_core, struct kvmppc_vcore *vc COMMA int where, { return on_ppc_run_core(vc, where); })
+#endif

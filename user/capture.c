@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -39,16 +40,36 @@ struct kr_capture {
 static const char *const method_names[KR_NR_METHODS] = { "tp_btf", "raw_tp", "tracepoint" };
 static const char *const method_prefix[KR_NR_METHODS] = { "tpbtf__", "raw__", "tp__" };
 
-static const struct { const char *event, *category; } hook_defs[KR_NR_HOOKS] = {
-	[KR_H_KVM_FPU] = { "kvm_fpu", "kvm" },
-	[KR_H_KVM_USERSPACE_EXIT] = { "kvm_userspace_exit", "kvm" },
-	[KR_H_KVM_ENTRY] = { "kvm_entry", "kvm" },
-	[KR_H_KVM_EXIT] = { "kvm_exit", "kvm" },
-	[KR_H_SIGNAL_GENERATE] = { "signal_generate", "signal" },
-	[KR_H_SIGNAL_DELIVER] = { "signal_deliver", "signal" },
-	[KR_H_SCHED_SWITCH] = { "sched_switch", "sched" },
-	[KR_H_SCHED_WAKEUP] = { "sched_wakeup", "sched" },
-	[KR_H_SCHED_PROCESS_EXIT] = { "sched_process_exit", "sched" },
+#define A_X86 1
+#define A_PPC 2
+#define A_ARM64 4
+#define A_ALL 7
+#define M_ALL 7		/* tp_btf, raw_tp, tracepoint */
+#define M_BTF_RAW 3	/* kvm_hv: the classic records' types are in the module's BTF */
+
+#if defined(__powerpc64__)
+#define A_THIS A_PPC
+#elif defined(__aarch64__)
+#define A_THIS A_ARM64
+#else
+#define A_THIS A_X86
+#endif
+
+static const struct { const char *event, *category; int arch, methods; } hook_defs[KR_NR_HOOKS] = {
+	[KR_H_KVM_FPU] = { "kvm_fpu", "kvm", A_X86, M_ALL },
+	[KR_H_KVM_USERSPACE_EXIT] = { "kvm_userspace_exit", "kvm", A_ALL, M_ALL },
+	[KR_H_KVM_ENTRY] = { "kvm_entry", "kvm", A_X86 | A_ARM64, M_ALL },
+	[KR_H_KVM_EXIT] = { "kvm_exit", "kvm", A_X86 | A_ARM64, M_ALL },
+	[KR_H_SIGNAL_GENERATE] = { "signal_generate", "signal", A_ALL, M_ALL },
+	[KR_H_SIGNAL_DELIVER] = { "signal_deliver", "signal", A_ALL, M_ALL },
+	[KR_H_SCHED_SWITCH] = { "sched_switch", "sched", A_ALL, M_ALL },
+	[KR_H_SCHED_WAKEUP] = { "sched_wakeup", "sched", A_ALL, M_ALL },
+	[KR_H_SCHED_PROCESS_EXIT] = { "sched_process_exit", "sched", A_ALL, M_ALL },
+	[KR_H_KVMPPC_RUN_VCPU_ENTER] = { "kvmppc_run_vcpu_enter", "kvm_hv", A_PPC, M_BTF_RAW },
+	[KR_H_KVMPPC_RUN_VCPU_EXIT] = { "kvmppc_run_vcpu_exit", "kvm_hv", A_PPC, M_BTF_RAW },
+	[KR_H_KVM_GUEST_ENTER] = { "kvm_guest_enter", "kvm_hv", A_PPC, M_BTF_RAW },
+	[KR_H_KVM_GUEST_EXIT] = { "kvm_guest_exit", "kvm_hv", A_PPC, M_BTF_RAW },
+	[KR_H_KVMPPC_RUN_CORE] = { "kvmppc_run_core", "kvm_hv", A_PPC, M_BTF_RAW },
 };
 
 const char *kr_method_name(int m)
@@ -257,6 +278,9 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 		p->event = hook_defs[h].event;
 		p->category = hook_defs[h].category;
 		p->chosen = -1;
+		p->on_arch = hook_defs[h].arch & A_THIS;
+		if (!p->on_arch)
+			continue;
 		in_btf = !find_btf_trace(p->event, &ofd, &id);
 		if (in_btf && ofd)
 			close(ofd);
@@ -264,6 +288,11 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 		for (m = 0; m < KR_NR_METHODS; m++) {
 			bool exists = m == KR_M_TP_BTF ? in_btf : m == KR_M_RAW_TP ? in_btf || in_tracefs : in_tracefs;
 
+			if (!(hook_defs[h].methods & (1 << m))) {
+				why(p->why[m], "no %s program for it (its record types are in the module's BTF)",
+				    method_names[m]);
+				continue;
+			}
 			if (!mok[m])
 				memcpy(p->why[m], mwhy[m], sizeof(p->why[m]));
 			else if (!exists)
@@ -291,10 +320,35 @@ const char *kr_capture_missing(const struct kr_hook_probe h[KR_NR_HOOKS])
 				 h[required[i]].event);
 			return buf;
 		}
+#if defined(__powerpc64__)
+	if (h[KR_H_KVMPPC_RUN_VCPU_ENTER].chosen < 0 || h[KR_H_KVM_GUEST_ENTER].chosen < 0 ||
+	    h[KR_H_KVM_GUEST_EXIT].chosen < 0)
+		return "no KVM-HV hooks: kvm_hv:kvmppc_run_vcpu_enter, kvm_guest_enter and kvm_guest_exit are needed "
+		       "(is kvm-hv loaded? without kernel BTF, pass --btf)";
+#else
 	if (h[KR_H_KVM_FPU].chosen < 0 && (h[KR_H_KVM_ENTRY].chosen < 0 || h[KR_H_KVM_EXIT].chosen < 0))
 		return "no KVM run hook: neither kvm:kvm_fpu nor kvm:kvm_entry+kvm_exit can be attached "
 		       "(is kvm loaded?)";
+#endif
 	return "";
+}
+
+const char *kr_capture_btf_source(const char *btf_path, char *why, size_t len)
+{
+	struct stat st;
+
+	if (btf_path) {
+		if (stat(btf_path, &st)) {
+			snprintf(why, len, "--btf %s: %s", btf_path, strerror(errno));
+			return NULL;
+		}
+		return btf_path;
+	}
+	if (!stat("/sys/kernel/btf/vmlinux", &st))
+		return "/sys/kernel/btf/vmlinux";
+	snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE with its BTF "
+		 "(vmlinux-h/<arch>/ has the ones kvmrace knows)");
+	return NULL;
 }
 
 /* ---- the session ---- */
@@ -361,6 +415,37 @@ static void seed_pid(struct kr_capture *c, const char *pid)
 	}
 	closedir(tasks);
 }
+
+#if defined(__powerpc64__)
+/* Fill pacas[cpu] with r13 of each CPU: a kprobe on a syscall we then make
+ * from every CPU in turn. */
+static int read_pacas(struct kr_capture *c)
+{
+	static const char *const syms[] = { "sys_getppid", "__se_sys_getppid", "__powerpc_sys_getppid" };
+	struct bpf_link *link = NULL;
+	cpu_set_t old, one;
+	int ncpu = libbpf_num_possible_cpus(), cpu;
+	size_t i;
+
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]) && !link; i++)
+		link = bpf_program__attach_kprobe(c->skel->progs.paca_probe, false, syms[i]);
+	if (!link)
+		return -1;
+	if (sched_getaffinity(0, sizeof(old), &old)) {
+		bpf_link__destroy(link);
+		return -1;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			(void)syscall(SYS_getppid);
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	bpf_link__destroy(link);
+	return 0;
+}
+#endif
 
 static int run_task_iter(struct kr_capture *c)
 {
@@ -432,6 +517,11 @@ static int configure(struct kr_capture *c, const struct kr_capture_opts *o)
 	c->skel->rodata->self_tgid = (__u32)getpid();
 	c->skel->rodata->merge_run_end = c->hooks[KR_H_KVM_FPU].chosen >= 0 &&
 					 c->hooks[KR_H_KVM_USERSPACE_EXIT].chosen >= 0;
+	c->skel->rodata->kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+#if defined(__powerpc64__)
+	if (ncpu > 0)
+		bpf_map__set_max_entries(c->skel->maps.pacas, (unsigned)ncpu);
+#endif
 	memset(&u, 0, sizeof(u));
 	f = fopen("/proc/sys/kernel/osrelease", "r");
 	if (f) {
@@ -452,7 +542,11 @@ static int configure(struct kr_capture *c, const struct kr_capture_opts *o)
 	c->skel->rodata->tif_notify_signal_bit = tl.notify_signal;
 	c->skel->rodata->tif_need_resched_bit = tl.need_resched;
 	c->skel->rodata->tif_need_resched_lazy_bit = tl.need_resched_lazy;
-	bpf_program__set_autoload(c->skel->progs.seed_running_vcpus, true);
+	/* Task iterators need the kernel's own BTF. */
+	bpf_program__set_autoload(c->skel->progs.seed_running_vcpus, c->skel->rodata->kernel_btf);
+#if defined(__powerpc64__)
+	bpf_program__set_autoload(c->skel->progs.paca_probe, true);
+#endif
 	return 0;
 }
 
@@ -476,11 +570,18 @@ static void unload_skel(struct kr_capture *c)
 	c->skel = NULL;
 }
 
+static struct kvmrace_bpf *open_skel(const struct kr_capture_opts *o)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+
+	return kvmrace_bpf__open_opts(&oo);
+}
+
 static int load_skel(struct kr_capture *c, const struct kr_capture_opts *o, char *err, size_t errlen)
 {
 	int r;
 
-	c->skel = kvmrace_bpf__open();
+	c->skel = open_skel(o);
 	if (!c->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
@@ -498,7 +599,7 @@ static int load_skel(struct kr_capture *c, const struct kr_capture_opts *o, char
 			fprintf(stderr, "kvmrace-trace: loading with the task iterator failed (%s); "
 				"retrying without it\n", strerror(-r));
 		kvmrace_bpf__destroy(c->skel);
-		c->skel = kvmrace_bpf__open();
+		c->skel = open_skel(o);
 		if (c->skel && !configure(c, o)) {
 			bpf_program__set_autoload(c->skel->progs.seed_running_vcpus, false);
 			r = kvmrace_bpf__load(c->skel);
@@ -577,6 +678,10 @@ struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, s
 			goto fail;
 		}
 	}
+#if defined(__powerpc64__)
+	if (read_pacas(c) && o->verbose)
+		fprintf(stderr, "kvmrace-trace: PACA pointers not read: irq_soft_mask/irq_happened unknown\n");
+#endif
 	if (bpf_program__fd(c->skel->progs.seed_running_vcpus) >= 0)
 		r = run_task_iter(c);
 	else

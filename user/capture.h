@@ -15,12 +15,15 @@ enum kr_hook_id {
 	KR_H_KVM_FPU, KR_H_KVM_USERSPACE_EXIT, KR_H_KVM_ENTRY, KR_H_KVM_EXIT,
 	KR_H_SIGNAL_GENERATE, KR_H_SIGNAL_DELIVER, KR_H_SCHED_SWITCH, KR_H_SCHED_WAKEUP,
 	KR_H_SCHED_PROCESS_EXIT,
+	KR_H_KVMPPC_RUN_VCPU_ENTER, KR_H_KVMPPC_RUN_VCPU_EXIT, KR_H_KVM_GUEST_ENTER, KR_H_KVM_GUEST_EXIT,
+	KR_H_KVMPPC_RUN_CORE,
 	KR_NR_HOOKS,
 };
 
 struct kr_hook_probe {
 	const char *event;	/* tracepoint name */
 	const char *category;	/* tracefs system */
+	bool on_arch;		/* this build has programs for it */
 	bool available[KR_NR_METHODS];
 	char why[KR_NR_METHODS][96];	/* why not, when unavailable */
 	int chosen;		/* enum kr_method, -1 none */
@@ -32,6 +35,7 @@ struct kr_capture_opts {
 	int method;		/* KR_M_AUTO or a forced method */
 	bool verbose;
 	bool prog_stats;	/* enable the kernel's BPF run-time stats */
+	const char *btf_path;	/* CO-RE against this BTF file (kernels without BTF) */
 };
 
 struct kr_capture;
@@ -41,6 +45,8 @@ const char *kr_method_name(int m);
 int kr_method_parse(const char *s);
 /* Probe every hook and choose a method for each (forced method: only it). */
 void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method);
+/* Where CO-RE types come from: the kernel's BTF, or btf_path; NULL + reason if neither. */
+const char *kr_capture_btf_source(const char *btf_path, char *why, size_t len);
 /* Why tracing cannot work with these choices ("" if it can). */
 const char *kr_capture_missing(const struct kr_hook_probe hooks[KR_NR_HOOKS]);
 

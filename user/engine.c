@@ -97,7 +97,7 @@ const char *kr_type_name(int type)
 {
 	static const char *const n[KR_EV_MAX_EVENT] = {
 		"none", "run_begin", "run_end", "userspace_exit", "guest_enter", "guest_exit",
-		"switch_out", "switch_in", "request", "signal_deliver",
+		"switch_out", "switch_in", "request", "signal_deliver", "vcore",
 	};
 	return type > 0 && type < KR_EV_MAX_EVENT ? n[type] : "unknown";
 }
@@ -521,6 +521,10 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 				req_close(e, v, c);
 			req_open(v, c, ev, false);
 		}
+		break;
+	case KR_EV_VCORE:
+		/* Which entry path the host takes (POWER vcore path); the guest
+		 * runs themselves come from kvm_guest_enter/exit per vCPU. */
 		break;
 	case KR_EV_SIG_DELIVER:
 		leave_guest(v, ev->ts, KR_EXIT_RUN_END, 0, 0);

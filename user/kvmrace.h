@@ -29,7 +29,8 @@ enum kr_type {
 	KR_EV_SWITCH_IN = 7,	/* vCPU task switched in on cpu */
 	KR_EV_REQUEST = 8,	/* a request raised for the vCPU task; cause */
 	KR_EV_SIG_DELIVER = 9,	/* signal delivered to (consumed by) the vCPU task */
-	KR_EV_MAX_EVENT = 10,
+	KR_EV_VCORE = 10,	/* POWER kvmppc_run_core: reason = where (0 enter, 1 exit), err = n_runnable */
+	KR_EV_MAX_EVENT = 11,
 
 	/* Recording-only meta records (struct kr_meta). */
 	KR_REC_LOST = 100,	/* cumulative loss counters: v[0] ring drops, v[1] untracked vCPUs */

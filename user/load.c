@@ -6,6 +6,8 @@
  * x86: a real-mode guest that spins on a flag in guest memory (no exits of
  * its own) and halts when the host sets the flag; with --exits it does one
  * port I/O exit per loop instead (to time KVM_RUN round trips).
+ * POWER (KVM-HV): a PAPR real-mode guest, the same spin; it leaves through an
+ * hcall when the flag is set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__powerpc64__)
+#define GUEST_MEM (16 << 20)	/* the kernel builds the VRMA/HPT on the first KVM_RUN */
+#else
 #define GUEST_MEM 0x10000
+#endif
 #define CODE_GPA 0x1000
 #define FLAG_GPA 0x2000
 
@@ -79,6 +86,87 @@ static void on_sig(int sig)
 	atomic_fetch_add(&sig_handled, 1);
 }
 
+#if defined(__powerpc64__)
+/*
+ * POWER (KVM-HV): a PAPR real-mode guest that runs with MSR[EE]=1 (QEMU only
+ * delivers a hypervisor doorbell to a CPU in guest mode while the guest has
+ * EE=1) and never takes its own interrupts: it rewrites the decrementer each
+ * loop, polls the flag at FLAG_GPA, and leaves with an hcall when it is set.
+ */
+#define KVM_VM_PPC_HV_TYPE 1
+#define PPC_MSR_GUEST 0x8000000000009001ull	/* SF | EE | ME | LE */
+#define LPCR_ILE 0x02000000ull
+
+static void put_insn(uint32_t gpa, uint32_t insn)
+{
+	memcpy(mem + gpa, &insn, 4);	/* little-endian guest, little-endian host */
+}
+
+static void setup_vm(void)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_enable_cap cap;
+	struct kvm_one_reg reg;
+	struct kvm_regs regs;
+	uint64_t lpcr = 0;
+	uint32_t v;
+	int kvm, vm, sz;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("open /dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV_TYPE);
+	if (vm < 0)
+		die("KVM_CREATE_VM (type KVM-HV; is kvm-hv loaded?)");
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	for (v = 0x100; v < 0x2000; v += 0x20)
+		put_insn(v, 0x48000000);		/* every vector: b . */
+	put_insn(0x900, 0x7c7603a6);			/* decrementer: mtdec r3 */
+	put_insn(0x904, 0x4c000024);			/*              rfid */
+	put_insn(0x0, 0x7c7603a6);			/* loop: mtdec r3 */
+	put_insn(0x4, 0x80a00000 | FLAG_GPA);		/* lwz r5, FLAG_GPA(0) */
+	put_insn(0x8, 0x2c050000);			/* cmpwi r5, 0 */
+	put_insn(0xc, 0x4182fff4);			/* beq loop */
+	put_insn(0x10, 0x38604000);			/* li r3, 0x4000 */
+	put_insn(0x14, 0x44000022);			/* sc 1: an hcall KVM hands to us */
+	put_insn(0x18, 0x48000000);			/* b . */
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM,
+		.userspace_addr = (uint64_t)(uintptr_t)mem,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION");
+	vcpu_fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0)
+		die("KVM_CREATE_VCPU");
+	memset(&cap, 0, sizeof(cap));
+	cap.cap = KVM_CAP_PPC_PAPR;
+	if (ioctl(vcpu_fd, KVM_ENABLE_CAP, &cap))
+		die("KVM_ENABLE_CAP PPC_PAPR");
+	reg.id = KVM_REG_PPC_LPCR_64;
+	reg.addr = (uint64_t)(uintptr_t)&lpcr;
+	if (ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg))
+		die("KVM_GET_ONE_REG LPCR");
+	lpcr |= LPCR_ILE;	/* take interrupts little-endian */
+	if (ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg))
+		die("KVM_SET_ONE_REG LPCR");
+	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz <= 0)
+		die("KVM_GET_VCPU_MMAP_SIZE");
+	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs))
+		die("KVM_GET_REGS");
+	regs.pc = 0;
+	regs.msr = PPC_MSR_GUEST;
+	regs.gpr[3] = 0x7fffffff;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS");
+}
+#else
 static void setup_vm(void)
 {
 	static const uint8_t spin[] = {
@@ -139,6 +227,17 @@ static void setup_vm(void)
 	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs))
 		die("KVM_SET_REGS");
 }
+#endif
+
+/* The guest is done: HLT on x86, the exit hcall on POWER. */
+static bool guest_done(void)
+{
+#if defined(__powerpc64__)
+	return run->exit_reason == KVM_EXIT_PAPR_HCALL;
+#else
+	return run->exit_reason == KVM_EXIT_HLT;
+#endif
+}
 
 static void *vcpu_thread(void *arg)
 {
@@ -160,7 +259,7 @@ static void *vcpu_thread(void *arg)
 			}
 			die("KVM_RUN");
 		}
-		if (run->exit_reason == KVM_EXIT_HLT) {
+		if (guest_done()) {
 			ex_hlt++;
 			break;
 		}
@@ -268,6 +367,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmrace-load: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
+#if defined(__powerpc64__)
+	if (o.exits) {
+		fprintf(stderr, "kvmrace-load: --exits is x86 only (the POWER guest has no port I/O)\n");
+		return 1;
+	}
+#endif
 	if (o.vcpu_cpu < 0)
 		o.vcpu_cpu = ncpu - 1;
 	if (o.storm_cpu < 0)

@@ -41,6 +41,7 @@ struct opts {
 	bool quiet;
 	bool prog_stats;
 	bool events;
+	const char *btf;
 	int method;
 	unsigned int max_findings;
 	char **command;
@@ -84,6 +85,7 @@ static const char usage_text[] =
 "      --attach METHOD     force an attach method for every hook:\n"
 "                          tp_btf, raw_tp or tracepoint (default auto)\n"
 "      --max-findings N    findings kept and printed, worst first (default 100)\n"
+"      --btf FILE          CO-RE against FILE (a kernel without /sys/kernel/btf)\n"
 "      --prog-stats        print per-program BPF run time (kernel BPF stats)\n"
 "      --events            report: print every recorded event, one per line\n"
 "  -q, --quiet             no human summary\n"
@@ -112,14 +114,14 @@ static void usage_error(const char *fmt, const char *arg)
 	exit(1);
 }
 
-enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS };
+enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS, OPT_BTF };
 
 static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 {
 	static const struct option lo[] = {
 		{ "duration", 1, 0, 'd' }, { "pid", 1, 0, 'p' }, { "threshold", 1, 0, 't' },
 		{ "output", 1, 0, 'o' }, { "json", 1, 0, OPT_JSON }, { "attach", 1, 0, OPT_ATTACH },
-		{ "max-findings", 1, 0, OPT_MAX_FINDINGS }, { "prog-stats", 0, 0, OPT_PROG_STATS }, { "events", 0, 0, OPT_EVENTS },
+		{ "max-findings", 1, 0, OPT_MAX_FINDINGS }, { "prog-stats", 0, 0, OPT_PROG_STATS }, { "events", 0, 0, OPT_EVENTS }, { "btf", 1, 0, OPT_BTF },
 		{ "quiet", 0, 0, 'q' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, 'V' }, { 0 },
 	};
@@ -165,6 +167,9 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 			break;
 		case OPT_PROG_STATS:
 			o->prog_stats = true;
+			break;
+		case OPT_BTF:
+			o->btf = optarg;
 			break;
 		case OPT_EVENTS:
 			if (!report)
@@ -341,31 +346,57 @@ static bool have_caps(void)
 
 /* ---- check ---- */
 
+/* POWER: which KVM-HV entry path this host takes (power-kvm-hv.md §1). */
+static const char *ppc_entry_path(const char *release)
+{
+	char line[256], cpu[64] = "";
+	int a = 0, b = 0;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "cpu\t", 4) && sscanf(line, "cpu : %63s", cpu) == 1)
+			break;
+	if (f)
+		fclose(f);
+	sscanf(release, "%d.%d", &a, &b);
+	if (!strncmp(cpu, "POWER7", 6) || !strncmp(cpu, "POWER8", 6))
+		return "vcore path (kvmppc_run_core): POWER7/8";
+	if (a * 1000 + b >= 5014)
+		return "P9 path (kvmhv_run_single_vcpu): POWER9+ on 5.14+";
+	if (a * 1000 + b >= 4020)
+		return "P9 path for radix guests, vcore path otherwise (4.20..5.13)";
+	return "vcore path (kvmppc_run_core): before 4.20";
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct kr_hook_probe hooks[KR_NR_HOOKS];
 	struct utsname u;
 	struct stat st;
-	const char *miss;
-	bool btf, kvm, root;
+	const char *miss, *btf_path = NULL, *src;
+	char why[256];
+	bool kvm, root;
 	int h, m, method = KR_M_AUTO;
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			puts("Usage: kvmrace-trace check\nPrints arch, kernel, BTF, KVM, privileges and, per hook, "
-			     "each attach method's availability and the one chosen. Exit 0 if tracing can work, 1 if not.");
-			return 0;
-		}
-		usage_error("check: unexpected argument '%s'", argv[1]);
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		puts("Usage: kvmrace-trace check [--btf FILE]\nPrints arch, kernel, BTF, KVM, privileges and, per hook, "
+		     "each attach method's availability and the one chosen. Exit 0 if tracing can work, 1 if not.");
+		return 0;
 	}
+	if (argc > 2 && !strcmp(argv[1], "--btf"))
+		btf_path = argv[2];
+	else if (argc > 1)
+		usage_error("check: unexpected argument '%s'", argv[1]);
 	uname(&u);
-	btf = !stat("/sys/kernel/btf/vmlinux", &st);
 	kvm = !stat("/dev/kvm", &st);
 	root = have_caps();
+	src = kr_capture_btf_source(btf_path, why, sizeof(why));
 	printf("kvmrace-trace %s check\n", KR_VERSION);
 	printf("  arch        : %s (%s)\n", kr_arch_name(), u.machine);
 	printf("  kernel      : %s\n", u.release);
-	printf("  BTF         : %s\n", btf ? "/sys/kernel/btf/vmlinux" : "absent (tp_btf and CO-RE need --btf)");
+	printf("  kernel BTF  : %s\n", stat("/sys/kernel/btf/vmlinux", &st) ? "absent (tp_btf and task iterators "
+	       "unavailable)" : "/sys/kernel/btf/vmlinux");
+	printf("  CO-RE types : %s\n", src ? src : why);
 	printf("  /dev/kvm    : %s\n", kvm ? "present" : "absent");
 	printf("  privileges  : %s\n", root ? "ok (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN)" :
 	       "missing: run as root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
@@ -373,24 +404,36 @@ static int cmd_check(int argc, char **argv)
 		printf("  verdict     : cannot trace: insufficient privileges\n");
 		return 1;
 	}
+	if (!src) {
+		printf("  verdict     : cannot trace: no BTF for CO-RE\n");
+		return 1;
+	}
 	kr_capture_probe(hooks, method);
-	printf("  hooks       : %-20s %-10s %-10s %-10s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint", "CHOSEN");
+	printf("  hooks       : %-22s %-10s %-10s %-10s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint", "CHOSEN");
 	for (h = 0; h < KR_NR_HOOKS; h++) {
-		printf("                %-20s", hooks[h].event);
+		if (!hooks[h].on_arch)
+			continue;
+		printf("                %-22s", hooks[h].event);
 		for (m = 0; m < KR_NR_METHODS; m++)
 			printf(" %-10s", hooks[h].available[m] ? "yes" : "no");
 		printf(" %s\n", kr_method_name(hooks[h].chosen));
 	}
 	for (h = 0; h < KR_NR_HOOKS; h++)
 		for (m = 0; m < KR_NR_METHODS; m++)
-			if (!hooks[h].available[m])
+			if (hooks[h].on_arch && !hooks[h].available[m])
 				printf("                  %s via %s: %s\n", hooks[h].event, kr_method_name(m),
 				       hooks[h].why[m]);
+#if defined(__powerpc64__)
+	printf("  entry path  : %s; kvm_hv:kvm_guest_enter/exit per guest run, kvmppc_run_vcpu_enter/exit per "
+	       "KVM_RUN\n", ppc_entry_path(u.release));
+#else
+	(void)ppc_entry_path;
 	printf("  entry path  : %s\n",
 	       hooks[KR_H_KVM_ENTRY].chosen >= 0 ?
 	       "kvm:kvm_entry/kvm_exit where they fire (VMX/SVM), else KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" :
 	       hooks[KR_H_KVM_FPU].chosen >= 0 ? "KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" : "none");
-	printf("  fentry/kprobe: not used by this version (tracepoints only)\n");
+#endif
+	printf("  fentry/kprobe: not used for events by this version (tracepoints only)\n");
 	miss = kr_capture_missing(hooks);
 	if (*miss) {
 		printf("  verdict     : cannot trace: %s\n", miss);
@@ -493,6 +536,10 @@ static int cmd_trace(int argc, char **argv)
 			"run it with sudo\n");
 		return 1;
 	}
+	if (!kr_capture_btf_source(o.btf, err, sizeof(err))) {
+		fprintf(stderr, "kvmrace-trace: %s\n", err);
+		return 1;
+	}
 	if (o.pid && kill(o.pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "kvmrace-trace: -p %d: no such process\n", (int)o.pid);
 		return 1;
@@ -517,6 +564,7 @@ static int cmd_trace(int argc, char **argv)
 		co.pid = o.pid;
 	}
 	co.method = o.method;
+	co.btf_path = o.btf;
 	co.verbose = o.verbose;
 	co.prog_stats = o.prog_stats;
 	cap = kr_capture_open(&co, err, sizeof(err));
