@@ -910,8 +910,11 @@ static __always_inline int on_ppc_guest(struct kvm_vcpu *vcpu, bool enter)
 	ev_vcpu(e, v);
 	ev_task(e, t, v);
 	ev_paca(e, cpu);
-	if (!enter)
+	if (!enter) {
 		e->reason = (__u32)BPF_CORE_READ(vcpu, arch.trap);
+		if (!e->reason)	/* trap 0: the entry was aborted (or handled inline) */
+			e->flags |= KR_F_ABORTED;
+	}
 	ev_submit(e);
 	return 0;
 }

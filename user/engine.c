@@ -21,6 +21,8 @@ enum req_state { RQ_IDLE = 0, RQ_IN_GUEST, RQ_WAITING };
 struct req {
 	uint8_t state;
 	uint8_t kind;
+	uint8_t saved_kind;	/* before the current guest entry (undone if it aborts) */
+	uint32_t aborts;	/* aborted entries it was pending at */
 	bool to_close;		/* KVM_RUN ended: close at its userspace exit */
 	bool from_tif;
 	uint32_t signo, src_tid, segments;
@@ -284,6 +286,8 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 	violation = q->past_ns > e->o.threshold_ns;
 	if (q->kind == KR_KIND_LATE_EXIT && !violation)
 		q->kind = KR_KIND_NONE;	/* a prompt exit is no finding */
+	if (q->kind == KR_KIND_NONE && q->aborts)
+		e->r.caught_by_abort[cause]++;	/* the kernel refused to enter with it pending */
 	if (q->kind != KR_KIND_NONE) {
 		memset(&f, 0, sizeof(f));
 		f.kind = q->kind;
@@ -336,6 +340,7 @@ static void req_open(struct vcpu *v, int cause, const struct kr_event *ev, bool 
 	if (v->in_guest) {
 		q->state = RQ_IN_GUEST;
 		q->kind = KR_KIND_LATE_EXIT;
+		q->saved_kind = KR_KIND_NONE;
 		q->seg_start = ev->ts;
 		q->entry_ns = 0;
 	} else {
@@ -362,6 +367,12 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 	v->cpu = ev->cpu;
 	v->st.runs++;
 	e->r.runs++;
+	if ((ev->flags & KR_F_PACA) && ev->type == KR_EV_GUEST_ENTER) {
+		e->r.entry_irq_known++;
+		e->r.entry_soft_masked_all += ev->soft_mask == 3;
+		e->r.entry_hard_disabled += !!(ev->irq_happened & KR_PACA_IRQ_HARD_DIS);
+		e->r.entry_soft_enabled += ev->soft_mask == 0;
+	}
 	/* A flag already set at entry with no request seen: the request itself
 	 * was not observed (e.g. raised before tracing, or by a path without a
 	 * tracepoint).  It is pending all the same. */
@@ -382,10 +393,19 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 
 		if (q->state != RQ_WAITING)
 			continue;
+		/* The flags at entry are the truth: a request whose flag is clear
+		 * again was honoured before this entry (e.g. schedule() ran and
+		 * picked the same task, which no sched_switch shows). */
+		if ((ev->flags & KR_F_TIF) && !q->from_tif &&
+		    !(ev->tif & (c == KR_CAUSE_SIGNAL ? KR_TIF_SIGNAL_MASK : KR_TIF_NEED_RESCHED))) {
+			req_close(e, v, c);
+			continue;
+		}
 		q->state = RQ_IN_GUEST;
 		q->seg_start = ev->ts;
 		q->to_close = false;
 		q->cpu = ev->cpu;
+		q->saved_kind = q->kind;
 		if (q->kind != KR_KIND_LATE_EXIT || q->past_ns <= e->o.threshold_ns)
 			q->kind = KR_KIND_ENTERED_PENDING;
 		if (!q->entry_ns) {
@@ -395,6 +415,31 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 			q->entry_soft_mask = ev->soft_mask;
 			q->entry_irq_happened = ev->irq_happened;
 		}
+	}
+}
+
+/* An entry that never ran the guest (POWER trap 0: the kernel saw a pending
+ * interrupt after hard-disabling and backed out): undo it. */
+static void abort_guest(struct kr_engine *e, struct vcpu *v)
+{
+	int c;
+
+	if (!v->in_guest)
+		return;
+	v->in_guest = false;
+	v->st.runs--;
+	e->r.runs--;
+	e->r.aborted_entries++;
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		struct req *q = &v->req[c];
+
+		if (q->state != RQ_IN_GUEST)
+			continue;
+		q->state = RQ_WAITING;
+		q->kind = q->saved_kind;
+		if (!q->segments)
+			q->entry_ns = 0;
+		q->aborts++;
 	}
 }
 
@@ -444,7 +489,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		v->cpu = ev->cpu;
 		v->st.run_calls++;
 		e->r.run_calls++;
-		if (!v->st.guest_events)
+		if (!v->st.guest_events && !e->o.no_bracket)
 			enter_guest(e, v, ev);
 		break;
 	case KR_EV_RUN_END:
@@ -498,7 +543,10 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		break;
 	case KR_EV_GUEST_EXIT:
 		v->st.guest_events = true;
-		leave_guest(v, ev->ts, KR_EXIT_GUEST, ev->reason, 0);
+		if (ev->flags & KR_F_ABORTED)
+			abort_guest(e, v);
+		else
+			leave_guest(v, ev->ts, KR_EXIT_GUEST, ev->reason, 0);
 		break;
 	case KR_EV_SWITCH_OUT:
 		leave_guest(v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
@@ -507,7 +555,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		break;
 	case KR_EV_SWITCH_IN:
 		v->cpu = ev->cpu;
-		if (v->in_run && !v->st.guest_events)
+		if (v->in_run && !v->st.guest_events && !e->o.no_bracket)
 			enter_guest(e, v, ev);
 		break;
 	case KR_EV_REQUEST:

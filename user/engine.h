@@ -34,6 +34,9 @@ struct kr_engine_opts {
 	uint64_t threshold_ns;
 	uint64_t reorder_window_ns;	/* 0: default (10 ms) */
 	unsigned int max_findings;	/* 0: default (100) */
+	/* Guest entry/exit events always fire on this host (a POWER kvm_hv hook
+	 * is attached): never fall back to KVM_RUN bracketing. */
+	bool no_bracket;
 };
 
 struct kr_finding {
@@ -84,6 +87,13 @@ struct kr_result {
 	uint64_t violations;
 	uint64_t violations_by_cause[KR_NR_CAUSES];
 	uint64_t reorder_late;		/* events older than the reorder window */
+	/* Interrupt state at guest entries, where it was read (POWER PACA). */
+	uint64_t entry_irq_known;	/* entries with PACA state */
+	uint64_t entry_soft_masked_all;	/* irq_soft_mask == IRQS_ALL_DISABLED (3) */
+	uint64_t entry_hard_disabled;	/* irq_happened has PACA_IRQ_HARD_DIS */
+	uint64_t entry_soft_enabled;	/* irq_soft_mask == 0: the pre-fix window */
+	uint64_t aborted_entries;	/* entries that never ran the guest (POWER trap 0) */
+	uint64_t caught_by_abort[KR_NR_CAUSES];	/* requests whose only entries were aborted */
 	uint64_t lost;			/* events lost before the engine */
 	uint64_t untracked;		/* vCPU tasks the capture could not track */
 	uint32_t nr_vcpus;

@@ -223,9 +223,13 @@ static int emit_outputs(const struct opts *o, const struct kr_result *r, const s
 	return 0;
 }
 
-static struct kr_engine *new_engine(const struct opts *o)
+static struct kr_engine *new_engine(const struct opts *o, const char *hooks)
 {
-	struct kr_engine_opts eo = { .threshold_ns = o->threshold_ns, .max_findings = o->max_findings };
+	struct kr_engine_opts eo = {
+		.threshold_ns = o->threshold_ns,
+		.max_findings = o->max_findings,
+		.no_bracket = strstr(hooks, "kvm_guest_enter:") != NULL,
+	};
 	struct kr_engine *e = kr_engine_new(&eo);
 
 	if (!e) {
@@ -283,7 +287,7 @@ static int cmd_report(int argc, char **argv)
 	snprintf(ri.host, sizeof(ri.host), "%s", rd.info.host);
 	snprintf(ri.clock, sizeof(ri.clock), "%s", rd.info.clock);
 	snprintf(ri.hooks, sizeof(ri.hooks), "%s", rd.info.hooks);
-	e = new_engine(&o);
+	e = new_engine(&o, ri.hooks);
 	err[0] = 0;
 	while ((r = kr_reader_next_ptr(&rd, &rec, err, sizeof(err))) > 0) {
 		ev = rec;
@@ -603,7 +607,7 @@ static int cmd_trace(int argc, char **argv)
 			return 1;
 		}
 	}
-	l.e = new_engine(&o);
+	l.e = new_engine(&o, ri.hooks);
 	l.w = w;
 	if (!o.quiet)
 		fprintf(stderr, "kvmrace-trace: tracing (%s)%s\n", ri.hooks,

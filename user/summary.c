@@ -108,6 +108,11 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 	}
 	fprintf(f, "  vCPUs     : %u   guest runs: %" PRIu64 "   KVM_RUN calls: %" PRIu64 "\n", r->nr_vcpus,
 		r->runs, r->run_calls);
+	if (r->entry_irq_known)
+		fprintf(f, "  at entry  : %" PRIu64 " entries with PACA state: soft mask all-disabled %" PRIu64
+			", HARD_DIS %" PRIu64 ", soft-enabled %" PRIu64 "%s\n", r->entry_irq_known,
+			r->entry_soft_masked_all, r->entry_hard_disabled, r->entry_soft_enabled,
+			!strcmp(ri->arch, "powerpc") ? (r->events_by_type[KR_EV_VCORE] ? "  (vcore path)" : "  (P9 path)") : "");
 	if (r->nr_vcpus) {
 		fprintf(f, "    %7s %7s %-16s %5s %9s %7s %7s %8s %5s %10s\n", "PID", "TID", "COMM", "VCPU", "RUNS",
 			"SIGNAL", "RESCHED", "FINDINGS", "VIOL", "MAX_PAST");
@@ -271,6 +276,20 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "lost_events", r->lost);
 	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(&j, "reorder_late", r->reorder_late);
+	kj_key(&j, "guest_entry_irq_state");
+	kj_obj_open(&j);
+	kj_ku64(&j, "known", r->entry_irq_known);
+	kj_ku64(&j, "soft_masked_all", r->entry_soft_masked_all);
+	kj_ku64(&j, "hard_disabled", r->entry_hard_disabled);
+	kj_ku64(&j, "soft_enabled", r->entry_soft_enabled);
+	kj_obj_close(&j);
+	kj_ku64(&j, "aborted_entries", r->aborted_entries);
+	json_causes(&j, "requests_caught_by_aborted_entry", r->caught_by_abort);
+	kj_key(&j, "powerpc_entry_path");
+	if (!strcmp(ri->arch, "powerpc") && r->events_by_type[KR_EV_GUEST_ENTER])
+		kj_str(&j, r->events_by_type[KR_EV_VCORE] ? "vcore" : "p9");
+	else
+		kj_null(&j);
 	kj_key(&j, "histograms");
 	kj_obj_open(&j);
 	for (c = 0; c < KR_NR_CAUSES; c++) {

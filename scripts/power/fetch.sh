@@ -49,6 +49,9 @@ if [ ! -e "$stamp" ]; then
 	dpkg-deb -x "$(ls linux-headers-${KREL}_*.deb | tail -1)" "$HDIR"
 	dpkg-deb -x "$(ls linux-headers-${KVER}-common_*.deb | tail -1)" "$HDIR"
 	dpkg-deb -x "$(ls linux-kbuild-6.1_*_amd64.deb | tail -1)" "$HDIR"
+	# The arch headers include their common half by absolute path: point it
+	# at our unpack instead of /usr/src.
+	sed -i "s|^include /usr/src/|include $HDIR/usr/src/|" "$HDIR/usr/src/linux-headers-$KREL/Makefile"
 	touch "$stamp"
 fi
 echo "$KREL" > "$PW/kernel-release"

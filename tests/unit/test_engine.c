@@ -237,6 +237,78 @@ static void run_end_reason(void)
 	kr_engine_free(e);
 }
 
+/* POWER trap 0: the entry was aborted; the request was never in the guest. */
+static void aborted_entry(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	add(&s, T0 + 1 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 50 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	req(&s, T0 + 60 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 70 * US, KR_EV_GUEST_ENTER, 1001, 1);	/* entered with it pending ... */
+	x = add(&s, T0 + 3 * MS, KR_EV_GUEST_EXIT, 1001, 1);	/* ... but trap 0: never ran */
+	x->flags |= KR_F_ABORTED;
+	add(&s, T0 + 3 * MS + 10 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->runs, 1);
+	CHECK_EQ(r->aborted_entries, 1);
+	CHECK_EQ(r->findings_total[1] + r->findings_total[2], 0);
+	CHECK_EQ(r->caught_by_abort[KR_CAUSE_SIGNAL], 1);
+	CHECK_EQ(r->hist[KR_CAUSE_SIGNAL][0], 1);
+	CHECK_EQ(kr_result_verdict(r), KR_PASS);
+	kr_engine_free(e);
+}
+
+/* A re-entry whose TIF shows the flag clear: honoured before it (schedule()
+ * picked the same task: no switch-out event). */
+static void honoured_by_tif_at_reentry(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *en;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_RESCHED);
+	add(&s, T0 + 30 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x500;
+	en = add(&s, T0 + 40 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	en->flags |= KR_F_TIF;
+	en->tif = 0;	/* NEED_RESCHED clear again */
+	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->findings_total[1] + r->findings_total[2], 0);
+	CHECK_EQ(r->hist[KR_CAUSE_RESCHED][kr_hist_bucket(20 * US)], 1);
+	kr_engine_free(e);
+}
+
+/* POWER: guest events always fire; KVM_RUN before the first entry (the
+ * HPT/VRMA setup of the first run) is no guest time. */
+static void no_bracketing(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS, .no_bracket = true };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct stream s = { .n = 0 };
+	const struct kr_result *r;
+	int i;
+
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	req(&s, T0 + 10 * MS, 1001, KR_CAUSE_SIGNAL);	/* during the setup */
+	add(&s, T0 + 90 * MS, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	for (i = 0; i < s.n; i++)
+		CHECK(!kr_engine_push(e, &s.ev[i]));
+	kr_engine_finish(e);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->runs, 0);
+	CHECK_EQ(r->findings_total[1] + r->findings_total[2], 0);
+	kr_engine_free(e);
+}
+
 /* KVM_RUN end carried by the userspace exit as a delta (one event fewer). */
 static void merged_run_end(void)
 {
@@ -539,6 +611,9 @@ int main(void)
 	RUN(bracket_mode);
 	RUN(run_end_reason);
 	RUN(merged_run_end);
+	RUN(aborted_entry);
+	RUN(honoured_by_tif_at_reentry);
+	RUN(no_bracketing);
 	RUN(two_vcpus_out_of_order);
 	RUN(too_late_for_reorder);
 	RUN(lost_events_inconclusive);

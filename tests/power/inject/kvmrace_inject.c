@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmrace_inject: re-open, on purpose, the window that "KVM: PPC: Book3S HV:
+ * Close race with testing for signals on guest entry" (2017) closed.
+ *
+ * A probe on kvm_hv:kvm_guest_enter runs after the kernel's last signal and
+ * need_resched checks and before the guest is entered.  On every Nth entry it
+ * raises SIGUSR1 on the vCPU task, or sets need-resched for it, without any
+ * IPI: the state an interrupt handled in the old window left behind.  The
+ * vCPU then runs on until an unrelated exit (the host tick) with the request
+ * pending, which kvmrace-trace must report as entered_pending.
+ *
+ * Parameters: every=N (default 25), cause=both|signal|resched (default both:
+ * alternating).  Counters (read-only): injected_signal, injected_resched,
+ * entries.  The probe is registered at a higher priority than kvmrace's own,
+ * so kvmrace sees the flag at the same guest entry.
+ */
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/tracepoint.h>
+
+static unsigned int every = 25;
+module_param(every, uint, 0644);
+MODULE_PARM_DESC(every, "inject on every Nth guest entry");
+static char *cause = "both";
+module_param(cause, charp, 0444);
+MODULE_PARM_DESC(cause, "both (alternating), signal or resched");
+static unsigned long injected_signal, injected_resched, entries;
+module_param(injected_signal, ulong, 0444);
+module_param(injected_resched, ulong, 0444);
+module_param(entries, ulong, 0444);
+
+static struct tracepoint *tp_enter;
+static struct module *tp_owner;
+static DEFINE_MUTEX(tp_lock);
+
+static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
+{
+	struct task_struct *t = vcpu->arch.run_task;
+	unsigned long n = READ_ONCE(entries) + 1;
+	bool sig;
+
+	WRITE_ONCE(entries, n);
+	if (!t || !every || n % every)
+		return;
+	if (!strcmp(cause, "signal"))
+		sig = true;
+	else if (!strcmp(cause, "resched"))
+		sig = false;
+	else
+		sig = (n / every) & 1;
+	if (sig) {
+		send_sig(SIGUSR1, t, 0);	/* t is current here: no kick IPI */
+		WRITE_ONCE(injected_signal, injected_signal + 1);
+	} else {
+		set_tsk_need_resched(t);	/* no IPI either */
+		WRITE_ONCE(injected_resched, injected_resched + 1);
+	}
+}
+
+static int on_tp_module(struct notifier_block *nb, unsigned long state, void *arg)
+{
+	struct tp_module *tpm = arg;
+	struct module *mod = tpm->mod;
+	unsigned int i;
+
+	if (state != MODULE_STATE_COMING || strcmp(mod->name, "kvm_hv"))
+		return NOTIFY_OK;
+	mutex_lock(&tp_lock);
+	for (i = 0; i < mod->num_tracepoints && !tp_enter; i++) {
+		struct tracepoint *tp = tracepoint_ptr_deref(mod->tracepoints_ptrs + i);
+
+		if (strcmp(tp->name, "kvm_guest_enter"))
+			continue;
+		if (!try_module_get(mod))
+			break;
+		/* Before kvmrace's probe (default priority 10). */
+		if (tracepoint_probe_register_prio(tp, probe_guest_enter, NULL, 100)) {
+			module_put(mod);
+			break;
+		}
+		tp_enter = tp;
+		tp_owner = mod;
+	}
+	mutex_unlock(&tp_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block tp_nb = { .notifier_call = on_tp_module };
+
+static int __init inject_init(void)
+{
+	int r = register_tracepoint_module_notifier(&tp_nb);
+
+	if (r)
+		return r;
+	if (!tp_enter) {
+		unregister_tracepoint_module_notifier(&tp_nb);
+		pr_err("kvmrace_inject: kvm_hv:kvm_guest_enter not found (load kvm-hv first)\n");
+		return -ENODEV;
+	}
+	pr_info("kvmrace_inject: injecting %s on every %u-th guest entry\n", cause, every);
+	return 0;
+}
+
+static void __exit inject_exit(void)
+{
+	unregister_tracepoint_module_notifier(&tp_nb);
+	mutex_lock(&tp_lock);
+	if (tp_enter) {
+		tracepoint_probe_unregister(tp_enter, probe_guest_enter, NULL);
+		tracepoint_synchronize_unregister();
+		module_put(tp_owner);
+		tp_enter = NULL;
+	}
+	mutex_unlock(&tp_lock);
+}
+
+module_init(inject_init);
+module_exit(inject_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kvmrace test: re-open the guest-entry signal/need_resched window on POWER KVM-HV");
