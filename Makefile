@@ -112,6 +112,10 @@ check test: all unit unit-asan $(BUILD)/kvmrace-synth
 bench: all $(BUILD)/kvmrace-synth
 	$(Q)tests/bench.sh
 
+# The emulated POWER9/POWER8 KVM-HV runner: results in build/power/.
+check-power:
+	scripts/power/run.sh
+
 deps:
 	scripts/install-deps.sh
 

@@ -396,7 +396,7 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 		/* The flags at entry are the truth: a request whose flag is clear
 		 * again was honoured before this entry (e.g. schedule() ran and
 		 * picked the same task, which no sched_switch shows). */
-		if ((ev->flags & KR_F_TIF) && !q->from_tif &&
+		if ((ev->flags & KR_F_TIF) &&
 		    !(ev->tif & (c == KR_CAUSE_SIGNAL ? KR_TIF_SIGNAL_MASK : KR_TIF_NEED_RESCHED))) {
 			req_close(e, v, c);
 			continue;

@@ -509,6 +509,22 @@ static void tif_at_entry_without_request(void)
 	CHECK_EQ(r->findings[0].kind, KR_KIND_ENTERED_PENDING);
 	CHECK_EQ(r->findings[0].past_ns, 4 * MS);
 	kr_engine_free(e);
+
+	/* schedule() picked the same task: clear at the next entry, no switch */
+	s.n = 0;
+	en = add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	en->flags |= KR_F_TIF;
+	en->tif = KR_TIF_NEED_RESCHED;
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	en = add(&s, T0 + 4 * MS + 10 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	en->flags |= KR_F_TIF;
+	add(&s, T0 + 8 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].past_ns, 4 * MS);
+	CHECK_EQ(r->findings[0].segments, 1);
+	kr_engine_free(e);
 }
 
 static void coalesced_requests(void)

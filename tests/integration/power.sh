@@ -1,0 +1,47 @@
+#!/bin/bash
+# The emulated POWER stage (make check-power) and replays of its recordings.
+. "$(dirname "$0")/../lib.sh"
+FIX=$TOP/tests/fixtures/power
+
+# Replays of recordings made on the emulated hosts (committed fixtures):
+# the engine on real POWER event streams, here on any host.
+for m in p9 p8; do
+	for c in clean injected; do
+		rec=$FIX/$m-$c.kvmrace
+		[ -f "$rec" ] || { fail "replay_${m}_$c" "missing $rec"; continue; }
+		"$KT" report -q -t 2ms --max-findings 1000 --json "$WORK/r.json" "$rec" 2> /dev/null
+		rc=$?
+		if [ "$c" = clean ]; then
+			want='.verdict == "pass" and .runs > 0 and .arch == "powerpc"'
+			wrc=0
+		else
+			is=$(awk '$1 == "signal" {print $2}' "$FIX/$m-injected.injections")
+			ir=$(awk '$1 == "resched" {print $2}' "$FIX/$m-injected.injections")
+			want=".verdict == \"violation\" and .findings_total.late_exit == 0 and ([.findings[] | select(.cause == \"signal\")] | length) + .requests_caught_by_aborted_entry.signal == $is and ([.findings[] | select(.cause == \"resched\")] | length) + .requests_caught_by_aborted_entry.resched == $ir"
+			wrc=2
+		fi
+		path=$([ $m = p8 ] && echo vcore || echo p9)
+		if [ $rc = $wrc ] && jqe "$want and .powerpc_entry_path == \"$path\"" "$WORK/r.json"; then
+			pass "replay_${m}_$c ($(jq -c '{verdict, runs, findings: .findings_total}' "$WORK/r.json"))"
+		else
+			fail "replay_${m}_$c" "rc=$rc $(jq -c '{verdict, runs, findings_total, powerpc_entry_path}' "$WORK/r.json" 2>&1)"
+		fi
+	done
+done
+
+# The live emulated stage: needs root (apt, qemu); KVMRACE_SKIP_POWER=1 skips it.
+if [ "${KVMRACE_SKIP_POWER:-0}" = 1 ]; then
+	skip "check_power" "KVMRACE_SKIP_POWER=1"
+elif [ "$(id -u)" != 0 ]; then
+	skip "check_power" "not root (the runner installs packages and boots qemu)"
+else
+	start=$(date +%s)
+	"$TOP/scripts/power/run.sh" > "$WORK/power.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok|#)' "$WORK/power.log" | sed 's/^/    /'
+	if [ $rc = 0 ]; then
+		pass "check_power ($(tail -1 "$WORK/power.log"); $(( $(date +%s) - start )) s with downloads)"
+	else
+		fail "check_power" "$(grep -E '^(not ok|power:)' "$WORK/power.log" | tail -5)"
+	fi
+fi
