@@ -7,7 +7,7 @@
 # Needs root and /dev/kvm for 1-2; 3 runs anywhere.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+BUILD=${KR_BUILD:-$TOP/build}
 KT=$BUILD/kvmrace-trace KL=$BUILD/kvmrace-load SY=$BUILD/kvmrace-synth
 W=$(mktemp -d /tmp/kvmrace-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT

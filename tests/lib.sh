@@ -2,7 +2,7 @@
 # pass/fail/skip once per case; tests/run.sh adds the counts up.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+BUILD=${KR_BUILD:-$TOP/build}
 KT=$BUILD/kvmrace-trace
 KL=$BUILD/kvmrace-load
 RESULTS=${KR_RESULTS:-/dev/null}

@@ -4,8 +4,9 @@
 # line "N passed, N failed, N skipped"; exit 1 if anything failed.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
-export BUILD
+KR_BUILD=${KR_BUILD:-$TOP/build}
+BUILD=$KR_BUILD
+export KR_BUILD
 RESULTS=$(mktemp /tmp/kvmrace-results.XXXXXX)
 export KR_RESULTS=$RESULTS
 P=0 F=0 S=0

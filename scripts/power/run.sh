@@ -21,6 +21,7 @@ if [ "$(cat "$BTFDIR/RELEASE" 2>/dev/null)" != "$KREL" ]; then
 	echo "power: committed BTF is for $(cat "$BTFDIR/RELEASE" 2>/dev/null), the runner boots $KREL: regenerating"
 	"$TOP/scripts/power/gen-btf.sh" "$KREL" || die "BTF for $KREL could not be generated"
 fi
+unset BUILD
 make -s -C "$TOP" ARCH=powerpc all || die "cross build failed"
 make -s -C "$TOP" core-check-powerpc || die "CO-RE check failed"
 
