@@ -44,6 +44,7 @@ P=/sys/module/kvmrace_inject/parameters
 	echo "resched $(cat $P/injected_resched 2>/dev/null || echo -1)"
 } > /tmp/injected.injections
 echo "entries $(cat $P/entries 2>/dev/null)" >> /tmp/inject.log
+cat $P/log > /tmp/injected.log 2>&1
 rmmod kvmrace_inject >> /tmp/inject.log 2>&1
 
 for c in clean injected; do
@@ -53,5 +54,6 @@ for c in clean injected; do
 	base64 "/tmp/$c.rec" > "/tmp/$c.rec.b64" && emit "$c.rec.b64" "/tmp/$c.rec.b64"
 done
 emit injected.injections /tmp/injected.injections
+emit injected.log /tmp/injected.log
 emit inject.log /tmp/inject.log
 poweroff -f

@@ -12,7 +12,9 @@
  *
  * Parameters: every=N (default 25), cause=both|signal|resched (default both:
  * alternating).  Counters (read-only): injected_signal, injected_resched,
- * entries.  The probe is registered at a higher priority than kvmrace's own,
+ * entries; log: one line per injection (up to LOG_MAX), "signal|resched
+ * <ktime_get_ns> <vcpu_id>", CLOCK_MONOTONIC like bpf_ktime_get_ns(), so each
+ * finding can be matched to its injection.  The probe is registered at a higher priority than kvmrace's own,
  * so kvmrace sees the flag at the same guest entry.
  */
 #include <linux/kvm_host.h>
@@ -30,6 +32,25 @@ static unsigned long injected_signal, injected_resched, entries;
 module_param(injected_signal, ulong, 0444);
 module_param(injected_resched, ulong, 0444);
 module_param(entries, ulong, 0444);
+
+#define LOG_MAX 160
+static struct { u64 ns; int vcpu; bool sig; } inj_log[LOG_MAX];
+static unsigned int inj_logged;
+
+static int log_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int i, n = min_t(unsigned int, READ_ONCE(inj_logged), LOG_MAX);
+	int len = 0;
+
+	for (i = 0; i < n && len < PAGE_SIZE - 48; i++)
+		len += scnprintf(buf + len, PAGE_SIZE - len, "%s %llu %d\n", inj_log[i].sig ? "signal" : "resched",
+				 inj_log[i].ns, inj_log[i].vcpu);
+	return len;
+}
+
+static const struct kernel_param_ops log_ops = { .get = log_get };
+module_param_cb(log, &log_ops, NULL, 0444);
+MODULE_PARM_DESC(log, "injections: cause, CLOCK_MONOTONIC ns, vcpu id");
 
 static struct tracepoint *tp_enter;
 static struct module *tp_owner;
@@ -50,6 +71,12 @@ static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
 		sig = false;
 	else
 		sig = (n / every) & 1;
+	if (inj_logged < LOG_MAX) {
+		inj_log[inj_logged].ns = ktime_get_ns();
+		inj_log[inj_logged].vcpu = vcpu->vcpu_id;
+		inj_log[inj_logged].sig = sig;
+		WRITE_ONCE(inj_logged, inj_logged + 1);
+	}
 	if (sig) {
 		send_sig(SIGUSR1, t, 0);	/* t is current here: no kick IPI */
 		WRITE_ONCE(injected_signal, injected_signal + 1);
