@@ -376,8 +376,8 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 	/* A flag already set at entry with no request seen: the request itself
 	 * was not observed (e.g. raised before tracing, or by a path without a
 	 * tracepoint).  It is pending all the same. */
-	if (ev->flags & KR_F_TIF) {
-		if ((ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
+	if (ev->flags & (KR_F_TIF | KR_F_NR)) {
+		if ((ev->flags & KR_F_TIF) && (ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
 			req_open(v, KR_CAUSE_SIGNAL, ev, true);
 			e->r.tif_requests[KR_CAUSE_SIGNAL]++;
 			v->req[KR_CAUSE_SIGNAL].state = RQ_WAITING;
@@ -396,7 +396,7 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 		/* The flags at entry are the truth: a request whose flag is clear
 		 * again was honoured before this entry (e.g. schedule() ran and
 		 * picked the same task, which no sched_switch shows). */
-		if ((ev->flags & KR_F_TIF) &&
+		if ((ev->flags & (c == KR_CAUSE_SIGNAL ? KR_F_TIF : KR_F_TIF | KR_F_NR)) &&
 		    !(ev->tif & (c == KR_CAUSE_SIGNAL ? KR_TIF_SIGNAL_MASK : KR_TIF_NEED_RESCHED))) {
 			req_close(e, v, c);
 			continue;

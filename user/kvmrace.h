@@ -60,6 +60,7 @@ enum kr_cause {
 #define KR_F_VCPU	0x0020	/* vcpu id is known */
 #define KR_F_RUN_END	0x0040	/* USER_EXIT: KVM_RUN's guest loop ended src_tid ns earlier */
 #define KR_F_ABORTED	0x0080	/* GUEST_EXIT of an entry that never ran the guest (POWER trap 0) */
+#define KR_F_NR		0x0100	/* need-resched state known, tif's NEED_RESCHED bit only (ftrace latency flags) */
 
 /* PACA irq_happened bits (POWER), recorded raw. */
 #define KR_PACA_IRQ_HARD_DIS	0x01

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Import of ftrace text: real traces from the emulated POWER9/POWER8 hosts
+# (with ground-truth kick markers), their variants, merges, bad input, and a
+# live cross-check of text against BPF on this host.
+. "$(dirname "$0")/../lib.sh"
+FX=$TOP/tests/fixtures/power/ftrace
+
+summary() { jq -c '{verdict, runs, requests, violations, findings_total, powerpc_entry_path}' "$1"; }
+
+for t in p9-signal p9-resched p8-signal p8-resched; do
+	f=$FX/$t.trace.txt
+	kicks=$(grep -c 'kvmsig: kick i=' "$f")
+	path=$([ "${t%%-*}" = p8 ] && echo vcore || echo p9)
+	"$KT" report -q -t 2ms --json "$WORK/$t.json" "$f" 2> "$WORK/$t.err"
+	rc=$?
+	if [ "${t#*-}" = signal ]; then
+		cond=".requests.signal == $kicks"
+	else
+		cond=".requests.resched >= $kicks and .requests.resched <= $((kicks + kicks / 5 + 2))"
+	fi
+	if [ $rc = 0 ] && jqe ".verdict == \"pass\" and $cond and .powerpc_entry_path == \"$path\" and .runs > 0" "$WORK/$t.json"; then
+		pass "import_ftrace_$t ($kicks kicks: $(summary "$WORK/$t.json"))"
+	else
+		fail "import_ftrace_$t" "rc=$rc kicks=$kicks $(summary "$WORK/$t.json" 2>&1) $(head -c 200 "$WORK/$t.err")"
+	fi
+done
+
+# Without the latency flags column (trace-cmd report style, with its header):
+# same verdict and counts.
+f=$FX/p9-signal.trace.txt
+{ echo "cpus=2"; grep -v '^#' "$f" | sed -E 's/^(.*\[[0-9]+\]) [^ ]+ +([0-9]+\.[0-9]+:)/\1 \2/'; } > "$WORK/nolat.txt"
+"$KT" report -q -t 2ms --json "$WORK/nolat.json" "$WORK/nolat.txt" 2> /dev/null
+rc=$?
+if [ $rc = 0 ] && [ "$(jq -c '{verdict, requests, runs}' "$WORK/nolat.json")" = "$(jq -c '{verdict, requests, runs}' "$WORK/p9-signal.json")" ] && ! grep -qE '\] [dDnN.]{4,5} ' "$WORK/nolat.txt"; then
+	pass "import_ftrace_no_latency_flags (same verdict, requests and runs)"
+else
+	fail "import_ftrace_no_latency_flags" "rc=$rc $(summary "$WORK/nolat.json" 2>&1)"
+fi
+
+# Per-CPU files merge by timestamp: the same result as the whole trace.
+grep -E '\[000\]' "$f" > "$WORK/cpu0.txt"
+grep -E '\[001\]' "$f" > "$WORK/cpu1.txt"
+"$KT" report -q -t 2ms --json "$WORK/merged.json" "$WORK/cpu1.txt" "$WORK/cpu0.txt" 2> /dev/null
+rc=$?
+if [ $rc = 0 ] && [ "$(jq -c 'del(.duration_ns, .hooks)' "$WORK/merged.json")" = "$(jq -c 'del(.duration_ns, .hooks)' "$WORK/p9-signal.json")" ]; then
+	pass "import_ftrace_multi_file_merge (2 per-CPU files = the whole trace)"
+else
+	fail "import_ftrace_multi_file_merge" "rc=$rc $(summary "$WORK/merged.json" 2>&1)"
+fi
+
+# Malformed input: file:line and exit 1; --lenient skips and counts.
+{ head -100 "$f"; echo "this line is not a trace line"; tail -n +101 "$f"; } > "$WORK/bad.txt"
+"$KT" report -q "$WORK/bad.txt" > /dev/null 2> "$WORK/bad.err"
+one_line_error "import_ftrace_malformed_line" 1 "$WORK/bad.err" $?
+grep -q "bad.txt:101: malformed trace line" "$WORK/bad.err" || fail "import_ftrace_malformed_names_file_line" "$(cat "$WORK/bad.err")"
+"$KT" report -t 2ms --lenient --json "$WORK/len.json" "$WORK/bad.txt" > /dev/null 2> "$WORK/len.err"
+rc=$?
+if [ $rc = 0 ] && grep -q "1 malformed (skipped" "$WORK/len.err" && jqe '.verdict == "pass"' "$WORK/len.json"; then
+	pass "import_ftrace_lenient (skipped and counted)"
+else
+	fail "import_ftrace_lenient" "rc=$rc $(cat "$WORK/len.err")"
+fi
+printf '# tracer: nop\n#\n' > "$WORK/empty.txt"
+"$KT" report --format ftrace "$WORK/empty.txt" > /dev/null 2> "$WORK/empty.err"
+one_line_error "import_ftrace_no_events" 1 "$WORK/empty.err" $?
+
+# Live cross-check on this host: tracefs text and BPF on the same load.
+if [ -n "$(live_missing)" ]; then
+	skip "import_ftrace_vs_bpf_live" "$(live_missing)"
+else
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T
+	I=$T/instances/kvmrace-test-$$
+	mkdir "$I"
+	for e in kvm/kvm_fpu kvm/kvm_userspace_exit signal/signal_generate signal/signal_deliver sched/sched_switch sched/sched_wakeup; do
+		echo 1 > "$I/events/$e/enable"
+	done
+	echo 16384 > "$I/buffer_size_kb"
+	echo mono > "$I/trace_clock" 2>/dev/null
+	"$KT" -q --json "$WORK/live.json" -- "$KL" --signals 100 --resched 100 --period-us 2000 > /dev/null 2>&1
+	echo 0 > "$I/tracing_on"
+	cat "$I/trace" > "$WORK/live.trace.txt"
+	rmdir "$I"
+	"$KT" report -q --json "$WORK/text.json" "$WORK/live.trace.txt" 2> /dev/null
+	rc=$?
+	if [ $rc = 0 ] && jqe '.verdict == "pass" and .requests.signal == 100 and .requests.resched >= 95' "$WORK/text.json" &&
+	   [ "$(jq .requests.signal "$WORK/text.json")" = "$(jq .requests.signal "$WORK/live.json")" ] &&
+	   [ "$(jq .verdict "$WORK/text.json")" = "$(jq .verdict "$WORK/live.json")" ]; then
+		pass "import_ftrace_vs_bpf_live (text $(jq -c .requests "$WORK/text.json"), BPF $(jq -c .requests "$WORK/live.json"))"
+	else
+		fail "import_ftrace_vs_bpf_live" "rc=$rc text $(summary "$WORK/text.json" 2>&1) bpf $(summary "$WORK/live.json")"
+	fi
+fi

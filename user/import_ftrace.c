@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ftrace text import.  One parser per file reads a line ahead; a k-way merge
+ * pops the oldest line across files; a converter with state shared by all
+ * files (which tasks are vCPUs, which vCPU runs on which CPU) turns it into
+ * 0..2 kr_events.  Converting in merge order matters: whether a task is a
+ * vCPU must be known from events before it in time, whatever file they are in.
+ *
+ * Fields are taken by name from the payload as the kernel prints it, so the
+ * field order and wording changes across versions (power-kvm-hv.md) do not
+ * matter; traps print symbolically (trap=HV_DECREMENTER) or numerically.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decode.h"
+#include "import_ftrace.h"
+
+#define MAX_VCPUS 1024
+#define MAX_CPUS 4096
+
+struct parser {
+	FILE *f;
+	const char *path;
+	char *line;
+	size_t cap;
+	uint64_t lineno;
+	bool has;		/* a parsed line is waiting in cur */
+	struct kr_ftline cur;
+	uint64_t seq;		/* tie-break: file order */
+};
+
+struct vcpu_task {
+	uint32_t tid, pid;
+	int32_t vcpu;
+	bool used;
+};
+
+struct cpu_state {
+	uint32_t tid;		/* vCPU task on this CPU, 0 if none */
+	int prio;
+	bool resched_seen;
+};
+
+struct kr_import {
+	struct parser *p;
+	int np;
+	bool lenient;
+	struct kr_import_stats st;
+	struct vcpu_task vc[MAX_VCPUS];	/* small open table: vCPU tasks */
+	struct cpu_state cpus[MAX_CPUS];
+	struct kr_event q[2];
+	int qn, qi;
+};
+
+/* ---- line parsing ---- */
+
+static char *skip_ws(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* "sec.frac" -> ns (frac of up to 9 digits) */
+static int parse_ts(const char *s, uint64_t *ns, const char **end)
+{
+	uint64_t sec = 0, frac = 0;
+	int digits = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s))
+		sec = sec * 10 + (uint64_t)(*s++ - '0');
+	if (*s != '.')
+		return -1;
+	s++;
+	while (isdigit((unsigned char)*s)) {
+		if (digits < 9) {
+			frac = frac * 10 + (uint64_t)(*s - '0');
+			digits++;
+		}
+		s++;
+	}
+	if (!digits)
+		return -1;
+	while (digits++ < 9)
+		frac *= 10;
+	*ns = sec * 1000000000ull + frac;
+	*end = s;
+	return 0;
+}
+
+int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
+{
+	char *s = skip_ws(line), *br, *dash, *p, *ev;
+	const char *after;
+	size_t n;
+
+	line[strcspn(line, "\r\n")] = 0;
+	s = skip_ws(line);
+	if (!*s || *s == '#')
+		return 0;
+	memset(o, 0, sizeof(*o));
+	/* TASK-PID [CPU]: the CPU field is the first " [digits]" */
+	for (br = strstr(s, " ["); br; br = strstr(br + 1, " [")) {
+		char *q = br + 2;
+
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (q > br + 2 && *q == ']')
+			break;
+	}
+	if (!br)
+		return -1;
+	*br = 0;
+	p = br;
+	while (p > s && p[-1] == ' ')
+		*--p = 0;
+	dash = strrchr(s, '-');
+	if (!dash || !isdigit((unsigned char)dash[1]))
+		return -1;
+	*dash = 0;
+	o->pid = (uint32_t)strtoul(dash + 1, NULL, 10);
+	n = strlen(s);
+	memcpy(o->comm, s, n < KR_COMM_LEN ? n : KR_COMM_LEN - 1);
+	o->cpu = (uint16_t)strtoul(br + 2, &p, 10);
+	p = skip_ws(p + 1);
+	/* optional latency flags, then the timestamp */
+	if (parse_ts(p, &o->ts, &after) || *after != ':') {
+		char *f = p;
+
+		while (*p && *p != ' ')
+			p++;
+		n = (size_t)(p - f);
+		if (!n || n >= sizeof(o->flags))
+			return -1;
+		memcpy(o->flags, f, n);
+		o->has_flags = true;
+		p = skip_ws(p);
+		if (parse_ts(p, &o->ts, &after) || *after != ':')
+			return -1;
+	}
+	p = skip_ws((char *)after + 1);
+	ev = p;
+	while (*p && *p != ':' && *p != ' ')
+		p++;
+	if (*p != ':' || p == ev)
+		return -1;
+	n = (size_t)(p - ev);
+	if (n >= sizeof(o->event))
+		return -1;
+	memcpy(o->event, ev, n);
+	o->payload = skip_ws(p + 1);
+	return 1;
+}
+
+/* ---- payload fields, by name ---- */
+
+/* Value of "name=" in the payload (the name must start a word). */
+static const char *field(const char *payload, const char *name)
+{
+	size_t n = strlen(name);
+	const char *s = payload;
+
+	while ((s = strstr(s, name))) {
+		if ((s == payload || s[-1] == ' ' || s[-1] == ',') && s[n] == '=')
+			return s + n + 1;
+		s += n;
+	}
+	return NULL;
+}
+
+static bool field_long(const char *payload, const char *name, long *v)
+{
+	const char *s = field(payload, name);
+	char *end;
+
+	if (!s)
+		return false;
+	errno = 0;
+	*v = strtol(s, &end, 0);
+	return !errno && end != s;
+}
+
+/* "VCPU 3:" / "vcpu 3" at the start of kvm payloads */
+static int32_t payload_vcpu(const char *payload)
+{
+	if (!strncasecmp(payload, "vcpu ", 5))
+		return (int32_t)strtol(payload + 5, NULL, 10);
+	return -1;
+}
+
+static bool trap_value(const char *s, uint32_t *trap)
+{
+	char name[40];
+	size_t n = strcspn(s, " ,");
+	uint32_t t;
+	char *end;
+
+	if (!n || n >= sizeof(name))
+		return false;
+	memcpy(name, s, n);
+	name[n] = 0;
+	t = (uint32_t)strtoul(name, &end, 0);
+	if (end != name && !*end) {
+		*trap = t;
+		return true;
+	}
+	for (t = 0; t < 0x6000; t += 0x20) {	/* trap vectors are 0x20-aligned */
+		const char *k = kr_ppc_trap_name(t);
+
+		if (k && !strcmp(k, name)) {
+			*trap = t;
+			return true;
+		}
+	}
+	if (!strcmp(name, "EXTERNAL_HV")) {
+		*trap = 0x502;
+		return true;
+	}
+	if (!strcmp(name, "HV_RM_HARD")) {
+		*trap = 0x5555;
+		return true;
+	}
+	return false;
+}
+
+/* ---- vCPU tasks ---- */
+
+static struct vcpu_task *vc_find(struct kr_import *im, uint32_t tid, bool add)
+{
+	uint32_t i = (tid * 2654435761u) % MAX_VCPUS, k;
+
+	for (k = 0; k < MAX_VCPUS; k++, i = (i + 1) % MAX_VCPUS) {
+		if (im->vc[i].used && im->vc[i].tid == tid)
+			return &im->vc[i];
+		if (!im->vc[i].used) {
+			if (!add)
+				return NULL;
+			im->vc[i].used = true;
+			im->vc[i].tid = tid;
+			im->vc[i].pid = tid;
+			im->vc[i].vcpu = -1;
+			return &im->vc[i];
+		}
+	}
+	return NULL;
+}
+
+/* The task running vCPU id (the vcore runner fires kvm_guest_enter for the
+ * other vCPUs of its core too). */
+static struct vcpu_task *vc_by_id(struct kr_import *im, int32_t vcpu, uint32_t pid_hint)
+{
+	struct vcpu_task *best = NULL;
+	int i;
+
+	for (i = 0; i < MAX_VCPUS; i++)
+		if (im->vc[i].used && im->vc[i].vcpu == vcpu) {
+			if (im->vc[i].pid == pid_hint)
+				return &im->vc[i];
+			best = &im->vc[i];
+		}
+	return best;
+}
+
+static struct cpu_state *cpu_at(struct kr_import *im, unsigned cpu)
+{
+	return cpu < MAX_CPUS ? &im->cpus[cpu] : NULL;
+}
+
+/* ---- conversion ---- */
+
+static struct kr_event *emit(struct kr_import *im, const struct kr_ftline *l, uint8_t type, struct vcpu_task *v)
+{
+	struct kr_event *e = &im->q[im->qn++];
+
+	memset(e, 0, sizeof(*e));
+	e->ts = l->ts;
+	e->type = type;
+	e->tid = v->tid;
+	e->pid = v->pid;
+	e->cpu = l->cpu;
+	e->vcpu = v->vcpu;
+	if (v->vcpu >= 0)
+		e->flags |= KR_F_VCPU;
+	/* The latency flags describe the task that logged the line. */
+	if (l->has_flags && l->pid == v->tid) {
+		char irq = l->flags[0], nr = l->flags[1];
+
+		e->flags |= KR_F_IRQ;
+		if (irq == 'd' || irq == 'D' || irq == 'X')
+			e->flags |= KR_F_IRQS_OFF;
+		if (nr == 'N' || nr == 'n' || nr == 'p' || nr == '.' || nr == 'L' || nr == 'b' || nr == 'B') {
+			e->flags |= KR_F_NR;
+			if (nr == 'N' || nr == 'n' || nr == 'B')
+				e->tif |= KR_TIF_NEED_RESCHED;
+		}
+	}
+	if (l->pid == v->tid)
+		memcpy(e->comm, l->comm, KR_COMM_LEN);
+	return e;
+}
+
+static void convert(struct kr_import *im, const struct kr_ftline *l)
+{
+	const char *pl = l->payload, *ev = l->event;
+	struct vcpu_task *v;
+	struct cpu_state *c = cpu_at(im, l->cpu);
+	struct kr_event *e;
+	long a, b;
+
+	im->qn = im->qi = 0;
+	if (!strcmp(ev, "kvmppc_run_vcpu_enter") || (!strcmp(ev, "kvm_fpu") && !strncmp(pl, "load", 4))) {
+		v = vc_find(im, l->pid, true);
+		if (!v)
+			return;
+		if (ev[3] == 'p') {
+			im->st.saw_kvm_hv = true;
+			v->vcpu = payload_vcpu(pl);
+			if (field_long(pl, "tgid", &a))
+				v->pid = (uint32_t)a;
+		} else {
+			im->st.saw_kvm = true;
+		}
+		if (c) {
+			c->tid = v->tid;
+			c->resched_seen = false;
+		}
+		emit(im, l, KR_EV_RUN_BEGIN, v);
+	} else if (!strcmp(ev, "kvmppc_run_vcpu_exit")) {
+		v = vc_find(im, l->pid, false);
+		if (!v)
+			return;
+		e = emit(im, l, KR_EV_USER_EXIT, v);
+		if (field_long(pl, "exit", &a))
+			e->reason = (uint32_t)a;
+		if (field_long(pl, "ret", &b))
+			e->err = (int32_t)b;
+	} else if (!strcmp(ev, "kvm_fpu")) {	/* unload */
+		v = vc_find(im, l->pid, false);
+		if (v)
+			emit(im, l, KR_EV_RUN_END, v);
+	} else if (!strcmp(ev, "kvm_userspace_exit")) {
+		const char *r = strstr(pl, "reason "), *par = strrchr(pl, '(');
+
+		v = vc_find(im, l->pid, false);
+		if (!v || !r || !par)
+			return;
+		e = emit(im, l, KR_EV_USER_EXIT, v);
+		a = strtol(par + 1, NULL, 10);
+		if (!strncmp(r + 7, "restart", 7) || !strncmp(r + 7, "error", 5))
+			e->err = (int32_t)-a;
+		else
+			e->reason = (uint32_t)a;
+	} else if (!strcmp(ev, "kvm_guest_enter") || !strcmp(ev, "kvm_entry")) {
+		int32_t id = payload_vcpu(pl);
+		struct vcpu_task *cur = vc_find(im, l->pid, false);
+
+		if (ev[4] == 'g')
+			im->st.saw_kvm_hv = true;
+		else
+			im->st.saw_kvm = true;
+		/* The current task if it runs this vCPU, else the task that does. */
+		if (cur && (cur->vcpu == id || cur->vcpu < 0))
+			v = cur;
+		else
+			v = vc_by_id(im, id, cur ? cur->pid : 0);
+		if (!v)
+			v = vc_find(im, l->pid, true);
+		if (!v)
+			return;
+		if (v->vcpu < 0)
+			v->vcpu = id;
+		if (c) {
+			c->tid = v->tid;
+			if (!(l->has_flags && (l->flags[1] == 'N' || l->flags[1] == 'n')))
+				c->resched_seen = false;
+		}
+		emit(im, l, KR_EV_GUEST_ENTER, v);
+	} else if (!strcmp(ev, "kvm_guest_exit") || !strcmp(ev, "kvm_exit")) {
+		int32_t id = payload_vcpu(pl);
+		struct vcpu_task *cur = vc_find(im, l->pid, false);
+		const char *t = field(pl, "trap");
+		uint32_t trap = 0xffffffff;
+
+		v = (cur && (cur->vcpu == id || cur->vcpu < 0)) ? cur : vc_by_id(im, id, cur ? cur->pid : 0);
+		if (!v)
+			return;
+		e = emit(im, l, KR_EV_GUEST_EXIT, v);
+		if (t && trap_value(t, &trap) && trap == 0)
+			e->flags |= KR_F_ABORTED;
+		e->reason = trap;
+	} else if (!strcmp(ev, "kvmppc_run_core")) {
+		v = vc_find(im, l->pid, false);
+		if (!v)
+			return;
+		e = emit(im, l, KR_EV_VCORE, v);
+		e->reason = strncmp(pl, "Exit", 4) == 0;
+		if (field_long(pl, "runnable", &a))
+			e->err = (int32_t)a;
+	} else if (!strcmp(ev, "signal_generate")) {
+		if (!field_long(pl, "pid", &a) || !(v = vc_find(im, (uint32_t)a, false)))
+			return;
+		if (field_long(pl, "res", &b) && b != 0 && b != 2)
+			return;	/* ignored, overflow, lose-info: nothing pending */
+		e = emit(im, l, KR_EV_REQUEST, v);
+		e->cause = KR_CAUSE_SIGNAL;
+		e->reason = field_long(pl, "sig", &a) ? (uint32_t)a : 0;
+		e->src_tid = l->pid;
+		e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
+		e->tif = 0;
+	} else if (!strcmp(ev, "signal_deliver")) {
+		v = vc_find(im, l->pid, false);
+		if (!v)
+			return;
+		e = emit(im, l, KR_EV_SIG_DELIVER, v);
+		e->reason = field_long(pl, "sig", &a) ? (uint32_t)a : 0;
+	} else if (!strcmp(ev, "sched_switch")) {
+		struct vcpu_task *prev, *next;
+		const char *st = field(pl, "prev_state");
+
+		if (!field_long(pl, "prev_pid", &a) || !field_long(pl, "next_pid", &b))
+			return;
+		prev = vc_find(im, (uint32_t)a, false);
+		next = vc_find(im, (uint32_t)b, false);
+		if (prev) {
+			e = emit(im, l, KR_EV_SWITCH_OUT, prev);
+			e->err = st && *st == 'R' ? 0 : 1;
+		}
+		if (c) {
+			c->tid = next ? next->tid : 0;
+			c->resched_seen = false;
+			c->prio = field_long(pl, "next_prio", &a) ? (int)a : 120;
+		}
+		if (next) {
+			e = emit(im, l, KR_EV_SWITCH_IN, next);
+			e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
+			e->tif = 0;
+		}
+	} else if (!strcmp(ev, "sched_wakeup")) {
+		struct cpu_state *t;
+		long prio;
+
+		/* A wake-up of a higher-priority task on the CPU a vCPU task runs
+		 * on preempts it: a reschedule request (one per NEED_RESCHED period). */
+		if (!field_long(pl, "pid", &a) || !field_long(pl, "target_cpu", &b) || !field_long(pl, "prio", &prio))
+			return;
+		t = cpu_at(im, (unsigned)b);
+		if (!t || !t->tid || t->tid == (uint32_t)a || t->resched_seen || prio >= (t->prio ? t->prio : 120))
+			return;
+		v = vc_find(im, t->tid, false);
+		if (!v)
+			return;
+		t->resched_seen = true;
+		e = emit(im, l, KR_EV_REQUEST, v);
+		e->cause = KR_CAUSE_RESCHED;
+		e->reason = (uint32_t)a;
+		e->src_tid = l->pid;
+		e->cpu = (uint16_t)b;
+		e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
+		e->tif = 0;
+	} else {
+		im->st.unknown++;
+		return;
+	}
+	if (im->qn)
+		im->st.used++;
+}
+
+/* ---- files and merge ---- */
+
+/* Read the next trace line of p into p->cur. 1, 0 at EOF, -1 malformed. */
+static int advance(struct kr_import *im, struct parser *p, char *err, size_t errlen)
+{
+	for (;;) {
+		ssize_t n = getline(&p->line, &p->cap, p->f);
+		char *s;
+		int r;
+
+		if (n < 0) {
+			p->has = false;
+			return 0;
+		}
+		p->lineno++;
+		im->st.lines++;
+		s = skip_ws(p->line);
+		/* trace_pipe / trace-cmd markers and headers */
+		if (!strncmp(s, "CPU:", 4) && strstr(s, "[LOST ")) {
+			im->st.lost += strtoull(strstr(s, "[LOST ") + 6, NULL, 10);
+			continue;
+		}
+		if (!strncmp(s, "#####", 5) || !strncmp(s, "cpus=", 5) || !strncmp(s, "version = ", 10))
+			continue;
+		r = kr_ftrace_parse_line(p->line, &p->cur);
+		if (r == 0)
+			continue;
+		if (r < 0) {
+			if (im->lenient) {
+				im->st.malformed++;
+				continue;
+			}
+			snprintf(err, errlen, "%s:%llu: malformed trace line", p->path, (unsigned long long)p->lineno);
+			return -1;
+		}
+		im->st.events++;
+		if (p->cur.has_flags)
+			im->st.latency_flags = true;
+		p->cur.payload = p->cur.payload;	/* points into p->line, valid until the next read */
+		p->has = true;
+		p->seq++;
+		return 1;
+	}
+}
+
+bool kr_is_ftrace_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	struct kr_ftline l;
+	int lines = 0;
+	bool yes = false;
+
+	if (!f)
+		return false;
+	while (lines++ < 64 && fgets(buf, sizeof(buf), f)) {
+		int r = kr_ftrace_parse_line(buf, &l);
+
+		if (r > 0) {
+			yes = true;
+			break;
+		}
+		if (r < 0 && strncmp(buf, "cpus=", 5) && strncmp(buf, "CPU:", 4))
+			break;
+	}
+	fclose(f);
+	return yes;
+}
+
+struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *err, size_t errlen)
+{
+	struct kr_import *im = calloc(1, sizeof(*im));
+	int i;
+
+	if (!im || !(im->p = calloc((size_t)n, sizeof(*im->p)))) {
+		free(im);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	im->np = n;
+	im->lenient = lenient;
+	for (i = 0; i < n; i++) {
+		im->p[i].path = paths[i];
+		im->p[i].f = fopen(paths[i], "r");
+		if (!im->p[i].f) {
+			snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+			kr_import_close(im);
+			return NULL;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (advance(im, &im->p[i], err, errlen) < 0) {
+			kr_import_close(im);
+			return NULL;
+		}
+	return im;
+}
+
+int kr_import_next(struct kr_import *im, struct kr_event *ev, char *err, size_t errlen)
+{
+	for (;;) {
+		struct parser *min = NULL;
+		int i;
+
+		if (im->qi < im->qn) {
+			*ev = im->q[im->qi++];
+			return 1;
+		}
+		for (i = 0; i < im->np; i++)
+			if (im->p[i].has && (!min || im->p[i].cur.ts < min->cur.ts))
+				min = &im->p[i];
+		if (!min)
+			return 0;
+		convert(im, &min->cur);
+		if (advance(im, min, err, errlen) < 0)
+			return -1;
+	}
+}
+
+const struct kr_import_stats *kr_import_stats(const struct kr_import *im)
+{
+	return &im->st;
+}
+
+const char *kr_import_arch(const struct kr_import *im)
+{
+	return im->st.saw_kvm_hv ? "powerpc" : im->st.saw_kvm ? "x86" : "unknown";
+}
+
+void kr_import_close(struct kr_import *im)
+{
+	int i;
+
+	if (!im)
+		return;
+	for (i = 0; i < im->np; i++) {
+		if (im->p[i].f)
+			fclose(im->p[i].f);
+		free(im->p[i].line);
+	}
+	free(im->p);
+	free(im);
+}
