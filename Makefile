@@ -44,7 +44,7 @@ MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARCH) -Iuser \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
-CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c
+CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
 TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(CORE_OBJS)
 UNIT_TESTS := test_engine test_record test_util test_import

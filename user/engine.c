@@ -315,6 +315,8 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
 		e->r.findings_total[q->kind]++;
 		v->st.findings++;
+		if (e->o.sink)
+			e->o.sink(e->o.sink_ctx, NULL, &f);
 		if (violation) {
 			e->r.violations++;
 			e->r.violations_by_cause[cause]++;
@@ -472,6 +474,8 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 	struct vcpu *v;
 	int c;
 
+	if (e->o.sink)
+		e->o.sink(e->o.sink_ctx, ev, NULL);
 	e->r.events++;
 	e->r.events_by_type[ev->type]++;
 	if (!e->r.first_ns || ev->ts < e->r.first_ns)

@@ -30,6 +30,8 @@ enum kr_exit_kind {
 	KR_EXIT_SWITCH = 3,	/* task switched out */
 };
 
+struct kr_finding;
+
 struct kr_engine_opts {
 	uint64_t threshold_ns;
 	uint64_t reorder_window_ns;	/* 0: default (10 ms) */
@@ -37,6 +39,10 @@ struct kr_engine_opts {
 	/* Guest entry/exit events always fire on this host (a POWER kvm_hv hook
 	 * is attached): never fall back to KVM_RUN bracketing. */
 	bool no_bracket;
+	/* Optional: every event in timestamp order as it is analysed (f NULL),
+	 * and every finding when it is closed (ev NULL).  For exporters. */
+	void (*sink)(void *ctx, const struct kr_event *ev, const struct kr_finding *f);
+	void *sink_ctx;
 };
 
 struct kr_finding {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decode.h"
+#include "export.h"
 #include "import_ftrace.h"
 
 #define MAX_VCPUS 1024
@@ -120,11 +121,42 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	p = br;
 	while (p > s && p[-1] == ' ')
 		*--p = 0;
-	dash = strrchr(s, '-');
-	if (!dash || !isdigit((unsigned char)dash[1]))
-		return -1;
-	*dash = 0;
-	o->pid = (uint32_t)strtoul(dash + 1, NULL, 10);
+	/* ftrace: "comm-pid"; perf script: "comm  tid" or "comm  pid/tid" */
+	{
+		char *d = p;
+
+		while (d > s && isdigit((unsigned char)d[-1]))
+			d--;
+		if (d == p)
+			return -1;
+		if (d > s && d[-1] == '/') {	/* pid/tid */
+			char *t = d - 1;
+
+			o->pid = (uint32_t)strtoul(d, NULL, 10);
+			*t = 0;
+			d = t;
+			while (d > s && isdigit((unsigned char)d[-1]))
+				d--;
+			o->tgid = (uint32_t)strtoul(d, NULL, 10);
+			o->perf = true;
+		} else if (d > s && d[-1] == ' ') {
+			o->pid = (uint32_t)strtoul(d, NULL, 10);
+			o->perf = true;
+		} else {
+			o->pid = (uint32_t)strtoul(d, NULL, 10);
+		}
+		dash = d - 1;
+		if (dash < s || (*dash != '-' && *dash != ' '))
+			return -1;
+		*dash = 0;
+		if (o->perf) {
+			char *q = dash;
+
+			while (q > s && q[-1] == ' ')
+				*--q = 0;
+			s = skip_ws(s);
+		}
+	}
 	n = strlen(s);
 	memcpy(o->comm, s, n < KR_COMM_LEN ? n : KR_COMM_LEN - 1);
 	o->cpu = (uint16_t)strtoul(br + 2, &p, 10);
@@ -146,7 +178,8 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	}
 	p = skip_ws((char *)after + 1);
 	ev = p;
-	while (*p && *p != ':' && *p != ' ')
+	/* the event name runs to ": " (perf prints "category:event:") */
+	while (*p && *p != ' ' && !(p[0] == ':' && (p[1] == ' ' || !p[1])))
 		p++;
 	if (*p != ':' || p == ev)
 		return -1;
@@ -307,13 +340,37 @@ static struct kr_event *emit(struct kr_import *im, const struct kr_ftline *l, ui
 
 static void convert(struct kr_import *im, const struct kr_ftline *l)
 {
-	const char *pl = l->payload, *ev = l->event;
+	const char *pl = l->payload, *ev = l->event, *colon;
 	struct vcpu_task *v;
 	struct cpu_state *c = cpu_at(im, l->cpu);
 	struct kr_event *e;
 	long a, b;
 
 	im->qn = im->qi = 0;
+	if (!strncmp(ev, "kvmrace:", 8)) {
+		/* kvmrace's own perf-script export: the event itself, lossless;
+		 * its finding records are derived, not input. */
+		e = &im->q[0];
+		memset(e, 0, sizeof(*e));
+		if (kr_perf_kvmrace_event(ev, pl, e) <= 0) {
+			if (strcmp(ev + 8, "late_exit") && strcmp(ev + 8, "entered_pending"))
+				im->st.unknown++;
+			return;
+		}
+		e->ts = l->ts;
+		e->tid = l->pid;
+		e->pid = l->tgid ? l->tgid : l->pid;
+		e->cpu = l->cpu;
+		memset(e->comm, 0, KR_COMM_LEN);
+		if (strstr(pl, "comm_set=1"))	/* the column has the comm; was it in the event? */
+			memcpy(e->comm, l->comm, KR_COMM_LEN);
+		im->qn = 1;
+		im->st.used++;
+		return;
+	}
+	colon = strchr(ev, ':');
+	if (colon)	/* perf: "sched:sched_switch" */
+		ev = colon + 1;
 	if (!strcmp(ev, "kvmppc_run_vcpu_enter") || (!strcmp(ev, "kvm_fpu") && !strncmp(pl, "load", 4))) {
 		v = vc_find(im, l->pid, true);
 		if (!v)
@@ -473,6 +530,46 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 
 /* ---- files and merge ---- */
 
+static void meta_str(const char *line, const char *key, char *dst, size_t len)
+{
+	const char *v = field(line, key);
+	size_t n;
+
+	if (!v)
+		return;
+	n = strcspn(v, " \n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, v, n);
+	dst[n] = 0;
+}
+
+static void meta_line(struct kr_import *im, const char *line)
+{
+	long v;
+
+	if (!strncmp(line, "# kvmrace: ", 11)) {
+		im->st.has_meta = true;
+		meta_str(line, "arch", im->st.arch, sizeof(im->st.arch));
+		meta_str(line, "kernel", im->st.kernel, sizeof(im->st.kernel));
+		meta_str(line, "host", im->st.host, sizeof(im->st.host));
+		meta_str(line, "clock", im->st.clock, sizeof(im->st.clock));
+		meta_str(line, "hooks", im->st.hooks, sizeof(im->st.hooks));
+		return;
+	}
+	im->st.has_end = true;
+	if (field_long(line, "duration_ns", &v))
+		im->st.duration_ns = (uint64_t)v;
+	if (field_long(line, "lost", &v))
+		im->st.lost = (uint64_t)v;
+	if (field_long(line, "untracked", &v))
+		im->st.untracked = (uint64_t)v;
+	if (field_long(line, "complete", &v))
+		im->st.complete = v != 0;
+	if (field_long(line, "command_status", &v))
+		im->st.command_status = (int)v;
+}
+
 /* Read the next trace line of p into p->cur. 1, 0 at EOF, -1 malformed. */
 static int advance(struct kr_import *im, struct parser *p, char *err, size_t errlen)
 {
@@ -487,6 +584,12 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		}
 		p->lineno++;
 		im->st.lines++;
+		if (p->line[0] == '\t' || p->line[0] == '\n')	/* perf script frames and record ends */
+			continue;
+		if (!strncmp(p->line, "# kvmrace: ", 11) || !strncmp(p->line, "# kvmrace-end: ", 15)) {
+			meta_line(im, p->line);
+			continue;
+		}
 		s = skip_ws(p->line);
 		/* trace_pipe / trace-cmd markers and headers */
 		if (!strncmp(s, "CPU:", 4) && strstr(s, "[LOST ")) {
@@ -509,6 +612,8 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		im->st.events++;
 		if (p->cur.has_flags)
 			im->st.latency_flags = true;
+		if (p->cur.perf)
+			im->st.perf = true;
 		p->cur.payload = p->cur.payload;	/* points into p->line, valid until the next read */
 		p->has = true;
 		p->seq++;
@@ -533,7 +638,7 @@ bool kr_is_ftrace_text(const char *path)
 			yes = true;
 			break;
 		}
-		if (r < 0 && strncmp(buf, "cpus=", 5) && strncmp(buf, "CPU:", 4))
+		if (r < 0 && strncmp(buf, "cpus=", 5) && strncmp(buf, "CPU:", 4) && buf[0] != '\t' && buf[0] != '\n')
 			break;
 	}
 	fclose(f);
@@ -552,6 +657,7 @@ struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *
 	}
 	im->np = n;
 	im->lenient = lenient;
+	im->st.command_status = -1;
 	for (i = 0; i < n; i++) {
 		im->p[i].path = paths[i];
 		im->p[i].f = fopen(paths[i], "r");
@@ -597,6 +703,8 @@ const struct kr_import_stats *kr_import_stats(const struct kr_import *im)
 
 const char *kr_import_arch(const struct kr_import *im)
 {
+	if (im->st.has_meta && im->st.arch[0])
+		return im->st.arch;
 	return im->st.saw_kvm_hv ? "powerpc" : im->st.saw_kvm ? "x86" : "unknown";
 }
 

@@ -22,7 +22,15 @@ struct kr_import_stats {
 	uint64_t malformed;		/* skipped with --lenient */
 	bool latency_flags;		/* the flags column was present */
 	bool saw_kvm_hv, saw_kvm;	/* which KVM events appeared */
+	bool perf;			/* perf script text (else ftrace text) */
 	uint64_t lost;			/* "LOST n EVENTS" / entries-written gaps */
+	/* From kvmrace's own perf-script export ("# kvmrace:" lines): the run
+	 * as the tracer described it, so a round trip loses nothing. */
+	bool has_meta, has_end;
+	char arch[32], kernel[128], host[128], clock[32], hooks[512];
+	uint64_t duration_ns, untracked;
+	int command_status;		/* -1: none */
+	bool complete;
 };
 
 struct kr_import;
@@ -36,18 +44,20 @@ const struct kr_import_stats *kr_import_stats(const struct kr_import *im);
 /* "powerpc" if kvm_hv events were seen, else "x86" if kvm events, else "unknown". */
 const char *kr_import_arch(const struct kr_import *im);
 void kr_import_close(struct kr_import *im);
-/* Does this file look like ftrace text?  (format detection) */
+/* Does this file look like ftrace or perf script text?  (format detection) */
 bool kr_is_ftrace_text(const char *path);
 
 /* One parsed trace line (exposed for tests). */
 struct kr_ftline {
 	char comm[KR_COMM_LEN];
-	uint32_t pid;
+	uint32_t pid;		/* the thread (TID) */
+	uint32_t tgid;		/* perf's PID/TID form, else 0 */
+	bool perf;		/* perf script layout */
 	uint16_t cpu;
 	bool has_flags;
 	char flags[8];
 	uint64_t ts;
-	char event[48];
+	char event[64];
 	const char *payload;
 };
 /* Parses one line in place; 1 trace line, 0 a comment/blank line, -1 malformed. */

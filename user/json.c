@@ -98,6 +98,7 @@ void kj_u64(struct kr_json *j, uint64_t v) { sep(j); fprintf(j->f, "%" PRIu64, v
 void kj_i64(struct kr_json *j, int64_t v) { sep(j); fprintf(j->f, "%" PRId64, v); }
 void kj_bool(struct kr_json *j, bool v) { sep(j); fputs(v ? "true" : "false", j->f); }
 void kj_null(struct kr_json *j) { sep(j); fputs("null", j->f); }
+void kj_raw(struct kr_json *j, const char *v) { sep(j); fputs(v, j->f); }
 void kj_kstr(struct kr_json *j, const char *k, const char *s) { kj_key(j, k); kj_str(j, s); }
 void kj_ku64(struct kr_json *j, const char *k, uint64_t v) { kj_key(j, k); kj_u64(j, v); }
 void kj_ki64(struct kr_json *j, const char *k, int64_t v) { kj_key(j, k); kj_i64(j, v); }

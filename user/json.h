@@ -28,6 +28,8 @@ void kj_u64(struct kr_json *j, uint64_t v);
 void kj_i64(struct kr_json *j, int64_t v);
 void kj_bool(struct kr_json *j, bool v);
 void kj_null(struct kr_json *j);
+/* A preformatted JSON value (a number), written as is. */
+void kj_raw(struct kr_json *j, const char *v);
 /* key + value shorthands */
 void kj_kstr(struct kr_json *j, const char *k, const char *s);
 void kj_ku64(struct kr_json *j, const char *k, uint64_t v);

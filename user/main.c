@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "capture.h"
 #include "decode.h"
+#include "export.h"
 #include "import_ftrace.h"
 #include "engine.h"
 #include "record.h"
@@ -43,6 +44,7 @@ struct opts {
 	bool prog_stats;
 	bool events;
 	bool lenient;
+	struct kr_export_opts ex;
 	const char *format;
 	const char *btf;
 	int method;
@@ -85,6 +87,13 @@ static const char usage_text[] =
 "  -o, --output FILE       record the raw event stream to FILE\n"
 "      --json FILE|-       write the JSON summary (schema kvmrace/1) to FILE\n"
 "                          or stdout (the human summary then goes to stderr)\n"
+"      --perf-script FILE  every event and finding as perf script text (with a\n"
+"                          frame per record: FlameGraph, Perfetto load it;\n"
+"                          report reads it back)\n"
+"      --perfetto FILE     Chrome/Perfetto trace-event JSON: a track per vCPU\n"
+"                          thread, KVM_RUN and guest slices, requests, findings\n"
+"      --junit FILE        JUnit XML: one testsuite, four cases, worst findings\n"
+"      --tap               TAP 14 on stdout, the same cases (summary to stderr)\n"
 "      --attach METHOD     force an attach method for every hook:\n"
 "                          tp_btf, raw_tp or tracepoint (default auto)\n"
 "      --max-findings N    findings kept and printed, worst first (default 100)\n"
@@ -121,7 +130,8 @@ static void usage_error(const char *fmt, const char *arg)
 	exit(1);
 }
 
-enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS, OPT_BTF, OPT_FORMAT, OPT_LENIENT };
+enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS, OPT_BTF, OPT_FORMAT, OPT_LENIENT,
+       OPT_PERF_SCRIPT, OPT_PERFETTO, OPT_JUNIT, OPT_TAP };
 
 static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 {
@@ -129,6 +139,8 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 		{ "duration", 1, 0, 'd' }, { "pid", 1, 0, 'p' }, { "threshold", 1, 0, 't' },
 		{ "output", 1, 0, 'o' }, { "json", 1, 0, OPT_JSON }, { "attach", 1, 0, OPT_ATTACH },
 		{ "max-findings", 1, 0, OPT_MAX_FINDINGS }, { "prog-stats", 0, 0, OPT_PROG_STATS }, { "events", 0, 0, OPT_EVENTS }, { "btf", 1, 0, OPT_BTF }, { "format", 1, 0, OPT_FORMAT }, { "lenient", 0, 0, OPT_LENIENT },
+		{ "perf-script", 1, 0, OPT_PERF_SCRIPT }, { "perfetto", 1, 0, OPT_PERFETTO }, { "junit", 1, 0, OPT_JUNIT },
+		{ "tap", 0, 0, OPT_TAP },
 		{ "quiet", 0, 0, 'q' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, 'V' }, { 0 },
 	};
@@ -188,6 +200,18 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 		case OPT_LENIENT:
 			o->lenient = true;
 			break;
+		case OPT_PERF_SCRIPT:
+			o->ex.perf_script = optarg;
+			break;
+		case OPT_PERFETTO:
+			o->ex.perfetto = optarg;
+			break;
+		case OPT_JUNIT:
+			o->ex.junit = optarg;
+			break;
+		case OPT_TAP:
+			o->ex.tap = true;
+			break;
 		case OPT_EVENTS:
 			if (!report)
 				usage_error("%s: --events is for report", "trace");
@@ -216,11 +240,13 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 
 /* ---- output ---- */
 
-static int emit_outputs(const struct opts *o, const struct kr_result *r, const struct kr_run_info *ri)
+static int emit_outputs(const struct opts *o, const struct kr_result *r, const struct kr_run_info *ri,
+			struct kr_export *x)
 {
 	FILE *human = stdout;
+	int rc = 0;
 
-	if (o->json && !strcmp(o->json, "-"))
+	if ((o->json && !strcmp(o->json, "-")) || o->ex.tap)
 		human = stderr;
 	if (!o->quiet)
 		kr_print_summary(human, r, ri, o->verbose);
@@ -234,18 +260,37 @@ static int emit_outputs(const struct opts *o, const struct kr_result *r, const s
 		kr_print_json(f, r, ri);
 		if (f != stdout ? fclose(f) : fflush(f)) {
 			fprintf(stderr, "kvmrace-trace: --json %s: %s\n", o->json, strerror(errno));
-			return 1;
+			rc = 1;
 		}
 	}
-	return 0;
+	if (kr_export_close(x, r, ri))
+		rc = 1;
+	return rc;
 }
 
-static struct kr_engine *new_engine(const struct opts *o, const char *hooks)
+static struct kr_export *open_exports(const struct opts *o, const struct kr_run_info *ri)
+{
+	struct kr_export *x;
+	char err[512];
+
+	if (!o->ex.perf_script && !o->ex.perfetto && !o->ex.junit && !o->ex.tap)
+		return NULL;
+	x = kr_export_open(&o->ex, ri, err, sizeof(err));
+	if (!x) {
+		fprintf(stderr, "kvmrace-trace: %s\n", err);
+		exit(1);
+	}
+	return x;
+}
+
+static struct kr_engine *new_engine(const struct opts *o, const char *hooks, struct kr_export *x)
 {
 	struct kr_engine_opts eo = {
 		.threshold_ns = o->threshold_ns,
 		.max_findings = o->max_findings,
 		.no_bracket = strstr(hooks, "kvm_guest_enter:") != NULL,
+		.sink = kr_export_streaming(x) ? kr_export_sink : NULL,
+		.sink_ctx = x,
 	};
 	struct kr_engine *e = kr_engine_new(&eo);
 
@@ -283,6 +328,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 	struct kr_import *im;
 	struct kr_run_info ri;
 	struct kr_engine *e;
+	struct kr_export *x;
 	struct kr_event ev;
 	char err[512], *h;
 	int r, rc, i;
@@ -307,15 +353,25 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 	 * pre-scan keeps it exact. */
 	{
 		struct kr_import *scan = kr_import_open(paths, n, true, err, sizeof(err));
+		const struct kr_import_stats *ms;
 		struct kr_event tmp;
 
 		while (scan && kr_import_next(scan, &tmp, err, sizeof(err)) > 0)
 			;
 		snprintf(ri.arch, sizeof(ri.arch), "%s", scan ? kr_import_arch(scan) : "unknown");
+		ms = scan ? kr_import_stats(scan) : NULL;
+		if (ms && ms->has_meta) {	/* kvmrace's own export: the run as traced */
+			snprintf(ri.kernel, sizeof(ri.kernel), "%s", ms->kernel);
+			snprintf(ri.host, sizeof(ri.host), "%s", ms->host);
+			snprintf(ri.clock, sizeof(ri.clock), "%s", ms->clock);
+			snprintf(ri.hooks, sizeof(ri.hooks), "%s", ms->hooks);
+		}
 		kr_import_close(scan);
 	}
 	h = ri.hooks;
-	if (!strcmp(ri.arch, "powerpc"))
+	if (h[0])
+		;	/* from the export's header */
+	else if (!strcmp(ri.arch, "powerpc"))
 		snprintf(h, sizeof(ri.hooks), "kvmppc_run_vcpu_enter:ftrace-text,kvmppc_run_vcpu_exit:ftrace-text,"
 			 "kvm_guest_enter:ftrace-text,kvm_guest_exit:ftrace-text,kvmppc_run_core:ftrace-text,"
 			 "signal_generate:ftrace-text,signal_deliver:ftrace-text,sched_switch:ftrace-text,"
@@ -324,7 +380,8 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 		snprintf(h, sizeof(ri.hooks), "kvm_fpu:ftrace-text,kvm_userspace_exit:ftrace-text,kvm_entry:ftrace-text,"
 			 "kvm_exit:ftrace-text,signal_generate:ftrace-text,signal_deliver:ftrace-text,"
 			 "sched_switch:ftrace-text,sched_wakeup:ftrace-text");
-	e = new_engine(o, ri.hooks);
+	x = open_exports(o, &ri);
+	e = new_engine(o, ri.hooks, x);
 	err[0] = 0;
 	while ((r = kr_import_next(im, &ev, err, sizeof(err))) > 0) {
 		if (o->pid && ev.pid != (uint32_t)o->pid)
@@ -346,7 +403,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 	{
 		const struct kr_import_stats *st = kr_import_stats(im);
 
-		kr_engine_set_lost(e, st->lost, 0);
+		kr_engine_set_lost(e, st->lost, st->untracked);
 		if (!o->quiet && (st->unknown || st->malformed))
 			fprintf(stderr, "kvmrace-trace: %llu trace lines: %llu used, %llu of events kvmrace does not use "
 				"(skipped)%s%llu malformed (skipped, --lenient)\n", (unsigned long long)st->events,
@@ -359,15 +416,19 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 			return 1;
 		}
 	}
-	kr_import_close(im);
 	kr_engine_finish(e);
 	{
 		const struct kr_result *res = kr_engine_result(e);
 
-		ri.duration_ns = res->last_ns - res->first_ns;
-		ri.complete = true;
+		const struct kr_import_stats *st = kr_import_stats(im);
+
+		ri.duration_ns = st->has_end ? st->duration_ns : res->last_ns - res->first_ns;
+		ri.complete = st->has_end ? st->complete : true;
+		ri.has_command = st->has_end && st->command_status >= 0;
+		ri.command_status = st->command_status;
 	}
-	rc = emit_outputs(o, kr_engine_result(e), &ri) ? 1 : kr_exit_status(kr_engine_result(e));
+	kr_import_close(im);
+	rc = emit_outputs(o, kr_engine_result(e), &ri, x) ? 1 : kr_exit_status(kr_engine_result(e));
 	kr_engine_free(e);
 	return rc;
 }
@@ -377,6 +438,7 @@ static int cmd_report(int argc, char **argv)
 	struct opts o = { .threshold_ns = DEFAULT_THRESHOLD_NS, .method = KR_M_AUTO };
 	struct kr_run_info ri;
 	struct kr_reader rd;
+	struct kr_export *x;
 	struct kr_engine *e;
 	const struct kr_event *ev;
 	const struct kr_meta *m;
@@ -401,7 +463,8 @@ static int cmd_report(int argc, char **argv)
 	snprintf(ri.host, sizeof(ri.host), "%s", rd.info.host);
 	snprintf(ri.clock, sizeof(ri.clock), "%s", rd.info.clock);
 	snprintf(ri.hooks, sizeof(ri.hooks), "%s", rd.info.hooks);
-	e = new_engine(&o, ri.hooks);
+	x = open_exports(&o, &ri);
+	e = new_engine(&o, ri.hooks, x);
 	err[0] = 0;
 	while ((r = kr_reader_next_ptr(&rd, &rec, err, sizeof(err))) > 0) {
 		ev = rec;
@@ -440,7 +503,7 @@ static int cmd_report(int argc, char **argv)
 		fprintf(stderr, "kvmrace-trace: %s: no end marker (the tracer was killed); analysed up to its "
 			"last flush\n", argv[optind]);
 	}
-	rc = emit_outputs(&o, kr_engine_result(e), &ri) ? 1 : kr_exit_status(kr_engine_result(e));
+	rc = emit_outputs(&o, kr_engine_result(e), &ri, x) ? 1 : kr_exit_status(kr_engine_result(e));
 	kr_engine_free(e);
 	return rc;
 }
@@ -632,6 +695,7 @@ static int cmd_trace(int argc, char **argv)
 	struct kr_run_info ri;
 	struct kr_rec_info rec;
 	struct live l = { 0 };
+	struct kr_export *x;
 	struct sigaction sa;
 	struct utsname u;
 	uint64_t t0, deadline = 0, last_flush, lost = 0, untracked = 0, plost = 0, puntracked = 0;
@@ -721,7 +785,8 @@ static int cmd_trace(int argc, char **argv)
 			return 1;
 		}
 	}
-	l.e = new_engine(&o, ri.hooks);
+	x = open_exports(&o, &ri);
+	l.e = new_engine(&o, ri.hooks, x);
 	l.w = w;
 	if (!o.quiet)
 		fprintf(stderr, "kvmrace-trace: tracing (%s)%s\n", ri.hooks,
@@ -808,7 +873,7 @@ static int cmd_trace(int argc, char **argv)
 	}
 	kr_engine_set_lost(l.e, lost, untracked);
 	kr_engine_finish(l.e);
-	if (emit_outputs(&o, kr_engine_result(l.e), &ri))
+	if (emit_outputs(&o, kr_engine_result(l.e), &ri, x))
 		rc = 1;
 	if (!rc)
 		rc = kr_exit_status(kr_engine_result(l.e));
