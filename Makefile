@@ -30,6 +30,14 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-missing-field-initializers
 override CFLAGS += $(WARN) -std=gnu11 -Iuser -I$(BUILD) $(XCFLAGS)
 LDLIBS_BPF := $(XLDFLAGS) -lbpf -lelf -lz $(XLIBS)
+# trace.dat import through libtracecmd, where it is installed (host builds).
+ifeq ($(ARCH),$(HOSTARCH))
+TRACECMD := $(shell pkg-config --exists libtracecmd 2>/dev/null && echo y)
+endif
+ifeq ($(TRACECMD),y)
+override CFLAGS += -DHAVE_LIBTRACECMD $(shell pkg-config --cflags libtracecmd)
+LDLIBS_TC := $(shell pkg-config --libs libtracecmd)
+endif
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)
@@ -71,7 +79,7 @@ $(BUILD)/%.o: user/%.c $(wildcard user/*.h) | $(BUILD)
 
 $(BUILD)/kvmrace-trace: $(TRACE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) -lm
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_TC) -lm
 
 $(BUILD)/kvmrace-load: user/load.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -93,15 +101,15 @@ core-check-powerpc:
 # ---- tests ----
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(CORE_SRCS) -o $@ -lm
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) -lm
 
 $(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)/asan
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $< $(CORE_SRCS) -o $@ -lm
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) -lm
 
 $(BUILD)/kvmrace-synth: tests/tools/synth.c $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_TC) -lm
 
 unit: $(UNIT_TESTS:%=$(BUILD)/%)
 unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)

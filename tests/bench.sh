@@ -62,3 +62,50 @@ for n in 1000000 "$EVENTS"; do
 done
 awk 'NR==1 {a=$2} NR==2 {printf "  RSS ratio 10x events: %.2f (flat in trace length: target ~1)\n", $2/a}' "$W/rss"
 echo "  target: >= 20 M events/s"
+
+echo
+echo "4. import throughput (report on >= 1 M-event text), ratio to perf script on the same events"
+if [ "$(id -u)" = 0 ] && [ -c /dev/kvm ] && command -v perf > /dev/null; then
+	IMP_EXITS=${BENCH_IMPORT_EXITS:-350000}	# 3 events per KVM_RUN: >= 1 M events
+	T=/sys/kernel/tracing
+	I=$T/instances/kvmrace-bench-$$
+	mkdir "$I" && echo 131072 > "$I/buffer_size_kb" && echo mono > "$I/trace_clock"
+	for e in kvm/kvm_fpu kvm/kvm_userspace_exit; do echo 1 > "$I/events/$e/enable"; done
+	"$KL" --exits "$IMP_EXITS" > /dev/null
+	echo 0 > "$I/tracing_on"
+	cat "$I/trace" > "$W/ft.txt"
+	rmdir "$I"
+	perf record -q -o "$W/perf.data" -m 4096 -e kvm:kvm_fpu -e kvm:kvm_userspace_exit -- "$KL" --exits "$IMP_EXITS" > /dev/null 2>&1
+	# best of 3 for both sides (throughput: the least disturbed run)
+	best=""
+	for k in 1 2 3; do
+		t0=$(date +%s.%N)
+		perf script -i "$W/perf.data" > "$W/ps.txt" 2> /dev/null
+		t1=$(date +%s.%N)
+		d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+		best=$(awk -v x="$best" -v d="$d" 'BEGIN { print (x == "" || d < x) ? d : x }')
+	done
+	nps=$(grep -c 'kvm:' "$W/ps.txt")
+	psrate=$(awk -v n="$nps" -v d="$best" 'BEGIN { printf "%.0f", n / d }')
+	printf "  perf script (baseline)  %9d events  %6.2f s  %6.2f M events/s (best of 3)\n" "$nps" "$best" "$(awk -v r="$psrate" 'BEGIN{print r/1e6}')"
+	for f in ft.txt ps.txt; do
+		n=$(grep -c 'kvm[:_]' "$W/$f")
+		bytes=$(stat -c %s "$W/$f")
+		cat "$W/$f" > /dev/null
+		secs="" rss=0
+		for k in 1 2 3; do
+			s0=$(date +%s.%N)
+			/usr/bin/time -f "%M" -o "$W/time" "$KT" report -q "$W/$f" > /dev/null 2>&1
+			s1=$(date +%s.%N)
+			d=$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')
+			secs=$(awk -v x="$secs" -v d="$d" 'BEGIN { print (x == "" || d < x) ? d : x }')
+			rss=$(tail -1 "$W/time")
+		done
+		awk -v f="$f" -v n="$n" -v b="$bytes" -v s="$secs" -v p="$psrate" -v r="$rss" 'BEGIN {
+			if (s <= 0) s = 0.005
+			printf "  kvmrace report %-8s %9d events  %6.3f s  %6.2f M events/s  %6.1f MB/s  peak RSS %d KB  ratio to perf script %.1fx (target >= 10x, best of 3)\n",
+				f, n, s, n/s/1e6, b/1e6/s, r, (n/s)/p }'
+	done
+else
+	echo "  skipped: needs root, /dev/kvm and perf"
+fi

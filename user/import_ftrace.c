@@ -23,8 +23,18 @@
 #define MAX_VCPUS 1024
 #define MAX_CPUS 4096
 
+#ifdef HAVE_LIBTRACECMD
+#include <trace-cmd.h>
+#include <event-parse.h>
+#include <trace-seq.h>
+/* Exported by libtracecmd but not in its 3.1 public header: the pull
+ * interface trace-cmd's own report uses (the next record across CPUs). */
+struct tep_record *tracecmd_read_next_data(struct tracecmd_input *handle, int *rec_cpu);
+#endif
+
 struct parser {
 	FILE *f;
+	void *dat;		/* struct tracecmd_input * for trace.dat */
 	const char *path;
 	char *line;
 	size_t cap;
@@ -58,6 +68,18 @@ struct kr_import {
 };
 
 /* ---- line parsing ---- */
+
+/* Decimal digits at s (no sign): faster than strtoul on the hot path. */
+static inline uint32_t dec(const char *s, char **end)
+{
+	uint32_t v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint32_t)(*s++ - '0');
+	if (end)
+		*end = (char *)s;
+	return v;
+}
 
 static char *skip_ws(char *s)
 {
@@ -101,22 +123,35 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	const char *after;
 	size_t n;
 
-	line[strcspn(line, "\r\n")] = 0;
 	s = skip_ws(line);
-	if (!*s || *s == '#')
+	if (!*s || *s == '#' || *s == '\n')
 		return 0;
-	memset(o, 0, sizeof(*o));
-	/* TASK-PID [CPU]: the CPU field is the first " [digits]" */
-	for (br = strstr(s, " ["); br; br = strstr(br + 1, " [")) {
-		char *q = br + 2;
+	{
+		char *nl = strchr(s, '\n');
 
+		if (nl) {
+			*nl = 0;
+			if (nl > s && nl[-1] == '\r')
+				nl[-1] = 0;
+		}
+	}
+	o->has_flags = false;
+	o->tgid = 0;
+	o->perf = false;
+	/* TASK-PID [CPU]: the CPU field is the first " [digits]" */
+	for (br = strchr(s, '['); br; br = strchr(br + 1, '[')) {
+		char *q = br + 1;
+
+		if (br == s || br[-1] != ' ')
+			continue;
 		while (isdigit((unsigned char)*q))
 			q++;
-		if (q > br + 2 && *q == ']')
+		if (q > br + 1 && *q == ']')
 			break;
 	}
 	if (!br)
 		return -1;
+	br--;	/* at the space before '[' */
 	*br = 0;
 	p = br;
 	while (p > s && p[-1] == ' ')
@@ -132,18 +167,18 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 		if (d > s && d[-1] == '/') {	/* pid/tid */
 			char *t = d - 1;
 
-			o->pid = (uint32_t)strtoul(d, NULL, 10);
+			o->pid = dec(d, NULL);
 			*t = 0;
 			d = t;
 			while (d > s && isdigit((unsigned char)d[-1]))
 				d--;
-			o->tgid = (uint32_t)strtoul(d, NULL, 10);
+			o->tgid = dec(d, NULL);
 			o->perf = true;
 		} else if (d > s && d[-1] == ' ') {
-			o->pid = (uint32_t)strtoul(d, NULL, 10);
+			o->pid = dec(d, NULL);
 			o->perf = true;
 		} else {
-			o->pid = (uint32_t)strtoul(d, NULL, 10);
+			o->pid = dec(d, NULL);
 		}
 		dash = d - 1;
 		if (dash < s || (*dash != '-' && *dash != ' '))
@@ -157,9 +192,10 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 			s = skip_ws(s);
 		}
 	}
-	n = strlen(s);
-	memcpy(o->comm, s, n < KR_COMM_LEN ? n : KR_COMM_LEN - 1);
-	o->cpu = (uint16_t)strtoul(br + 2, &p, 10);
+	n = strnlen(s, KR_COMM_LEN - 1);
+	memcpy(o->comm, s, n);
+	o->comm[n] = 0;
+	o->cpu = (uint16_t)dec(br + 2, &p);
 	p = skip_ws(p + 1);
 	/* optional latency flags, then the timestamp */
 	if (parse_ts(p, &o->ts, &after) || *after != ':') {
@@ -171,6 +207,7 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 		if (!n || n >= sizeof(o->flags))
 			return -1;
 		memcpy(o->flags, f, n);
+		o->flags[n] = 0;
 		o->has_flags = true;
 		p = skip_ws(p);
 		if (parse_ts(p, &o->ts, &after) || *after != ':')
@@ -187,6 +224,7 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	if (n >= sizeof(o->event))
 		return -1;
 	memcpy(o->event, ev, n);
+	o->event[n] = 0;
 	o->payload = skip_ws(p + 1);
 	return 1;
 }
@@ -347,7 +385,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	long a, b;
 
 	im->qn = im->qi = 0;
-	if (!strncmp(ev, "kvmrace:", 8)) {
+	if (ev[0] == 'k' && ev[3] == 'r' && !strncmp(ev, "kvmrace:", 8)) {
 		/* kvmrace's own perf-script export: the event itself, lossless;
 		 * its finding records are derived, not input. */
 		e = &im->q[0];
@@ -479,9 +517,22 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	} else if (!strcmp(ev, "sched_switch")) {
 		struct vcpu_task *prev, *next;
 		const char *st = field(pl, "prev_state");
+		long np = -1;
+		char sc = 0;
 
-		if (!field_long(pl, "prev_pid", &a) || !field_long(pl, "next_pid", &b))
-			return;
+		if (!field_long(pl, "prev_pid", &a) || !field_long(pl, "next_pid", &b)) {
+			/* trace-cmd's plugin: "prev:PID [PRIO] S ==> next:PID [PRIO]" */
+			const char *arrow = strstr(pl, " ==> "), *c1, *c2;
+
+			if (!arrow)
+				return;
+			for (c1 = arrow; c1 > pl && c1[-1] != ':'; c1--)
+				;
+			c2 = strrchr(arrow, ':');
+			if (c1 == pl || !c2 || sscanf(c1, "%ld [%*d] %c", &a, &sc) < 1 || sscanf(c2 + 1, "%ld [%ld]", &b, &np) < 1)
+				return;
+			st = sc ? &sc : NULL;
+		}
 		prev = vc_find(im, (uint32_t)a, false);
 		next = vc_find(im, (uint32_t)b, false);
 		if (prev) {
@@ -491,7 +542,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		if (c) {
 			c->tid = next ? next->tid : 0;
 			c->resched_seen = false;
-			c->prio = field_long(pl, "next_prio", &a) ? (int)a : 120;
+			c->prio = field_long(pl, "next_prio", &a) ? (int)a : np >= 0 ? (int)np : 120;
 		}
 		if (next) {
 			e = emit(im, l, KR_EV_SWITCH_IN, next);
@@ -504,8 +555,14 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 
 		/* A wake-up of a higher-priority task on the CPU a vCPU task runs
 		 * on preempts it: a reschedule request (one per NEED_RESCHED period). */
-		if (!field_long(pl, "pid", &a) || !field_long(pl, "target_cpu", &b) || !field_long(pl, "prio", &prio))
-			return;
+		if (!field_long(pl, "pid", &a) || !field_long(pl, "target_cpu", &b) || !field_long(pl, "prio", &prio)) {
+			/* trace-cmd's plugin: "comm:PID [PRIO] CPU:NNN" (or "... success=1 CPU:NNN") */
+			const char *cp = strstr(pl, "CPU:"), *c1 = strchr(pl, ':');
+
+			if (!cp || !c1 || c1 == cp + 3 || sscanf(c1 + 1, "%ld [%ld]", &a, &prio) != 2)
+				return;
+			b = strtol(cp + 4, NULL, 10);
+		}
 		t = cpu_at(im, (unsigned)b);
 		if (!t || !t->tid || t->tid == (uint32_t)a || t->resched_seen || prio >= (t->prio ? t->prio : 120))
 			return;
@@ -570,11 +627,55 @@ static void meta_line(struct kr_import *im, const char *line)
 		im->st.command_status = (int)v;
 }
 
+#ifdef HAVE_LIBTRACECMD
+/* trace.dat: render each record as the kernel's text (comm-pid [cpu] flags
+ * time: event: info, with the events' own print formats) and parse that. */
+static ssize_t dat_line(struct parser *p)
+{
+	struct tracecmd_input *h = p->dat;
+	struct tep_handle *tep = tracecmd_get_tep(h);
+	struct tep_record *rec;
+	struct trace_seq a, b;
+	int cpu;
+	ssize_t n;
+
+	rec = tracecmd_read_next_data(h, &cpu);
+	if (!rec)
+		return -1;
+	trace_seq_init(&a);
+	trace_seq_init(&b);
+	tep_print_event(tep, &a, rec, "%s-%d [%03d] %s", TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_CPU,
+			TEP_PRINT_LATENCY);
+	tep_print_event(tep, &b, rec, "%s: %s", TEP_PRINT_NAME, TEP_PRINT_INFO);
+	trace_seq_terminate(&a);
+	trace_seq_terminate(&b);
+	n = asprintf(&p->line, "%s %llu.%09llu: %s\n", a.buffer, rec->ts / 1000000000ull, rec->ts % 1000000000ull,
+		     b.buffer) < 0 ? -1 : (ssize_t)strlen(p->line);
+	trace_seq_destroy(&a);
+	trace_seq_destroy(&b);
+	tracecmd_free_record(rec);
+	return n;
+}
+#endif
+
+static ssize_t next_line(struct parser *p)
+{
+#ifdef HAVE_LIBTRACECMD
+	if (p->dat) {
+		free(p->line);
+		p->line = NULL;
+		p->cap = 0;
+		return dat_line(p);
+	}
+#endif
+	return getline(&p->line, &p->cap, p->f);
+}
+
 /* Read the next trace line of p into p->cur. 1, 0 at EOF, -1 malformed. */
 static int advance(struct kr_import *im, struct parser *p, char *err, size_t errlen)
 {
 	for (;;) {
-		ssize_t n = getline(&p->line, &p->cap, p->f);
+		ssize_t n = next_line(p);
 		char *s;
 		int r;
 
@@ -591,12 +692,14 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 			continue;
 		}
 		s = skip_ws(p->line);
-		/* trace_pipe / trace-cmd markers and headers */
-		if (!strncmp(s, "CPU:", 4) && strstr(s, "[LOST ")) {
+		/* trace_pipe / trace-cmd markers and headers (first character first:
+		 * this runs for every line) */
+		if (*s == 'C' && !strncmp(s, "CPU:", 4) && strstr(s, "[LOST ")) {
 			im->st.lost += strtoull(strstr(s, "[LOST ") + 6, NULL, 10);
 			continue;
 		}
-		if (!strncmp(s, "#####", 5) || !strncmp(s, "cpus=", 5) || !strncmp(s, "version = ", 10))
+		if ((*s == '#' && s[1] == '#') || (*s == 'c' && !strncmp(s, "cpus=", 5)) ||
+		    (*s == 'v' && !strncmp(s, "version = ", 10)))
 			continue;
 		r = kr_ftrace_parse_line(p->line, &p->cur);
 		if (r == 0)
@@ -619,6 +722,20 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		p->seq++;
 		return 1;
 	}
+}
+
+bool kr_is_trace_dat(const char *path)
+{
+	static const unsigned char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
+	unsigned char b[sizeof(magic)];
+	FILE *f = fopen(path, "rb");
+	bool yes;
+
+	if (!f)
+		return false;
+	yes = fread(b, 1, sizeof(b), f) == sizeof(b) && !memcmp(b, magic, sizeof(magic));
+	fclose(f);
+	return yes;
 }
 
 bool kr_is_ftrace_text(const char *path)
@@ -660,12 +777,30 @@ struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *
 	im->st.command_status = -1;
 	for (i = 0; i < n; i++) {
 		im->p[i].path = paths[i];
+		if (kr_is_trace_dat(paths[i])) {
+#ifdef HAVE_LIBTRACECMD
+			/* the kernel's own print formats, not trace-cmd's plugins */
+			im->p[i].dat = tracecmd_open(paths[i], TRACECMD_FL_LOAD_NO_PLUGINS);
+			if (!im->p[i].dat) {
+				snprintf(err, errlen, "%s: libtracecmd cannot read this trace.dat", paths[i]);
+				kr_import_close(im);
+				return NULL;
+			}
+			continue;
+#else
+			snprintf(err, errlen, "%s: a trace-cmd trace.dat, but this kvmrace-trace was built without "
+				 "libtracecmd (use 'trace-cmd report' text instead)", paths[i]);
+			kr_import_close(im);
+			return NULL;
+#endif
+		}
 		im->p[i].f = fopen(paths[i], "r");
 		if (!im->p[i].f) {
 			snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
 			kr_import_close(im);
 			return NULL;
 		}
+		setvbuf(im->p[i].f, NULL, _IOFBF, 1 << 20);
 	}
 	for (i = 0; i < n; i++)
 		if (advance(im, &im->p[i], err, errlen) < 0) {
@@ -717,6 +852,10 @@ void kr_import_close(struct kr_import *im)
 	for (i = 0; i < im->np; i++) {
 		if (im->p[i].f)
 			fclose(im->p[i].f);
+#ifdef HAVE_LIBTRACECMD
+		if (im->p[i].dat)
+			tracecmd_close(im->p[i].dat);
+#endif
 		free(im->p[i].line);
 	}
 	free(im->p);

@@ -46,6 +46,8 @@ const char *kr_import_arch(const struct kr_import *im);
 void kr_import_close(struct kr_import *im);
 /* Does this file look like ftrace or perf script text?  (format detection) */
 bool kr_is_ftrace_text(const char *path);
+/* A trace-cmd trace.dat (read through libtracecmd where built with it). */
+bool kr_is_trace_dat(const char *path);
 
 /* One parsed trace line (exposed for tests). */
 struct kr_ftline {

@@ -100,9 +100,10 @@ static const char usage_text[] =
 "      --btf FILE          CO-RE against FILE (a kernel without /sys/kernel/btf)\n"
 "      --prog-stats        print per-program BPF run time (kernel BPF stats)\n"
 "      --events            report: print every recorded event, one per line\n"
-"      --format FMT        report: kvmrace (a recording) or ftrace (text of\n"
+"      --format FMT        report: kvmrace (a recording), ftrace (text of\n"
 "                          /sys/kernel/tracing/trace, trace_pipe, trace-cmd\n"
-"                          report); default: detected from the content\n"
+"                          report), trace.dat (trace-cmd), perf (perf script\n"
+"                          text); default: detected from the content\n"
 "      --lenient           report: skip and count malformed trace lines\n"
 "  -q, --quiet             no human summary\n"
 "  -v, --verbose           more detail (libbpf messages, events by type)\n"
@@ -193,8 +194,9 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 		case OPT_FORMAT:
 			if (!report)
 				usage_error("%s: --format is for report", "trace");
-			if (strcmp(optarg, "kvmrace") && strcmp(optarg, "ftrace"))
-				usage_error("--format: unknown format '%s' (kvmrace, ftrace)", optarg);
+			if (strcmp(optarg, "kvmrace") && strcmp(optarg, "ftrace") && strcmp(optarg, "trace.dat") &&
+			    strcmp(optarg, "perf"))
+				usage_error("--format: unknown format '%s' (kvmrace, ftrace, trace.dat, perf)", optarg);
 			o->format = optarg;
 			break;
 		case OPT_LENIENT:
@@ -334,7 +336,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 	int r, rc, i;
 
 	for (i = 1; i < n; i++)
-		if (!kr_is_ftrace_text(paths[i]) && !o->format) {
+		if (!kr_is_ftrace_text(paths[i]) && !kr_is_trace_dat(paths[i]) && !o->format) {
 			fprintf(stderr, "kvmrace-trace: %s: not ftrace text (the other files are)\n", paths[i]);
 			return 1;
 		}
@@ -347,17 +349,21 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 	snprintf(ri.kernel, sizeof(ri.kernel), "unknown");
 	snprintf(ri.host, sizeof(ri.host), "unknown");
 	snprintf(ri.clock, sizeof(ri.clock), "ftrace trace_clock");
-	/* The engine's mode depends on the hooks: decide them from the events,
-	 * so read everything first into the engine only after a first pass? No:
-	 * kvm_hv events are the first of any POWER trace that matters; a
-	 * pre-scan keeps it exact. */
+	/* The engine's mode and the exports' decoding depend on the arch: a
+	 * short first look decides it. */
 	{
 		struct kr_import *scan = kr_import_open(paths, n, true, err, sizeof(err));
 		const struct kr_import_stats *ms;
 		struct kr_event tmp;
 
-		while (scan && kr_import_next(scan, &tmp, err, sizeof(err)) > 0)
-			;
+		/* Only the architecture is needed: stop at the first KVM event
+		 * (or kvmrace's own header). */
+		while (scan && kr_import_next(scan, &tmp, err, sizeof(err)) > 0) {
+			const struct kr_import_stats *st = kr_import_stats(scan);
+
+			if (st->saw_kvm_hv || st->saw_kvm || st->has_meta)
+				break;
+		}
 		snprintf(ri.arch, sizeof(ri.arch), "%s", scan ? kr_import_arch(scan) : "unknown");
 		ms = scan ? kr_import_stats(scan) : NULL;
 		if (ms && ms->has_meta) {	/* kvmrace's own export: the run as traced */
@@ -449,7 +455,8 @@ static int cmd_report(int argc, char **argv)
 	parse_opts(argc, argv, &o, true);
 	if (optind >= argc)
 		usage_error("%s: which recording? (kvmrace-trace report FILE)", "report");
-	if (o.format ? !strcmp(o.format, "ftrace") : kr_is_ftrace_text(argv[optind]))
+	if (o.format ? !strcmp(o.format, "ftrace") || !strcmp(o.format, "trace.dat") || !strcmp(o.format, "perf") :
+		       kr_is_ftrace_text(argv[optind]) || kr_is_trace_dat(argv[optind]))
 		return report_ftrace(&o, argc - optind, argv + optind);
 	if (optind + 1 < argc)
 		usage_error("report: one kvmrace recording at a time (got '%s' too)", argv[optind + 1]);

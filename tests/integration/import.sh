@@ -91,3 +91,49 @@ else
 		fail "import_ftrace_vs_bpf_live" "rc=$rc text $(summary "$WORK/text.json" 2>&1) bpf $(summary "$WORK/live.json")"
 	fi
 fi
+
+# The same run as ftrace text, trace-cmd's trace.dat and trace-cmd report text
+# (its plugins' own sched formats), and as real perf script output.
+if [ -n "$(live_missing)" ] || ! command -v trace-cmd > /dev/null; then
+	skip "import_tracedat_text_report_agree" "${why:-no trace-cmd}"
+else
+	T=/sys/kernel/tracing
+	clk=$(sed -n 's/.*\[\(.*\)\].*/\1/p' $T/trace_clock)
+	on=$(cat $T/tracing_on)
+	echo 0 > $T/tracing_on; echo > $T/trace; echo 0 > $T/events/enable
+	for e in kvm/kvm_fpu kvm/kvm_userspace_exit signal/signal_generate signal/signal_deliver sched/sched_switch sched/sched_wakeup; do
+		echo 1 > $T/events/$e/enable
+	done
+	echo mono > $T/trace_clock; echo 1 > $T/tracing_on
+	"$KL" --signals 50 --resched 50 > /dev/null
+	echo 0 > $T/tracing_on
+	cat $T/trace > "$WORK/run.txt"
+	(cd "$WORK" && trace-cmd extract -o "$WORK/run.dat" > /dev/null 2>&1)
+	trace-cmd report -i "$WORK/run.dat" > "$WORK/run.report.txt" 2> /dev/null
+	echo 0 > $T/events/enable; echo > $T/trace; echo "$clk" > $T/trace_clock; echo "$on" > $T/tracing_on
+	res=""
+	for f in run.dat run.txt run.report.txt; do
+		"$KT" report -q --json "$WORK/$f.json" "$WORK/$f" 2> /dev/null
+		res="$res $? $(jq -c '{verdict, runs, requests, findings_total}' "$WORK/$f.json" 2>&1)"
+	done
+	set -- $res
+	if [ "$1 $2" = "$3 $4" ] && [ "$1 $2" = "$5 $6" ] && jqe '.requests.signal == 50 and .verdict == "pass"' "$WORK/run.dat.json"; then
+		pass "import_tracedat_text_report_agree (trace.dat = ftrace text = trace-cmd report: $2)"
+	else
+		fail "import_tracedat_text_report_agree" "$res"
+	fi
+fi
+if [ -n "$(live_missing)" ] || ! command -v perf > /dev/null; then
+	skip "import_perf_script_real" "${why:-no perf}"
+else
+	perf record -q -a -o "$WORK/perf.data" -e kvm:kvm_fpu -e kvm:kvm_userspace_exit -e signal:signal_generate \
+		-e signal:signal_deliver -e sched:sched_switch -e sched:sched_wakeup -- "$KL" --signals 50 --resched 50 > /dev/null 2>&1
+	perf script -i "$WORK/perf.data" > "$WORK/perf.txt" 2> /dev/null
+	"$KT" report -q --json "$WORK/perf.json" "$WORK/perf.txt" 2> /dev/null
+	rc=$?
+	if [ $rc = 0 ] && jqe '.verdict == "pass" and .requests.signal == 50 and .requests.resched >= 48 and .runs > 0' "$WORK/perf.json"; then
+		pass "import_perf_script_real (perf record + perf script: $(jq -c .requests "$WORK/perf.json"))"
+	else
+		fail "import_perf_script_real" "rc=$rc $(jq -c '{verdict, runs, requests}' "$WORK/perf.json" 2>&1)"
+	fi
+fi

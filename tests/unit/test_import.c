@@ -90,11 +90,47 @@ static void tiny_trace(void)
 	unlink(path);
 }
 
+/* Payload variants across kernel versions: traps the kernel's own table
+ * lacks print as numbers (H_DOORBELL: "trap=0xe80"), trap 0 is an aborted
+ * entry, fields taken by name whatever their order. */
+static void payload_variants(void)
+{
+	char path[] = "/tmp/kvmrace-import-XXXXXX", err[256];
+	char *paths[1] = { path };
+	struct kr_import *im;
+	struct kr_event ev[16];
+	int fd = mkstemp(path), n = 0;
+	FILE *f = fdopen(fd, "w");
+
+	fputs(" vcpu-10 [000] 1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9\n"
+	      " vcpu-10 [000] 1.000100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0\n"
+	      " vcpu-10 [000] 1.000300: kvm_guest_exit: VCPU 0: trap=0xe80 pc=0x0 msr=0x0, ceded=0\n"
+	      " vcpu-10 [000] 1.000400: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0\n"
+	      " vcpu-10 [000] 1.000500: kvm_guest_exit: VCPU 0: pc=0x0 trap=0x0 msr=0x0, ceded=0\n"
+	      " vcpu-10 [000] 1.000600: kvmppc_run_vcpu_exit: VCPU 0: ret=-4, exit=10\n", f);
+	fclose(f);
+	im = kr_import_open(paths, 1, false, err, sizeof(err));
+	CHECK(im != NULL);
+	while (im && n < 16 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		n++;
+	CHECK_EQ(n, 6);
+	CHECK_EQ(ev[2].reason, 0xe80);
+	CHECK(!(ev[2].flags & KR_F_ABORTED));
+	CHECK_EQ(ev[4].reason, 0);
+	CHECK(ev[4].flags & KR_F_ABORTED);
+	CHECK_EQ(ev[5].reason, 10);
+	CHECK_EQ((uint32_t)ev[5].err, (uint32_t)-4);
+	CHECK(!kr_import_stats(im)->latency_flags);
+	kr_import_close(im);
+	unlink(path);
+}
+
 int main(void)
 {
 	RUN(latency_line);
 	RUN(plain_line);
 	RUN(comments_and_garbage);
 	RUN(tiny_trace);
+	RUN(payload_variants);
 	DONE();
 }
