@@ -117,6 +117,67 @@ static int parse_ts(const char *s, uint64_t *ns, const char **end)
 	return 0;
 }
 
+/* trace-cmd report -l: "comm-pid  CPUflags  time: event: payload" (the CPU
+ * number fused with the latency flags, no brackets). */
+static int parse_latency_layout(char *s, struct kr_ftline *o)
+{
+	char *t = s, *ts = NULL, *cf, *e, *dash, *p;
+	const char *after;
+	uint64_t ns;
+	size_t n;
+
+	/* the timestamp: the first " digits.digits:" */
+	for (t = strchr(s, ' '); t; t = strchr(t + 1, ' ')) {
+		if (!parse_ts(t + 1, &ns, &after) && *after == ':') {
+			ts = t + 1;
+			break;
+		}
+	}
+	if (!ts)
+		return -1;
+	/* the token before it: CPU digits then flags */
+	e = ts - 1;
+	while (e > s && e[-1] == ' ')
+		e--;
+	cf = e;
+	while (cf > s && cf[-1] != ' ')
+		cf--;
+	if (cf == s || !isdigit((unsigned char)*cf))
+		return -1;
+	o->cpu = (uint16_t)dec(cf, &p);
+	n = (size_t)(e - p);
+	if (!n || n >= sizeof(o->flags))
+		return -1;
+	memcpy(o->flags, p, n);
+	o->flags[n] = 0;
+	o->has_flags = true;
+	/* comm-pid before that */
+	e = cf;
+	while (e > s && e[-1] == ' ')
+		e--;
+	*e = 0;
+	dash = strrchr(s, '-');
+	if (!dash || !isdigit((unsigned char)dash[1]))
+		return -1;
+	*dash = 0;
+	o->pid = dec(dash + 1, NULL);
+	n = strnlen(s, KR_COMM_LEN - 1);
+	memcpy(o->comm, s, n);
+	o->comm[n] = 0;
+	o->ts = ns;
+	p = (char *)after + 1;
+	p = skip_ws(p);
+	t = p;
+	while (*p && *p != ' ' && !(p[0] == ':' && (p[1] == ' ' || !p[1])))
+		p++;
+	if (*p != ':' || p == t || (size_t)(p - t) >= sizeof(o->event))
+		return -1;
+	memcpy(o->event, t, (size_t)(p - t));
+	o->event[p - t] = 0;
+	o->payload = skip_ws(p + 1);
+	return 1;
+}
+
 int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 {
 	char *s = skip_ws(line), *br, *dash, *p, *ev;
@@ -138,8 +199,16 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	o->has_flags = false;
 	o->tgid = 0;
 	o->perf = false;
-	/* TASK-PID [CPU]: the CPU field is the first " [digits]" */
-	for (br = strchr(s, '['); br; br = strchr(br + 1, '[')) {
+	/* TASK-PID [CPU]: the CPU field is the first " [digits]", before the
+	 * timestamp's ": " (payloads may have brackets of their own) */
+	{
+		char *lim = strstr(s, ": ");
+
+		br = strchr(s, '[');
+		if (br && lim && br > lim)
+			br = NULL;
+	}
+	for (; br; br = strchr(br + 1, '[')) {
 		char *q = br + 1;
 
 		if (br == s || br[-1] != ' ')
@@ -150,7 +219,7 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 			break;
 	}
 	if (!br)
-		return -1;
+		return parse_latency_layout(s, o);
 	br--;	/* at the space before '[' */
 	*br = 0;
 	p = br;

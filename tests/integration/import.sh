@@ -109,7 +109,7 @@ else
 	echo 0 > $T/tracing_on
 	cat $T/trace > "$WORK/run.txt"
 	(cd "$WORK" && trace-cmd extract -o "$WORK/run.dat" > /dev/null 2>&1)
-	trace-cmd report -i "$WORK/run.dat" > "$WORK/run.report.txt" 2> /dev/null
+	trace-cmd report -l -i "$WORK/run.dat" > "$WORK/run.report.txt" 2> /dev/null	# -l: with the latency flags, like the others
 	echo 0 > $T/events/enable; echo > $T/trace; echo "$clk" > $T/trace_clock; echo "$on" > $T/tracing_on
 	res=""
 	for f in run.dat run.txt run.report.txt; do

@@ -34,6 +34,23 @@ static void plain_line(void)
 	CHECK(!strcmp(o.event, "sched_switch"));
 }
 
+/* trace-cmd report -l: CPU fused with the flags, comm cut at 8, plugin
+ * payloads with brackets of their own. */
+static void trace_cmd_latency_layout(void)
+{
+	char l[] = "kvmrace--31423   1dN.5.  3903.029948: sched_wakeup:         kworker/0:2:20906 [120] CPU:000";
+	struct kr_ftline o;
+
+	CHECK_EQ(kr_ftrace_parse_line(l, &o), 1);
+	CHECK(!strcmp(o.comm, "kvmrace-"));
+	CHECK_EQ(o.pid, 31423);
+	CHECK_EQ(o.cpu, 1);
+	CHECK(!strcmp(o.flags, "dN.5."));
+	CHECK_EQ(o.ts, 3903029948000ull);
+	CHECK(!strcmp(o.event, "sched_wakeup"));
+	CHECK(!strncmp(o.payload, "kworker/0:2:20906 [120]", 23));
+}
+
 static void comments_and_garbage(void)
 {
 	char a[] = "# tracer: nop", b[] = "   ", c[] = "garbage here", d[] = "x-1 [000] notatime: ev: p",
@@ -129,6 +146,7 @@ int main(void)
 {
 	RUN(latency_line);
 	RUN(plain_line);
+	RUN(trace_cmd_latency_layout);
 	RUN(comments_and_garbage);
 	RUN(tiny_trace);
 	RUN(payload_variants);
