@@ -117,6 +117,31 @@ static int parse_ts(const char *s, uint64_t *ns, const char **end)
 	return 0;
 }
 
+static int take_flags(struct kr_ftline *o, const char *f, size_t n)
+{
+	if (!n || n >= sizeof(o->flags))
+		return -1;
+	memcpy(o->flags, f, n);
+	o->flags[n] = 0;
+	o->has_flags = true;
+	return 0;
+}
+
+/* The event name runs to ": " (perf prints "category:event:"); then the payload. */
+static int take_event(struct kr_ftline *o, char *p)
+{
+	char *ev = p = skip_ws(p);
+
+	while (*p && *p != ' ' && !(p[0] == ':' && (p[1] == ' ' || !p[1])))
+		p++;
+	if (*p != ':' || p == ev || (size_t)(p - ev) >= sizeof(o->event))
+		return -1;
+	memcpy(o->event, ev, (size_t)(p - ev));
+	o->event[p - ev] = 0;
+	o->payload = skip_ws(p + 1);
+	return 1;
+}
+
 /* trace-cmd report -l: "comm-pid  CPUflags  time: event: payload" (the CPU
  * number fused with the latency flags, no brackets). */
 static int parse_latency_layout(char *s, struct kr_ftline *o)
@@ -145,12 +170,8 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 	if (cf == s || !isdigit((unsigned char)*cf))
 		return -1;
 	o->cpu = (uint16_t)dec(cf, &p);
-	n = (size_t)(e - p);
-	if (!n || n >= sizeof(o->flags))
+	if (take_flags(o, p, (size_t)(e - p)))
 		return -1;
-	memcpy(o->flags, p, n);
-	o->flags[n] = 0;
-	o->has_flags = true;
 	/* comm-pid before that */
 	e = cf;
 	while (e > s && e[-1] == ' ')
@@ -165,22 +186,12 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 	memcpy(o->comm, s, n);
 	o->comm[n] = 0;
 	o->ts = ns;
-	p = (char *)after + 1;
-	p = skip_ws(p);
-	t = p;
-	while (*p && *p != ' ' && !(p[0] == ':' && (p[1] == ' ' || !p[1])))
-		p++;
-	if (*p != ':' || p == t || (size_t)(p - t) >= sizeof(o->event))
-		return -1;
-	memcpy(o->event, t, (size_t)(p - t));
-	o->event[p - t] = 0;
-	o->payload = skip_ws(p + 1);
-	return 1;
+	return take_event(o, (char *)after + 1);
 }
 
 int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 {
-	char *s = skip_ws(line), *br, *dash, *p, *ev;
+	char *s = skip_ws(line), *br, *dash, *p;
 	const char *after;
 	size_t n;
 
@@ -272,30 +283,13 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 
 		while (*p && *p != ' ')
 			p++;
-		n = (size_t)(p - f);
-		if (!n || n >= sizeof(o->flags))
+		if (take_flags(o, f, (size_t)(p - f)))
 			return -1;
-		memcpy(o->flags, f, n);
-		o->flags[n] = 0;
-		o->has_flags = true;
 		p = skip_ws(p);
 		if (parse_ts(p, &o->ts, &after) || *after != ':')
 			return -1;
 	}
-	p = skip_ws((char *)after + 1);
-	ev = p;
-	/* the event name runs to ": " (perf prints "category:event:") */
-	while (*p && *p != ' ' && !(p[0] == ':' && (p[1] == ' ' || !p[1])))
-		p++;
-	if (*p != ':' || p == ev)
-		return -1;
-	n = (size_t)(p - ev);
-	if (n >= sizeof(o->event))
-		return -1;
-	memcpy(o->event, ev, n);
-	o->event[n] = 0;
-	o->payload = skip_ws(p + 1);
-	return 1;
+	return take_event(o, (char *)after + 1);
 }
 
 /* ---- payload fields, by name ---- */

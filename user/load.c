@@ -86,6 +86,28 @@ static void on_sig(int sig)
 	atomic_fetch_add(&sig_handled, 1);
 }
 
+/* Guest memory at GPA 0, one vCPU, its kvm_run: the same on every arch. */
+static void add_memory_and_vcpu(int kvm, int vm)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM,
+		.userspace_addr = (uint64_t)(uintptr_t)mem,
+	};
+	int sz;
+
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION");
+	vcpu_fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0)
+		die("KVM_CREATE_VCPU");
+	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz <= 0)
+		die("KVM_GET_VCPU_MMAP_SIZE");
+	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
+}
+
 #if defined(__powerpc64__)
 /*
  * POWER (KVM-HV): a PAPR real-mode guest that runs with MSR[EE]=1 (QEMU only
@@ -104,13 +126,12 @@ static void put_insn(uint32_t gpa, uint32_t insn)
 
 static void setup_vm(void)
 {
-	struct kvm_userspace_memory_region region;
 	struct kvm_enable_cap cap;
 	struct kvm_one_reg reg;
 	struct kvm_regs regs;
 	uint64_t lpcr = 0;
 	uint32_t v;
-	int kvm, vm, sz;
+	int kvm, vm;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -132,15 +153,7 @@ static void setup_vm(void)
 	put_insn(0x10, 0x38604000);			/* li r3, 0x4000 */
 	put_insn(0x14, 0x44000022);			/* sc 1: an hcall KVM hands to us */
 	put_insn(0x18, 0x48000000);			/* b . */
-	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM,
-		.userspace_addr = (uint64_t)(uintptr_t)mem,
-	};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
-		die("KVM_SET_USER_MEMORY_REGION");
-	vcpu_fd = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu_fd < 0)
-		die("KVM_CREATE_VCPU");
+	add_memory_and_vcpu(kvm, vm);
 	memset(&cap, 0, sizeof(cap));
 	cap.cap = KVM_CAP_PPC_PAPR;
 	if (ioctl(vcpu_fd, KVM_ENABLE_CAP, &cap))
@@ -152,12 +165,6 @@ static void setup_vm(void)
 	lpcr |= LPCR_ILE;	/* take interrupts little-endian */
 	if (ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg))
 		die("KVM_SET_ONE_REG LPCR");
-	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz <= 0)
-		die("KVM_GET_VCPU_MMAP_SIZE");
-	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		die("mmap kvm_run");
 	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs))
 		die("KVM_GET_REGS");
 	regs.pc = 0;
@@ -182,10 +189,9 @@ static void setup_vm(void)
 		0x74, 0xf7,		/* jz -9 (loop) */
 		0xf4,			/* hlt */
 	};
-	struct kvm_userspace_memory_region region;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	int kvm, vm, sz;
+	int kvm, vm;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -200,21 +206,7 @@ static void setup_vm(void)
 		memcpy(mem + CODE_GPA, io, sizeof(io));
 	else
 		memcpy(mem + CODE_GPA, spin, sizeof(spin));
-	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM,
-		.userspace_addr = (uint64_t)(uintptr_t)mem,
-	};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
-		die("KVM_SET_USER_MEMORY_REGION");
-	vcpu_fd = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu_fd < 0)
-		die("KVM_CREATE_VCPU");
-	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz <= 0)
-		die("KVM_GET_VCPU_MMAP_SIZE");
-	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		die("mmap kvm_run");
+	add_memory_and_vcpu(kvm, vm);
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs))
 		die("KVM_GET_SREGS");
 	sregs.cs.base = 0;
