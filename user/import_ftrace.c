@@ -210,27 +210,38 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	o->has_flags = false;
 	o->tgid = 0;
 	o->perf = false;
-	/* TASK-PID [CPU]: the CPU field is the first " [digits]", before the
-	 * timestamp's ": " (payloads may have brackets of their own) */
-	{
-		char *lim = strstr(s, ": ");
-
-		br = strchr(s, '[');
-		if (br && lim && br > lim)
-			br = NULL;
-	}
-	for (; br; br = strchr(br + 1, '[')) {
+	/* TASK-PID [CPU]: the CPU field is the first " [digits]" that is
+	 * followed by (flags and) the timestamp; otherwise the line has the
+	 * trace-cmd -l layout (its payload may have brackets of its own).
+	 * Checked before the line is modified. */
+	for (br = strchr(s, '['); br; br = strchr(br + 1, '[')) {
 		char *q = br + 1;
 
 		if (br == s || br[-1] != ' ')
 			continue;
-		while (isdigit((unsigned char)*q))
+		while (*q >= '0' && *q <= '9')
 			q++;
 		if (q > br + 1 && *q == ']')
 			break;
 	}
-	if (!br)
-		return parse_latency_layout(s, o);
+	{
+		/* validate what follows the bracket: (flags) timestamp ':' */
+		char *q = br ? skip_ws(strchr(br, ']') + 1) : NULL, *f = NULL;
+		size_t fl = 0;
+
+		if (q && (parse_ts(q, &o->ts, &after) || *after != ':')) {
+			f = q;
+			while (*q && *q != ' ')
+				q++;
+			fl = (size_t)(q - f);
+			if (parse_ts(skip_ws(q), &o->ts, &after) || *after != ':')
+				q = NULL;
+		}
+		if (!q)
+			return parse_latency_layout(s, o);
+		if (f && take_flags(o, f, fl))
+			return -1;
+	}
 	br--;	/* at the space before '[' */
 	*br = 0;
 	p = br;
@@ -275,20 +286,7 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	n = strnlen(s, KR_COMM_LEN - 1);
 	memcpy(o->comm, s, n);
 	o->comm[n] = 0;
-	o->cpu = (uint16_t)dec(br + 2, &p);
-	p = skip_ws(p + 1);
-	/* optional latency flags, then the timestamp */
-	if (parse_ts(p, &o->ts, &after) || *after != ':') {
-		char *f = p;
-
-		while (*p && *p != ' ')
-			p++;
-		if (take_flags(o, f, (size_t)(p - f)))
-			return -1;
-		p = skip_ws(p);
-		if (parse_ts(p, &o->ts, &after) || *after != ':')
-			return -1;
-	}
+	o->cpu = (uint16_t)dec(br + 2, NULL);
 	return take_event(o, (char *)after + 1);
 }
 
@@ -472,6 +470,12 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	colon = strchr(ev, ':');
 	if (colon)	/* perf: "sched:sched_switch" */
 		ev = colon + 1;
+	/* every event used starts with k (kvm*), s (signal, sched): others are
+	 * skipped without the comparisons below */
+	if (ev[0] != 'k' && ev[0] != 's') {
+		im->st.unknown++;
+		return;
+	}
 	if (!strcmp(ev, "kvmppc_run_vcpu_enter") || (!strcmp(ev, "kvm_fpu") && !strncmp(pl, "load", 4))) {
 		v = vc_find(im, l->pid, true);
 		if (!v)
@@ -750,7 +754,7 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		im->st.lines++;
 		if (p->line[0] == '\t' || p->line[0] == '\n')	/* perf script frames and record ends */
 			continue;
-		if (!strncmp(p->line, "# kvmrace: ", 11) || !strncmp(p->line, "# kvmrace-end: ", 15)) {
+		if (p->line[0] == '#' && (!strncmp(p->line, "# kvmrace: ", 11) || !strncmp(p->line, "# kvmrace-end: ", 15))) {
 			meta_line(im, p->line);
 			continue;
 		}
