@@ -36,8 +36,11 @@ struct parser {
 	FILE *f;
 	void *dat;		/* struct tracecmd_input * for trace.dat */
 	const char *path;
-	char *line;
-	size_t cap;
+	char *line;		/* the current line (in buf, or owned for trace.dat) */
+	char *owned;		/* trace.dat: the rendered line */
+	char *buf;		/* text: read-ahead buffer, lines handed out in place */
+	size_t cap, len, pos;
+	bool eof;
 	uint64_t lineno;
 	bool has;		/* a parsed line is waiting in cur */
 	struct kr_ftline cur;
@@ -94,14 +97,14 @@ static int parse_ts(const char *s, uint64_t *ns, const char **end)
 	uint64_t sec = 0, frac = 0;
 	int digits = 0;
 
-	if (!isdigit((unsigned char)*s))
+	if (!(*s >= '0' && *s <= '9'))
 		return -1;
-	while (isdigit((unsigned char)*s))
+	while ((*s >= '0' && *s <= '9'))
 		sec = sec * 10 + (uint64_t)(*s++ - '0');
 	if (*s != '.')
 		return -1;
 	s++;
-	while (isdigit((unsigned char)*s)) {
+	while ((*s >= '0' && *s <= '9')) {
 		if (digits < 9) {
 			frac = frac * 10 + (uint64_t)(*s - '0');
 			digits++;
@@ -132,9 +135,21 @@ static int take_event(struct kr_ftline *o, char *p)
 {
 	char *ev = p = skip_ws(p);
 
-	while (*p && *p != ' ' && !(p[0] == ':' && (p[1] == ' ' || !p[1])))
+	/* to the first ':' followed by a space or the end ("cat:event:" in perf) */
+	for (;;) {
+		char *sp;
+
+		p = strchr(p, ':');
+		if (!p)
+			return -1;
+		if (p[1] == ' ' || !p[1])
+			break;
+		sp = memchr(ev, ' ', (size_t)(p - ev));
+		if (sp)
+			return -1;	/* a space before the event's ':' */
 		p++;
-	if (*p != ':' || p == ev || (size_t)(p - ev) >= sizeof(o->event))
+	}
+	if (p == ev || (size_t)(p - ev) >= sizeof(o->event) || memchr(ev, ' ', (size_t)(p - ev)))
 		return -1;
 	memcpy(o->event, ev, (size_t)(p - ev));
 	o->event[p - ev] = 0;
@@ -167,7 +182,7 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 	cf = e;
 	while (cf > s && cf[-1] != ' ')
 		cf--;
-	if (cf == s || !isdigit((unsigned char)*cf))
+	if (cf == s || !(*cf >= '0' && *cf <= '9'))
 		return -1;
 	o->cpu = (uint16_t)dec(cf, &p);
 	if (take_flags(o, p, (size_t)(e - p)))
@@ -178,7 +193,7 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 		e--;
 	*e = 0;
 	dash = strrchr(s, '-');
-	if (!dash || !isdigit((unsigned char)dash[1]))
+	if (!dash || !(dash[1] >= '0' && dash[1] <= '9'))
 		return -1;
 	*dash = 0;
 	o->pid = dec(dash + 1, NULL);
@@ -251,7 +266,7 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 	{
 		char *d = p;
 
-		while (d > s && isdigit((unsigned char)d[-1]))
+		while (d > s && (d[-1] >= '0' && d[-1] <= '9'))
 			d--;
 		if (d == p)
 			return -1;
@@ -261,7 +276,7 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 			o->pid = dec(d, NULL);
 			*t = 0;
 			d = t;
-			while (d > s && isdigit((unsigned char)d[-1]))
+			while (d > s && (d[-1] >= '0' && d[-1] <= '9'))
 				d--;
 			o->tgid = dec(d, NULL);
 			o->perf = true;
@@ -716,8 +731,9 @@ static ssize_t dat_line(struct parser *p)
 	tep_print_event(tep, &b, rec, "%s: %s", TEP_PRINT_NAME, TEP_PRINT_INFO);
 	trace_seq_terminate(&a);
 	trace_seq_terminate(&b);
-	n = asprintf(&p->line, "%s %llu.%09llu: %s\n", a.buffer, rec->ts / 1000000000ull, rec->ts % 1000000000ull,
-		     b.buffer) < 0 ? -1 : (ssize_t)strlen(p->line);
+	n = asprintf(&p->owned, "%s %llu.%09llu: %s\n", a.buffer, rec->ts / 1000000000ull, rec->ts % 1000000000ull,
+		     b.buffer) < 0 ? -1 : (ssize_t)strlen(p->owned);
+	p->line = p->owned;
 	trace_seq_destroy(&a);
 	trace_seq_destroy(&b);
 	tracecmd_free_record(rec);
@@ -725,17 +741,52 @@ static ssize_t dat_line(struct parser *p)
 }
 #endif
 
+/* Text: lines are handed out in place from a large read-ahead buffer (no
+ * copy per line); the newline becomes the terminating NUL. */
 static ssize_t next_line(struct parser *p)
 {
+	char *nl;
+
 #ifdef HAVE_LIBTRACECMD
 	if (p->dat) {
-		free(p->line);
-		p->line = NULL;
-		p->cap = 0;
+		free(p->owned);
+		p->owned = NULL;
 		return dat_line(p);
 	}
 #endif
-	return getline(&p->line, &p->cap, p->f);
+	for (;;) {
+		nl = memchr(p->buf + p->pos, '\n', p->len - p->pos);
+		if (nl || (p->eof && p->len > p->pos)) {
+			char *l = p->buf + p->pos;
+			size_t n = nl ? (size_t)(nl - l) : p->len - p->pos;
+
+			l[n] = 0;	/* the buffer has a spare byte for this */
+			p->pos += n + (nl ? 1 : 0);
+			p->line = l;
+			return (ssize_t)n;
+		}
+		if (p->eof)
+			return -1;
+		/* keep the partial line, refill (grow for a very long line) */
+		memmove(p->buf, p->buf + p->pos, p->len - p->pos);
+		p->len -= p->pos;
+		p->pos = 0;
+		if (p->len + 1 >= p->cap) {
+			char *nb = realloc(p->buf, p->cap * 2);
+
+			if (!nb)
+				return -1;
+			p->buf = nb;
+			p->cap *= 2;
+		}
+		{
+			size_t got = fread(p->buf + p->len, 1, p->cap - 1 - p->len, p->f);
+
+			if (!got)
+				p->eof = true;
+			p->len += got;
+		}
+	}
 }
 
 /* Read the next trace line of p into p->cur. 1, 0 at EOF, -1 malformed. */
@@ -752,7 +803,7 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		}
 		p->lineno++;
 		im->st.lines++;
-		if (p->line[0] == '\t' || p->line[0] == '\n')	/* perf script frames and record ends */
+		if (p->line[0] == '\t' || p->line[0] == '\n' || !p->line[0])	/* perf script frames and record ends */
 			continue;
 		if (p->line[0] == '#' && (!strncmp(p->line, "# kvmrace: ", 11) || !strncmp(p->line, "# kvmrace-end: ", 15))) {
 			meta_line(im, p->line);
@@ -867,7 +918,13 @@ struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *
 			kr_import_close(im);
 			return NULL;
 		}
-		setvbuf(im->p[i].f, NULL, _IOFBF, 1 << 20);
+		im->p[i].cap = 1 << 20;
+		im->p[i].buf = malloc(im->p[i].cap);
+		if (!im->p[i].buf) {
+			snprintf(err, errlen, "out of memory");
+			kr_import_close(im);
+			return NULL;
+		}
 	}
 	for (i = 0; i < n; i++)
 		if (advance(im, &im->p[i], err, errlen) < 0) {
@@ -919,11 +976,12 @@ void kr_import_close(struct kr_import *im)
 	for (i = 0; i < im->np; i++) {
 		if (im->p[i].f)
 			fclose(im->p[i].f);
+		free(im->p[i].buf);
+		free(im->p[i].owned);
 #ifdef HAVE_LIBTRACECMD
 		if (im->p[i].dat)
 			tracecmd_close(im->p[i].dat);
 #endif
-		free(im->p[i].line);
 	}
 	free(im->p);
 	free(im);
