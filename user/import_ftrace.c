@@ -113,8 +113,12 @@ static int parse_ts(const char *s, uint64_t *ns, const char **end)
 	}
 	if (!digits)
 		return -1;
-	while (digits++ < 9)
-		frac *= 10;
+	{
+		static const uint32_t scale[10] = { 1000000000, 100000000, 10000000, 1000000, 100000, 10000, 1000,
+						    100, 10, 1 };
+
+		frac *= scale[digits];
+	}
 	*ns = sec * 1000000000ull + frac;
 	*end = s;
 	return 0;
@@ -452,9 +456,35 @@ static struct kr_event *emit(struct kr_import *im, const struct kr_ftline *l, ui
 	return e;
 }
 
+enum ev_id {
+	E_OTHER, E_RUN_VCPU_ENTER, E_RUN_VCPU_EXIT, E_FPU, E_USER_EXIT, E_GUEST_ENTER, E_ENTRY, E_GUEST_EXIT,
+	E_EXIT, E_RUN_CORE, E_SIG_GEN, E_SIG_DELIVER, E_SWITCH, E_WAKEUP,
+};
+
+/* The event by name: length first, then one comparison. */
+static enum ev_id event_id(const char *ev)
+{
+#define E(name, id) { name, sizeof(name) - 1, id }
+	static const struct { const char *n; size_t len; enum ev_id id; } t[] = {
+		E("kvmppc_run_vcpu_enter", E_RUN_VCPU_ENTER), E("kvmppc_run_vcpu_exit", E_RUN_VCPU_EXIT),
+		E("kvm_fpu", E_FPU), E("kvm_userspace_exit", E_USER_EXIT), E("kvm_guest_enter", E_GUEST_ENTER),
+		E("kvm_entry", E_ENTRY), E("kvm_guest_exit", E_GUEST_EXIT), E("kvm_exit", E_EXIT),
+		E("kvmppc_run_core", E_RUN_CORE), E("signal_generate", E_SIG_GEN), E("signal_deliver", E_SIG_DELIVER),
+		E("sched_switch", E_SWITCH), E("sched_wakeup", E_WAKEUP),
+	};
+#undef E
+	size_t n = strlen(ev), i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].len == n && t[i].n[0] == ev[0] && !memcmp(t[i].n, ev, n))
+			return t[i].id;
+	return E_OTHER;
+}
+
 static void convert(struct kr_import *im, const struct kr_ftline *l)
 {
 	const char *pl = l->payload, *ev = l->event, *colon;
+	enum ev_id id;
 	struct vcpu_task *v;
 	struct cpu_state *c = cpu_at(im, l->cpu);
 	struct kr_event *e;
@@ -485,17 +515,16 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	colon = strchr(ev, ':');
 	if (colon)	/* perf: "sched:sched_switch" */
 		ev = colon + 1;
-	/* every event used starts with k (kvm*), s (signal, sched): others are
-	 * skipped without the comparisons below */
-	if (ev[0] != 'k' && ev[0] != 's') {
+	id = event_id(ev);
+	if (id == E_OTHER) {
 		im->st.unknown++;
 		return;
 	}
-	if (!strcmp(ev, "kvmppc_run_vcpu_enter") || (!strcmp(ev, "kvm_fpu") && !strncmp(pl, "load", 4))) {
+	if (id == E_RUN_VCPU_ENTER || (id == E_FPU && pl[0] == 'l')) {
 		v = vc_find(im, l->pid, true);
 		if (!v)
 			return;
-		if (ev[3] == 'p') {
+		if (id == E_RUN_VCPU_ENTER) {
 			im->st.saw_kvm_hv = true;
 			v->vcpu = payload_vcpu(pl);
 			if (field_long(pl, "tgid", &a))
@@ -508,7 +537,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			c->resched_seen = false;
 		}
 		emit(im, l, KR_EV_RUN_BEGIN, v);
-	} else if (!strcmp(ev, "kvmppc_run_vcpu_exit")) {
+	} else if (id == E_RUN_VCPU_EXIT) {
 		v = vc_find(im, l->pid, false);
 		if (!v)
 			return;
@@ -517,27 +546,27 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			e->reason = (uint32_t)a;
 		if (field_long(pl, "ret", &b))
 			e->err = (int32_t)b;
-	} else if (!strcmp(ev, "kvm_fpu")) {	/* unload */
+	} else if (id == E_FPU) {	/* unload */
 		v = vc_find(im, l->pid, false);
 		if (v)
 			emit(im, l, KR_EV_RUN_END, v);
-	} else if (!strcmp(ev, "kvm_userspace_exit")) {
+	} else if (id == E_USER_EXIT) {
 		const char *r = strstr(pl, "reason "), *par = strrchr(pl, '(');
 
 		v = vc_find(im, l->pid, false);
 		if (!v || !r || !par)
 			return;
 		e = emit(im, l, KR_EV_USER_EXIT, v);
-		a = strtol(par + 1, NULL, 10);
+		a = (long)dec(par + 1, NULL);
 		if (!strncmp(r + 7, "restart", 7) || !strncmp(r + 7, "error", 5))
 			e->err = (int32_t)-a;
 		else
 			e->reason = (uint32_t)a;
-	} else if (!strcmp(ev, "kvm_guest_enter") || !strcmp(ev, "kvm_entry")) {
+	} else if (id == E_GUEST_ENTER || id == E_ENTRY) {
 		int32_t id = payload_vcpu(pl);
 		struct vcpu_task *cur = vc_find(im, l->pid, false);
 
-		if (ev[4] == 'g')
+		if (id == E_GUEST_ENTER)
 			im->st.saw_kvm_hv = true;
 		else
 			im->st.saw_kvm = true;
@@ -558,7 +587,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 				c->resched_seen = false;
 		}
 		emit(im, l, KR_EV_GUEST_ENTER, v);
-	} else if (!strcmp(ev, "kvm_guest_exit") || !strcmp(ev, "kvm_exit")) {
+	} else if (id == E_GUEST_EXIT || id == E_EXIT) {
 		int32_t id = payload_vcpu(pl);
 		struct vcpu_task *cur = vc_find(im, l->pid, false);
 		const char *t = field(pl, "trap");
@@ -571,7 +600,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		if (t && trap_value(t, &trap) && trap == 0)
 			e->flags |= KR_F_ABORTED;
 		e->reason = trap;
-	} else if (!strcmp(ev, "kvmppc_run_core")) {
+	} else if (id == E_RUN_CORE) {
 		v = vc_find(im, l->pid, false);
 		if (!v)
 			return;
@@ -579,7 +608,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		e->reason = strncmp(pl, "Exit", 4) == 0;
 		if (field_long(pl, "runnable", &a))
 			e->err = (int32_t)a;
-	} else if (!strcmp(ev, "signal_generate")) {
+	} else if (id == E_SIG_GEN) {
 		if (!field_long(pl, "pid", &a) || !(v = vc_find(im, (uint32_t)a, false)))
 			return;
 		if (field_long(pl, "res", &b) && b != 0 && b != 2)
@@ -590,13 +619,13 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		e->src_tid = l->pid;
 		e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
 		e->tif = 0;
-	} else if (!strcmp(ev, "signal_deliver")) {
+	} else if (id == E_SIG_DELIVER) {
 		v = vc_find(im, l->pid, false);
 		if (!v)
 			return;
 		e = emit(im, l, KR_EV_SIG_DELIVER, v);
 		e->reason = field_long(pl, "sig", &a) ? (uint32_t)a : 0;
-	} else if (!strcmp(ev, "sched_switch")) {
+	} else if (id == E_SWITCH) {
 		struct vcpu_task *prev, *next;
 		const char *st = field(pl, "prev_state");
 		long np = -1;
@@ -631,7 +660,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
 			e->tif = 0;
 		}
-	} else if (!strcmp(ev, "sched_wakeup")) {
+	} else if (id == E_WAKEUP) {
 		struct cpu_state *t;
 		long prio;
 
@@ -809,7 +838,7 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 			meta_line(im, p->line);
 			continue;
 		}
-		s = skip_ws(p->line);
+		s = p->line;	/* the markers below start at column 0 */
 		/* trace_pipe / trace-cmd markers and headers (first character first:
 		 * this runs for every line) */
 		if (*s == 'C' && !strncmp(s, "CPU:", 4) && strstr(s, "[LOST ")) {
