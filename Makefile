@@ -23,6 +23,11 @@ XLDFLAGS := -static -L$(SYSROOT)/usr/lib/$(TRIPLET_$(ARCH))
 XLIBS := -lzstd
 else
 BUILD ?= build
+ifeq ($(STATIC),1)
+# Static host binaries (the emulated x86 runner's initramfs).
+XLDFLAGS := -static
+XLIBS := -lzstd
+endif
 endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -31,7 +36,7 @@ WARN := -Wall -Wextra -Wno-missing-field-initializers
 override CFLAGS += $(WARN) -std=gnu11 -Iuser -I$(BUILD) $(XCFLAGS)
 LDLIBS_BPF := $(XLDFLAGS) -lbpf -lelf -lz $(XLIBS)
 # trace.dat import through libtracecmd, where it is installed (host builds).
-ifeq ($(ARCH),$(HOSTARCH))
+ifeq ($(ARCH)$(STATIC),$(HOSTARCH))
 TRACECMD := $(shell pkg-config --exists libtracecmd 2>/dev/null && echo y)
 endif
 ifeq ($(TRACECMD),y)
@@ -57,7 +62,7 @@ CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
 TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(CORE_OBJS)
 UNIT_TESTS := test_engine test_record test_util test_import
 
-.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h core-check-powerpc check-power
+.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h core-check-powerpc check-power check-x86
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/asan:
@@ -84,6 +89,8 @@ $(BUILD)/kvmrace-trace: $(TRACE_OBJS)
 $(BUILD)/kvmrace-load: user/load.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@ $(XLDFLAGS)
+
+$(BUILD)/bpf $(BUILD)/asan: | $(BUILD)
 
 ifneq ($(ARCH),$(HOSTARCH))
 $(TRACE_OBJS) $(BUILD)/kvmrace-load: | $(SYSROOT)/.ok
@@ -123,6 +130,10 @@ bench: all $(BUILD)/kvmrace-synth
 # The emulated POWER9/POWER8 KVM-HV runner: results in build/power/.
 check-power:
 	scripts/power/run.sh
+
+# The emulated x86 KVM (SVM) host: kvm_entry/kvm_exit, every attach method.
+check-x86:
+	scripts/x86/run.sh
 
 deps:
 	scripts/install-deps.sh

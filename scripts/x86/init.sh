@@ -1,0 +1,20 @@
+#!/bin/sh
+# /init of the emulated x86 KVM (SVM) host (scripts/x86/run.sh builds it in).
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tracefs nodev /sys/kernel/tracing
+echo 1 > /proc/sys/kernel/printk
+emit() { echo "@@@FILE $1"; cat "$2"; echo "@@@END"; }
+modprobe kvm-amd > /tmp/modprobe.log 2>&1
+emit modprobe.log /tmp/modprobe.log
+/bin/kvmrace-trace check > /tmp/check.txt 2>&1
+echo "rc=$?" >> /tmp/check.txt
+emit check.txt /tmp/check.txt
+for m in tp_btf raw_tp tracepoint; do
+	/bin/kvmrace-trace -q --attach $m --json /tmp/$m.json -- /bin/kvmrace-load --signals 30 --resched 30 \
+		--period-us 10000 > /tmp/$m.load 2> /tmp/$m.err
+	echo $? > /tmp/$m.rc
+	for x in json rc load err; do emit "$m.$x" "/tmp/$m.$x"; done
+done
+poweroff -f
