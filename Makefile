@@ -59,7 +59,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARC
 
 CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
-TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(CORE_OBJS)
+TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(CORE_OBJS)
 UNIT_TESTS := test_engine test_record test_util test_import
 
 .PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h core-check-powerpc check-power check-x86

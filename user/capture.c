@@ -23,9 +23,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
+#include "capture_ftrace.h"
 #include "kvmrace.skel.h"
 
 struct kr_capture {
+	struct kr_ftcap *ft;		/* the ftrace backend, instead of BPF */
 	struct kvmrace_bpf *skel;
 	struct bpf_link *links[KR_NR_HOOKS];
 	struct ring_buffer *rb;
@@ -613,7 +615,43 @@ static int load_skel(struct kr_capture *c, const struct kr_capture_opts *o, char
 	return 0;
 }
 
+static struct kr_capture *open_bpf(const struct kr_capture_opts *o, char *err, size_t errlen);
+
 struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, size_t errlen)
+{
+	struct kr_capture *c;
+	char berr[512];
+
+	if (o->backend != KR_B_FTRACE) {
+		c = open_bpf(o, berr, sizeof(berr));
+		if (c || o->backend == KR_B_BPF) {
+			if (!c)
+				snprintf(err, errlen, "%s", berr);
+			return c;
+		}
+		/* auto: say why, then trace with ftrace */
+		fprintf(stderr, "kvmrace-trace: BPF: %s; using the ftrace backend\n", berr);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->stats_fd = -1;
+	c->ft = kr_ftcap_open(o->pid, o->descendants, err, errlen);
+	if (!c->ft) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+const char *kr_capture_backend(const struct kr_capture *c)
+{
+	return c->ft ? "ftrace" : "bpf";
+}
+
+static struct kr_capture *open_bpf(const struct kr_capture_opts *o, char *err, size_t errlen)
 {
 	struct kr_capture *c = calloc(1, sizeof(*c));
 	int r, h, tries;
@@ -707,6 +745,8 @@ int kr_capture_poll(struct kr_capture *c, int timeout_ms, kr_event_cb cb, void *
 {
 	int r;
 
+	if (c->ft)
+		return kr_ftcap_poll(c->ft, timeout_ms, cb, ctx);
 	c->cb = cb;
 	c->cb_ctx = ctx;
 	c->delivered = 0;
@@ -724,11 +764,16 @@ int kr_capture_poll(struct kr_capture *c, int timeout_ms, kr_event_cb cb, void *
 
 void kr_capture_counters(struct kr_capture *c, uint64_t *lost, uint64_t *untracked)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, fd = bpf_map__fd(c->skel->maps.drops);
-	__u64 *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(__u64));
+	int ncpu = libbpf_num_possible_cpus(), i, fd = c->ft ? -1 : bpf_map__fd(c->skel->maps.drops);
+	__u64 *vals;
 	__u32 k;
 
 	*lost = *untracked = 0;
+	if (c->ft) {
+		kr_ftcap_counters(c->ft, lost);
+		return;
+	}
+	vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(__u64));
 	if (!vals)
 		return;
 	for (k = 0; k < 2; k++) {
@@ -746,6 +791,10 @@ void kr_capture_hooks(struct kr_capture *c, char *buf, size_t len)
 	int h;
 
 	buf[0] = 0;
+	if (c->ft) {
+		snprintf(buf, len, "%s", kr_ftcap_hooks(c->ft));
+		return;
+	}
 	for (h = 0; h < KR_NR_HOOKS; h++) {
 		if (c->hooks[h].chosen < 0)
 			continue;
@@ -758,6 +807,8 @@ void kr_capture_prog_stats(struct kr_capture *c, FILE *f)
 {
 	struct bpf_program *prog;
 
+	if (c->ft)
+		return;
 	fprintf(f, "  %-32s %12s %14s %10s\n", "BPF PROGRAM", "RUNS", "RUN_TIME_NS", "NS/EVENT");
 	bpf_object__for_each_program(prog, c->skel->obj) {
 		struct bpf_prog_info info;
@@ -779,6 +830,7 @@ void kr_capture_close(struct kr_capture *c)
 {
 	if (!c)
 		return;
+	kr_ftcap_close(c->ft);
 	ring_buffer__free(c->rb);
 	unload_skel(c);	/* detaches every link */
 	if (c->stats_fd >= 0)

@@ -36,7 +36,10 @@ struct kr_capture_opts {
 	bool verbose;
 	bool prog_stats;	/* enable the kernel's BPF run-time stats */
 	const char *btf_path;	/* CO-RE against this BTF file (kernels without BTF) */
+	int backend;		/* enum kr_backend */
 };
+
+enum kr_backend { KR_B_AUTO = 0, KR_B_BPF = 1, KR_B_FTRACE = 2 };
 
 struct kr_capture;
 typedef int (*kr_event_cb)(void *ctx, const struct kr_event *ev);
@@ -58,6 +61,8 @@ void kr_capture_counters(struct kr_capture *c, uint64_t *lost, uint64_t *untrack
 void kr_capture_hooks(struct kr_capture *c, char *buf, size_t len);
 void kr_capture_prog_stats(struct kr_capture *c, FILE *f);
 void kr_capture_close(struct kr_capture *c);
+/* "bpf" or "ftrace": what the session uses. */
+const char *kr_capture_backend(const struct kr_capture *c);
 
 /* TIF bit numbers for an arch and kernel release (see docs/design.md). */
 struct kr_tif_layout { int sigpending, notify_signal, need_resched, need_resched_lazy; const char *name; };

@@ -984,6 +984,37 @@ int kr_import_next(struct kr_import *im, struct kr_event *ev, char *err, size_t 
 	}
 }
 
+struct kr_import *kr_import_new_live(void)
+{
+	struct kr_import *im = calloc(1, sizeof(*im));
+
+	if (im)
+		im->st.command_status = -1;
+	return im;
+}
+
+int kr_import_line(struct kr_import *im, char *line, struct kr_event out[2])
+{
+	struct kr_ftline l;
+	int r, i;
+
+	im->st.lines++;
+	if (line[0] == 'C' && !strncmp(line, "CPU:", 4) && strstr(line, "[LOST ")) {
+		im->st.lost += strtoull(strstr(line, "[LOST ") + 6, NULL, 10);
+		return 0;
+	}
+	r = kr_ftrace_parse_line(line, &l);
+	if (r <= 0)
+		return r;
+	im->st.events++;
+	convert(im, &l);
+	for (i = 0; i < im->qn; i++)
+		out[i] = im->q[i];
+	r = im->qn;
+	im->qn = im->qi = 0;
+	return r;
+}
+
 const struct kr_import_stats *kr_import_stats(const struct kr_import *im)
 {
 	return &im->st;

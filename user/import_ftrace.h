@@ -44,6 +44,12 @@ const struct kr_import_stats *kr_import_stats(const struct kr_import *im);
 /* "powerpc" if kvm_hv events were seen, else "x86" if kvm events, else "unknown". */
 const char *kr_import_arch(const struct kr_import *im);
 void kr_import_close(struct kr_import *im);
+
+/* Live use (the ftrace backend): a converter without files, fed one line at
+ * a time from trace_pipe (already in timestamp order).  Returns the number of
+ * events written to out (at most 2), or -1 for a malformed line. */
+struct kr_import *kr_import_new_live(void);
+int kr_import_line(struct kr_import *im, char *line, struct kr_event out[2]);
 /* Does this file look like ftrace or perf script text?  (format detection) */
 bool kr_is_ftrace_text(const char *path);
 /* A trace-cmd trace.dat (read through libtracecmd where built with it). */

@@ -47,6 +47,7 @@ struct opts {
 	struct kr_export_opts ex;
 	const char *format;
 	const char *btf;
+	int backend;
 	int method;
 	unsigned int max_findings;
 	char **command;
@@ -94,6 +95,9 @@ static const char usage_text[] =
 "                          thread, KVM_RUN and guest slices, requests, findings\n"
 "      --junit FILE        JUnit XML: one testsuite, four cases, worst findings\n"
 "      --tap               TAP 14 on stdout, the same cases (summary to stderr)\n"
+"      --backend B         auto (BPF, else ftrace with one line saying why), bpf,\n"
+"                          or ftrace (a tracefs instance of its own; TIF and\n"
+"                          PACA state are then unknown)\n"
 "      --attach METHOD     force an attach method for every hook:\n"
 "                          tp_btf, raw_tp or tracepoint (default auto)\n"
 "      --max-findings N    findings kept and printed, worst first (default 100)\n"
@@ -132,7 +136,7 @@ static void usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS, OPT_BTF, OPT_FORMAT, OPT_LENIENT,
-       OPT_PERF_SCRIPT, OPT_PERFETTO, OPT_JUNIT, OPT_TAP };
+       OPT_PERF_SCRIPT, OPT_PERFETTO, OPT_JUNIT, OPT_TAP, OPT_BACKEND };
 
 static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 {
@@ -141,7 +145,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 		{ "output", 1, 0, 'o' }, { "json", 1, 0, OPT_JSON }, { "attach", 1, 0, OPT_ATTACH },
 		{ "max-findings", 1, 0, OPT_MAX_FINDINGS }, { "prog-stats", 0, 0, OPT_PROG_STATS }, { "events", 0, 0, OPT_EVENTS }, { "btf", 1, 0, OPT_BTF }, { "format", 1, 0, OPT_FORMAT }, { "lenient", 0, 0, OPT_LENIENT },
 		{ "perf-script", 1, 0, OPT_PERF_SCRIPT }, { "perfetto", 1, 0, OPT_PERFETTO }, { "junit", 1, 0, OPT_JUNIT },
-		{ "tap", 0, 0, OPT_TAP },
+		{ "tap", 0, 0, OPT_TAP }, { "backend", 1, 0, OPT_BACKEND },
 		{ "quiet", 0, 0, 'q' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, 'V' }, { 0 },
 	};
@@ -213,6 +217,16 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 			break;
 		case OPT_TAP:
 			o->ex.tap = true;
+			break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "auto"))
+				o->backend = KR_B_AUTO;
+			else if (!strcmp(optarg, "bpf"))
+				o->backend = KR_B_BPF;
+			else if (!strcmp(optarg, "ftrace"))
+				o->backend = KR_B_FTRACE;
+			else
+				usage_error("--backend: unknown backend '%s' (auto, bpf, ftrace)", optarg);
 			break;
 		case OPT_EVENTS:
 			if (!report)
@@ -725,7 +739,7 @@ static int cmd_trace(int argc, char **argv)
 			"run it with sudo\n");
 		return 1;
 	}
-	if (!kr_capture_btf_source(o.btf, err, sizeof(err))) {
+	if (o.backend != KR_B_FTRACE && !kr_capture_btf_source(o.btf, err, sizeof(err)) && o.backend == KR_B_BPF) {
 		fprintf(stderr, "kvmrace-trace: %s\n", err);
 		return 1;
 	}
@@ -753,6 +767,7 @@ static int cmd_trace(int argc, char **argv)
 		co.pid = o.pid;
 	}
 	co.method = o.method;
+	co.backend = o.backend;
 	co.btf_path = o.btf;
 	co.verbose = o.verbose;
 	co.prog_stats = o.prog_stats;
@@ -796,7 +811,7 @@ static int cmd_trace(int argc, char **argv)
 	l.e = new_engine(&o, ri.hooks, x);
 	l.w = w;
 	if (!o.quiet)
-		fprintf(stderr, "kvmrace-trace: tracing (%s)%s\n", ri.hooks,
+		fprintf(stderr, "kvmrace-trace: tracing with %s (%s)%s\n", kr_capture_backend(cap), ri.hooks,
 			o.command ? "; running the command" : o.duration_s > 0 ? "" : "; Ctrl-C to stop");
 	t0 = kr_now_ns();
 	if (o.duration_s > 0)
