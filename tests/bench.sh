@@ -34,14 +34,17 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/kvm ]; then
 		"$KL" --exits "$EXITS" > "$W/u$r"
 		"$KT" -q -- "$KL" --exits "$EXITS" > "$W/t$r" 2>/dev/null
 		"$KT" -q -o "$W/rec" -- "$KL" --exits "$EXITS" > "$W/o$r" 2>/dev/null
+		"$KT" -q --backend ftrace -- "$KL" --exits "$EXITS" > "$W/f$r" 2>/dev/null
 	done
 	u=$(for r in $(seq "$ROUNDS"); do nsrun "$W/u$r"; done | median)
 	t=$(for r in $(seq "$ROUNDS"); do nsrun "$W/t$r"; done | median)
 	o=$(for r in $(seq "$ROUNDS"); do nsrun "$W/o$r"; done | median)
-	awk -v u="$u" -v t="$t" -v o="$o" 'BEGIN {
+	fb=$(for r in $(seq "$ROUNDS"); do nsrun "$W/f$r"; done | median)
+	awk -v u="$u" -v t="$t" -v o="$o" -v fb="$fb" 'BEGIN {
 		printf "  untraced                 %8d ns/KVM_RUN\n", u
 		printf "  traced (summary mode)    %8d ns/KVM_RUN   ratio %.3f  (%+.1f%%; target <= +10%%)\n", t, t/u, (t/u-1)*100
-		printf "  traced, recording (-o)   %8d ns/KVM_RUN   ratio %.3f  (%+.1f%%)\n", o, o/u, (o/u-1)*100 }'
+		printf "  traced, recording (-o)   %8d ns/KVM_RUN   ratio %.3f  (%+.1f%%)\n", o, o/u, (o/u-1)*100
+		printf "  traced, --backend ftrace %8d ns/KVM_RUN   ratio %.3f  (%+.1f%%)\n", fb, fb/u, (fb/u-1)*100 }'
 else
 	echo "1-2. skipped: need root and /dev/kvm"
 fi
