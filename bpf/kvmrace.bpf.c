@@ -127,8 +127,34 @@ struct trace_event_raw_kvm_entry___kr {
 struct trace_event_raw_kvm_exit___kr {
 	struct trace_entry ent;
 	unsigned int exit_reason;
+	u32 isa;
 	unsigned int vcpu_id;
 } __attribute__((preserve_access_index));
+
+/* VMX/SVM exit reasons: not an argument of kvm_exit, read from the vendor's
+ * vCPU (kvm_vcpu is its first member) in kvm_intel's / kvm_amd's BTF. */
+struct vmcb_control_area___kr {
+	u32 exit_code;
+} __attribute__((preserve_access_index));
+
+struct vmcb___kr {
+	struct vmcb_control_area___kr control;
+} __attribute__((preserve_access_index));
+
+struct vcpu_svm___kr {
+	struct vmcb___kr *vmcb;
+} __attribute__((preserve_access_index));
+
+union vmx_exit_reason___kr {
+	u32 full;
+} __attribute__((preserve_access_index));
+
+struct vcpu_vmx___kr {
+	union vmx_exit_reason___kr exit_reason;
+} __attribute__((preserve_access_index));
+
+#define KR_ISA_VMX 1	/* as kvm:kvm_exit's isa field */
+#define KR_ISA_SVM 2
 
 /* task_cpu() moved from task_struct.cpu into thread_info in 5.16. */
 struct task_struct___old {
@@ -400,7 +426,20 @@ static __always_inline int on_kvm_fpu(int load)
 
 /* ---- guest entry / exit (VMX, SVM, arm64) ---- */
 
-static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
+static __always_inline __u32 x86_exit_reason(void *vcpu, __u8 *isa)
+{
+	if (bpf_core_type_exists(struct vcpu_svm___kr)) {
+		*isa = KR_ISA_SVM;
+		return BPF_CORE_READ((struct vcpu_svm___kr *)vcpu, vmcb, control.exit_code);
+	}
+	if (bpf_core_type_exists(struct vcpu_vmx___kr)) {
+		*isa = KR_ISA_VMX;
+		return BPF_CORE_READ((struct vcpu_vmx___kr *)vcpu, exit_reason.full) & 0xffff;
+	}
+	return 0xffffffff;
+}
+
+static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason, __u8 isa)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
@@ -422,6 +461,7 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason)
 	ev_vcpu(e, v);
 	ev_current(e, v);
 	e->reason = reason;
+	e->cause = isa;		/* guest exits: the vendor (1 VMX, 2 SVM), for decoding */
 	e->flags |= KR_F_IRQ | KR_F_IRQS_OFF;	/* both fire with irqs off on x86 */
 	ev_submit(e);
 	return 0;
@@ -718,10 +758,10 @@ BTF_AND_RAW(kvm_userspace_exit, __u32 reason COMMA int err, { return on_userspac
 #if !defined(__TARGET_ARCH_powerpc)
 BTF_AND_RAW(kvm_fpu, int load, { return on_kvm_fpu(load); })
 BTF_AND_RAW(kvm_entry, struct kvm_vcpu___kr *vcpu,
-	    { return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0); })
-/* The VMX/SVM exit reason is not an argument; the classic tracepoint has it. */
+	    { return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0, 0); })
 BTF_AND_RAW(kvm_exit, struct kvm_vcpu___kr *vcpu,
-	    { return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(vcpu, vcpu_id), 0xffffffff); })
+	    { __u8 isa = 0; __u32 r = x86_exit_reason(vcpu, &isa);
+	      return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(vcpu, vcpu_id), r, isa); })
 #endif
 BTF_AND_RAW(signal_generate,
 	    int sig COMMA struct kernel_siginfo *info COMMA struct task_struct *t COMMA int group COMMA int result,
@@ -760,13 +800,14 @@ int tp__kvm_fpu(struct trace_event_raw_kvm_fpu___kr *ctx)
 SEC("tracepoint/kvm/kvm_entry")
 int tp__kvm_entry(struct trace_event_raw_kvm_entry___kr *ctx)
 {
-	return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(ctx, vcpu_id), 0);
+	return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(ctx, vcpu_id), 0, 0);
 }
 
 SEC("tracepoint/kvm/kvm_exit")
 int tp__kvm_exit(struct trace_event_raw_kvm_exit___kr *ctx)
 {
-	return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(ctx, vcpu_id), BPF_CORE_READ(ctx, exit_reason));
+	return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(ctx, vcpu_id), BPF_CORE_READ(ctx, exit_reason),
+			bpf_core_field_exists(ctx->isa) ? BPF_CORE_READ(ctx, isa) : 0);
 }
 #endif
 

@@ -48,18 +48,25 @@ const char *kr_ppc_trap_name(uint32_t trap)
 	return LOOKUP(t, trap);
 }
 
-const char *kr_x86_exit_name(uint32_t reason)
+const char *kr_x86_exit_name(uint32_t reason, int isa)
 {
-	/* VMX basic exit reasons (small numbers) and SVM exit codes (0x60+). */
-	static const struct name t[] = {
+	static const struct name vmx[] = {
 		{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" }, { 2, "TRIPLE_FAULT" },
 		{ 7, "INTERRUPT_WINDOW" }, { 10, "CPUID" }, { 12, "HLT" }, { 18, "VMCALL" },
 		{ 28, "CR_ACCESS" }, { 30, "IO_INSTRUCTION" }, { 31, "MSR_READ" }, { 32, "MSR_WRITE" },
-		{ 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" }, { 52, "PREEMPTION_TIMER" },
-		{ 0x60, "svm:INTR" }, { 0x61, "svm:NMI" }, { 0x72, "svm:CPUID" }, { 0x78, "svm:HLT" },
-		{ 0x7b, "svm:IOIO" }, { 0x7c, "svm:MSR" }, { 0x81, "svm:VMMCALL" }, { 0x400, "svm:NPF" },
+		{ 40, "PAUSE_INSTRUCTION" }, { 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" },
+		{ 52, "PREEMPTION_TIMER" },
 	};
-	return LOOKUP(t, reason);
+	static const struct name svm[] = {
+		{ 0x40, "EXCP_DE" }, { 0x52, "EXCP_MC" }, { 0x60, "INTR" }, { 0x61, "NMI" }, { 0x62, "SMI" },
+		{ 0x63, "INIT" }, { 0x64, "VINTR" }, { 0x72, "CPUID" }, { 0x77, "PAUSE" }, { 0x78, "HLT" },
+		{ 0x7b, "IOIO" }, { 0x7c, "MSR" }, { 0x7f, "SHUTDOWN" }, { 0x81, "VMMCALL" }, { 0x400, "NPF" },
+	};
+	if (isa == 2)
+		return LOOKUP(svm, reason);
+	if (isa == 1)
+		return LOOKUP(vmx, reason);
+	return NULL;
 }
 
 const char *kr_exit_name(const char *arch, int exit_kind, uint32_t reason, int32_t err, char *buf, size_t len)
@@ -88,9 +95,10 @@ const char *kr_exit_name(const char *arch, int exit_kind, uint32_t reason, int32
 		if (!strcmp(arch, "powerpc"))
 			n = kr_ppc_trap_name(reason);
 		else if (!strcmp(arch, "x86"))
-			n = kr_x86_exit_name(reason);
+			n = kr_x86_exit_name(reason, err);
 		if (n)
-			snprintf(buf, len, "%s (0x%x)", n, reason);
+			snprintf(buf, len, "%s%s (0x%x)", !strcmp(arch, "x86") ? (err == 2 ? "SVM_EXIT_" : "VMX_EXIT_") : "",
+				 n, reason);
 		else
 			snprintf(buf, len, "0x%x", reason);
 		return buf;

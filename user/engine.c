@@ -549,8 +549,8 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		v->st.guest_events = true;
 		if (ev->flags & KR_F_ABORTED)
 			abort_guest(e, v);
-		else
-			leave_guest(v, ev->ts, KR_EXIT_GUEST, ev->reason, 0);
+		else	/* x86: cause carries the vendor (VMX 1, SVM 2) for decoding */
+			leave_guest(v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
 		break;
 	case KR_EV_SWITCH_OUT:
 		leave_guest(v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);

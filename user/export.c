@@ -256,7 +256,7 @@ static void pf_event(struct kr_export *x, const struct kr_event *ev, struct trac
 		t->guest_ts = ev->ts ? ev->ts : 1;
 		break;
 	case KR_EV_GUEST_EXIT:
-		pf_close_guest(x, t, ev->ts, kr_exit_name(x->arch, KR_EXIT_GUEST, ev->reason, 0, ex, sizeof(ex)));
+		pf_close_guest(x, t, ev->ts, kr_exit_name(x->arch, KR_EXIT_GUEST, ev->reason, ev->cause, ex, sizeof(ex)));
 		break;
 	case KR_EV_REQUEST:
 		pf_common(x, "i", kr_cause_name(ev->cause), t->pid, t->tid, ev->ts);

@@ -12,10 +12,10 @@ emit modprobe.log /tmp/modprobe.log
 echo "rc=$?" >> /tmp/check.txt
 emit check.txt /tmp/check.txt
 for m in tp_btf raw_tp tracepoint ftrace; do
-	if [ $m = ftrace ]; then opt="--backend ftrace"; else opt="--backend bpf --attach $m"; fi
+	if [ $m = ftrace ]; then opt="--backend ftrace"; else opt="--backend bpf --attach $m --perfetto /tmp/$m.pf"; fi
 	/bin/kvmrace-trace -q $opt --json /tmp/$m.json -- /bin/kvmrace-load --signals 30 --resched 30 \
 		--period-us 10000 > /tmp/$m.load 2> /tmp/$m.err
 	echo $? > /tmp/$m.rc
-	for x in json rc load err; do emit "$m.$x" "/tmp/$m.$x"; done
+	for x in json rc load err pf; do [ -f "/tmp/$m.$x" ] && emit "$m.$x" "/tmp/$m.$x"; done
 done
 poweroff -f

@@ -81,5 +81,18 @@ for m in tp_btf raw_tp tracepoint ftrace; do
 		nok "x86 SVM --attach $m" "rc=$(cat "$X/$m.rc" 2>&1) sent $ns/$nr $(jq -c '{verdict, entry_path, runs, requests, hooks: [.hooks[].method] | unique}' "$j" 2>&1) $(head -c 300 "$X/$m.err" 2>&1)"
 	fi
 done
+# Exit reasons decoded in every BPF method (tp_btf/raw_tp read vcpu_svm->vmcb
+# through kvm_amd's BTF; the classic tracepoint has the field).
+for m in tp_btf raw_tp tracepoint; do
+	f=$X/$m.pf
+	tot=$(jq '[.traceEvents[] | select(.name == "guest")] | length' "$f" 2>/dev/null)
+	svm=$(jq '[.traceEvents[] | select(.name == "guest" and (.args.exit // "" | startswith("SVM_EXIT_")))] | length' "$f" 2>/dev/null)
+	top=$(jq -c '[.traceEvents[] | select(.name == "guest") | .args.exit] | group_by(.) | map({(.[0]): length}) | add' "$f" 2>/dev/null | head -c 160)
+	if [ -n "$tot" ] && [ "$tot" -gt 0 ] && [ "$svm" = "$tot" ]; then
+		ok "x86 SVM --attach $m: every guest exit decoded ($top)"
+	else
+		nok "x86 SVM --attach $m: exit reasons" "$svm of $tot decoded: $top"
+	fi
+done
 echo "$P passed, $F failed"
 [ "$F" = 0 ]
