@@ -104,8 +104,13 @@ struct {
 
 /* Module-resident types, through CO-RE flavours (the suffix is ignored when
  * matching), so the build does not depend on kvm being built in. */
+struct kvm_run___kr {
+	__u32 exit_reason;
+} __attribute__((preserve_access_index));
+
 struct kvm_vcpu___kr {
 	int vcpu_id;
+	struct kvm_run___kr *run;
 } __attribute__((preserve_access_index));
 
 struct trace_event_raw_kvm_fpu___kr {
@@ -781,6 +786,64 @@ static __always_inline int on_exit(__u32 tid)
 }
 
 BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE_READ(p, pid)); })
+
+#if !defined(__TARGET_ARCH_powerpc)
+/* ---- functions: kvm_arch_vcpu_ioctl_run brackets KVM_RUN (fentry/fexit,
+ * else kprobe/kretprobe), where kvm_fpu is absent (arm64) or by --attach ---- */
+
+static __always_inline int on_run_fn(struct kvm_vcpu___kr *vcpu, bool enter, int ret)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32, cpu = bpf_get_smp_processor_id();
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v && enter)
+		v = vcpu_register(t, tid, pid, vcpu ? BPF_CORE_READ(vcpu, vcpu_id) : -1);
+	if (!v)
+		return 0;
+	v->in_run = enter;
+	if (enter)
+		cpu_set_current(cpu, tid, t);
+	e = ev_new_on(enter ? KR_EV_RUN_BEGIN : KR_EV_USER_EXIT, tid, pid, cpu);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
+	ev_current(e, v);
+	if (!enter) {
+		e->err = ret;
+		if (vcpu)
+			e->reason = BPF_CORE_READ(vcpu, run, exit_reason);
+	}
+	ev_submit(e);
+	return 0;
+}
+
+SEC("fentry/kvm_arch_vcpu_ioctl_run")
+int BPF_PROG(fentry__kvm_arch_vcpu_ioctl_run, struct kvm_vcpu___kr *vcpu)
+{
+	return on_run_fn(vcpu, true, 0);
+}
+
+SEC("fexit/kvm_arch_vcpu_ioctl_run")
+int BPF_PROG(fexit__kvm_arch_vcpu_ioctl_run, struct kvm_vcpu___kr *vcpu, int ret)
+{
+	return on_run_fn(vcpu, false, ret);
+}
+
+SEC("kprobe/kvm_arch_vcpu_ioctl_run")
+int BPF_KPROBE(kprobe__kvm_arch_vcpu_ioctl_run, struct kvm_vcpu___kr *vcpu)
+{
+	return on_run_fn(vcpu, true, 0);
+}
+
+SEC("kretprobe/kvm_arch_vcpu_ioctl_run")
+int BPF_KRETPROBE(kretprobe__kvm_arch_vcpu_ioctl_run, int ret)
+{
+	return on_run_fn(NULL, false, ret);	/* the vcpu is not known at return */
+}
+#endif
 
 /* ---- classic tracepoints: the record as the kernel formats it ---- */
 

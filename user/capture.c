@@ -30,6 +30,7 @@ struct kr_capture {
 	struct kr_ftcap *ft;		/* the ftrace backend, instead of BPF */
 	struct kvmrace_bpf *skel;
 	struct bpf_link *links[KR_NR_HOOKS];
+	struct bpf_link *links2[KR_NR_HOOKS];	/* functions: the return side */
 	struct ring_buffer *rb;
 	struct kr_hook_probe hooks[KR_NR_HOOKS];
 	int stats_fd;
@@ -39,8 +40,10 @@ struct kr_capture {
 	int cb_err;
 };
 
-static const char *const method_names[KR_NR_METHODS] = { "tp_btf", "raw_tp", "tracepoint" };
-static const char *const method_prefix[KR_NR_METHODS] = { "tpbtf__", "raw__", "tp__" };
+static const char *const method_names[KR_NR_METHODS] = { "tp_btf", "raw_tp", "tracepoint", "fentry", "kprobe" };
+static const char *const method_prefix[KR_NR_METHODS] = { "tpbtf__", "raw__", "tp__", "fentry__", "kprobe__" };
+/* functions: the return side */
+static const char *const method_prefix2[KR_NR_METHODS] = { NULL, NULL, NULL, "fexit__", "kretprobe__" };
 
 #define A_X86 1
 #define A_PPC 2
@@ -48,6 +51,7 @@ static const char *const method_prefix[KR_NR_METHODS] = { "tpbtf__", "raw__", "t
 #define A_ALL 7
 #define M_ALL 7		/* tp_btf, raw_tp, tracepoint */
 #define M_BTF_RAW 3	/* kvm_hv: the classic records' types are in the module's BTF */
+#define M_FUNC 0x18	/* fentry, kprobe */
 
 #if defined(__powerpc64__)
 #define A_THIS A_PPC
@@ -72,6 +76,7 @@ static const struct { const char *event, *category; int arch, methods; } hook_de
 	[KR_H_KVM_GUEST_ENTER] = { "kvm_guest_enter", "kvm_hv", A_PPC, M_BTF_RAW },
 	[KR_H_KVM_GUEST_EXIT] = { "kvm_guest_exit", "kvm_hv", A_PPC, M_BTF_RAW },
 	[KR_H_KVMPPC_RUN_CORE] = { "kvmppc_run_core", "kvm_hv", A_PPC, M_BTF_RAW },
+	[KR_H_KVM_RUN_FN] = { "kvm_arch_vcpu_ioctl_run", "function", A_X86 | A_ARM64, M_FUNC },
 };
 
 const char *kr_method_name(int m)
@@ -90,6 +95,10 @@ int kr_method_parse(const char *s)
 			return m;
 	if (!strcmp(s, "tp"))
 		return KR_M_TRACEPOINT;
+	if (!strcmp(s, "fexit"))
+		return KR_M_FENTRY;
+	if (!strcmp(s, "kretprobe"))
+		return KR_M_KPROBE;
 	return -2;
 }
 
@@ -194,6 +203,79 @@ static void why(char *buf, const char *fmt, ...)
 
 /* Can programs of this method be loaded (and, for tp_btf, attached) at all?
  * Checked once with sched_switch; each hook then only needs to exist. */
+/* Find a function in vmlinux or a module's BTF (fentry needs it). */
+static int find_btf_func(const char *fn, int *obj_fd, __u32 *type_id)
+{
+	struct btf *mod;
+	__u32 id = 0;
+	int r;
+
+	*obj_fd = 0;
+	if (!probe_vmlinux_btf)
+		return -ENOENT;
+	r = btf__find_by_name_kind(probe_vmlinux_btf, fn, BTF_KIND_FUNC);
+	if (r > 0) {
+		*type_id = r;
+		return 0;
+	}
+	while (!bpf_btf_get_next_id(id, &id)) {
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		mod = btf__load_from_kernel_by_id_split(id, probe_vmlinux_btf);
+		if (mod) {
+			r = btf__find_by_name_kind(mod, fn, BTF_KIND_FUNC);
+			btf__free(mod);
+			if (r > 0) {
+				*obj_fd = fd;
+				*type_id = r;
+				return 0;
+			}
+		}
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+static bool function_method_works(int m, const char *fn, char *reason)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+	struct stat st;
+	__u32 id;
+	int obj_fd, fd, lfd;
+
+	if (m == KR_M_KPROBE) {
+		if (stat("/sys/bus/event_source/devices/kprobe/type", &st) && stat("/sys/kernel/tracing/kprobe_events", &st)) {
+			why(reason, "no kprobes in this kernel (no kprobe PMU, no kprobe_events)");
+			return false;
+		}
+		return true;
+	}
+	if (find_btf_func(fn, &obj_fd, &id)) {
+		why(reason, "no BTF for the function (kernel without BTF, or module not loaded)");
+		return false;
+	}
+	o.attach_btf_id = id;
+	o.attach_btf_obj_fd = obj_fd;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kr_probe", "GPL", ret0, 2, &o);
+	if (obj_fd)
+		close(obj_fd);
+	if (fd < 0) {
+		why(reason, "fentry programs do not load: %s", strerror(errno));
+		return false;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		why(reason, "fentry programs do not attach: %s", strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(lfd);
+	close(fd);
+	return true;
+}
+
 static bool method_works(int m, char *reason)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_RAW_TP);
@@ -270,7 +352,7 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 	__u32 id;
 
 	probe_vmlinux_btf = btf__load_vmlinux_btf();
-	for (m = 0; m < KR_NR_METHODS; m++)
+	for (m = 0; m <= KR_M_TRACEPOINT; m++)
 		mok[m] = method_works(m, mwhy[m]);
 	for (h = 0; h < KR_NR_HOOKS; h++) {
 		struct kr_hook_probe *p = &hooks[h];
@@ -283,6 +365,21 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 		p->on_arch = hook_defs[h].arch & A_THIS;
 		if (!p->on_arch)
 			continue;
+		for (m = 0; m < KR_NR_METHODS; m++)
+			p->applies[m] = hook_defs[h].methods & (1 << m);
+		if (hook_defs[h].methods == M_FUNC) {
+			for (m = 0; m < KR_NR_METHODS; m++) {
+				if (!(M_FUNC & (1 << m))) {
+					why(p->why[m], "a function, not a tracepoint");
+					continue;
+				}
+				p->available[m] = function_method_works(m, p->event, p->why[m]);
+			}
+			/* Only when forced: kvm_fpu brackets KVM_RUN more cheaply. */
+			if ((method == KR_M_FENTRY || method == KR_M_KPROBE) && p->available[method])
+				p->chosen = method;
+			continue;
+		}
 		in_btf = !find_btf_trace(p->event, &ofd, &id);
 		if (in_btf && ofd)
 			close(ofd);
@@ -290,8 +387,14 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 		for (m = 0; m < KR_NR_METHODS; m++) {
 			bool exists = m == KR_M_TP_BTF ? in_btf : m == KR_M_RAW_TP ? in_btf || in_tracefs : in_tracefs;
 
+			if (m >= KR_M_FENTRY) {
+				why(p->why[m], "a tracepoint, not a function");
+				continue;
+			}
+
 			if (!(hook_defs[h].methods & (1 << m))) {
-				why(p->why[m], "no %s program for it (its record types are in the module's BTF)",
+				why(p->why[m], m >= KR_M_FENTRY ? "a tracepoint, not a function" :
+					       "no %s program for it (its record types are in the module's BTF)",
 				    method_names[m]);
 				continue;
 			}
@@ -301,10 +404,20 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 				why(p->why[m], m == KR_M_TP_BTF ? "no BTF for this tracepoint" :
 					       "no such tracepoint (kernel too old, or module not loaded)");
 			p->available[m] = mok[m] && exists;
-			if (p->chosen < 0 && p->available[m] && (method == KR_M_AUTO || method == m))
+			/* a forced function method leaves tracepoint hooks on auto */
+			if (p->chosen < 0 && p->available[m] &&
+			    (method == KR_M_AUTO || method == m || method >= KR_M_FENTRY))
 				p->chosen = m;
 		}
 	}
+	/* The function hook brackets KVM_RUN instead of kvm_fpu when it is
+	 * forced, or where kvm_fpu does not exist (arm64). */
+	if (hooks[KR_H_KVM_RUN_FN].chosen >= 0)
+		hooks[KR_H_KVM_FPU].chosen = -1;
+	else if (hooks[KR_H_KVM_FPU].on_arch && hooks[KR_H_KVM_FPU].chosen < 0 && hooks[KR_H_KVM_RUN_FN].on_arch)
+		for (m = KR_M_FENTRY; m < KR_NR_METHODS && hooks[KR_H_KVM_RUN_FN].chosen < 0; m++)
+			if (hooks[KR_H_KVM_RUN_FN].available[m])
+				hooks[KR_H_KVM_RUN_FN].chosen = m;
 	btf__free(probe_vmlinux_btf);
 	probe_vmlinux_btf = NULL;
 	libbpf_set_print(old);
@@ -328,7 +441,8 @@ const char *kr_capture_missing(const struct kr_hook_probe h[KR_NR_HOOKS])
 		return "no KVM-HV hooks: kvm_hv:kvmppc_run_vcpu_enter, kvm_guest_enter and kvm_guest_exit are needed "
 		       "(is kvm-hv loaded? without kernel BTF, pass --btf)";
 #else
-	if (h[KR_H_KVM_FPU].chosen < 0 && (h[KR_H_KVM_ENTRY].chosen < 0 || h[KR_H_KVM_EXIT].chosen < 0))
+	if (h[KR_H_KVM_FPU].chosen < 0 && h[KR_H_KVM_RUN_FN].chosen < 0 &&
+	    (h[KR_H_KVM_ENTRY].chosen < 0 || h[KR_H_KVM_EXIT].chosen < 0))
 		return "no KVM run hook: neither kvm:kvm_fpu nor kvm:kvm_entry+kvm_exit can be attached "
 		       "(is kvm loaded?)";
 #endif
@@ -510,6 +624,13 @@ static int configure(struct kr_capture *c, const struct kr_capture_opts *o)
 		if (!prog)
 			return -1;
 		bpf_program__set_autoload(prog, true);
+		if (method_prefix2[c->hooks[h].chosen]) {
+			snprintf(name, sizeof(name), "%s%s", method_prefix2[c->hooks[h].chosen], c->hooks[h].event);
+			prog = bpf_object__find_program_by_name(c->skel->obj, name);
+			if (!prog)
+				return -1;
+			bpf_program__set_autoload(prog, true);
+		}
 	}
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu > 0)
@@ -565,8 +686,9 @@ static void unload_skel(struct kr_capture *c)
 	int h;
 
 	for (h = 0; h < KR_NR_HOOKS; h++) {
+		bpf_link__destroy(c->links2[h]);
 		bpf_link__destroy(c->links[h]);
-		c->links[h] = NULL;
+		c->links[h] = c->links2[h] = NULL;
 	}
 	kvmrace_bpf__destroy(c->skel);
 	c->skel = NULL;
@@ -664,6 +786,27 @@ static struct kr_capture *open_bpf(const struct kr_capture_opts *o, char *err, s
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
 	kr_capture_probe(c->hooks, o->method);
+	if (o->method >= 0) {
+		/* a forced method this host lacks: say so, with the reason */
+		int first = -1, h2;
+
+		for (h2 = 0; h2 < KR_NR_HOOKS; h2++) {
+			if (!c->hooks[h2].on_arch || !c->hooks[h2].applies[o->method])
+				continue;
+			if (c->hooks[h2].available[o->method]) {
+				first = -2;
+				break;
+			}
+			if (first == -1)
+				first = h2;
+		}
+		if (first >= 0) {
+			snprintf(err, errlen, "--attach %s is not available on this host: %s via %s: %s",
+				 kr_method_name(o->method), c->hooks[first].event, kr_method_name(o->method),
+				 c->hooks[first].why[o->method]);
+			goto fail;
+		}
+	}
 	if (*kr_capture_missing(c->hooks)) {
 		snprintf(err, errlen, "%s%s%s", kr_capture_missing(c->hooks),
 			 o->method != KR_M_AUTO ? " with --attach " : "",
@@ -686,6 +829,16 @@ static struct kr_capture *open_bpf(const struct kr_capture_opts *o, char *err, s
 			if (p->chosen < 0)
 				continue;
 			c->links[h] = bpf_program__attach(hook_prog(c, h));
+			if (c->links[h] && method_prefix2[p->chosen]) {
+				char name[80];
+
+				snprintf(name, sizeof(name), "%s%s", method_prefix2[p->chosen], p->event);
+				c->links2[h] = bpf_program__attach(bpf_object__find_program_by_name(c->skel->obj, name));
+				if (!c->links2[h]) {
+					bpf_link__destroy(c->links[h]);
+					c->links[h] = NULL;
+				}
+			}
 			if (!c->links[h]) {
 				why(p->why[p->chosen], "attach failed: %s", strerror(errno));
 				failed = h;
@@ -832,7 +985,8 @@ void kr_capture_close(struct kr_capture *c)
 		return;
 	kr_ftcap_close(c->ft);
 	ring_buffer__free(c->rb);
-	unload_skel(c);	/* detaches every link */
+	if (c->skel)
+		unload_skel(c);	/* detaches every link */
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
 	free(c);

@@ -9,7 +9,11 @@
 #include <sys/types.h>
 #include "kvmrace.h"
 
-enum kr_method { KR_M_TP_BTF = 0, KR_M_RAW_TP = 1, KR_M_TRACEPOINT = 2, KR_NR_METHODS = 3, KR_M_AUTO = -1 };
+enum kr_method {
+	KR_M_TP_BTF = 0, KR_M_RAW_TP = 1, KR_M_TRACEPOINT = 2,	/* tracepoints */
+	KR_M_FENTRY = 3, KR_M_KPROBE = 4,			/* functions */
+	KR_NR_METHODS = 5, KR_M_AUTO = -1,
+};
 
 enum kr_hook_id {
 	KR_H_KVM_FPU, KR_H_KVM_USERSPACE_EXIT, KR_H_KVM_ENTRY, KR_H_KVM_EXIT,
@@ -17,6 +21,7 @@ enum kr_hook_id {
 	KR_H_SCHED_PROCESS_EXIT,
 	KR_H_KVMPPC_RUN_VCPU_ENTER, KR_H_KVMPPC_RUN_VCPU_EXIT, KR_H_KVM_GUEST_ENTER, KR_H_KVM_GUEST_EXIT,
 	KR_H_KVMPPC_RUN_CORE,
+	KR_H_KVM_RUN_FN,	/* kvm_arch_vcpu_ioctl_run (function) */
 	KR_NR_HOOKS,
 };
 
@@ -24,6 +29,7 @@ struct kr_hook_probe {
 	const char *event;	/* tracepoint name */
 	const char *category;	/* tracefs system */
 	bool on_arch;		/* this build has programs for it */
+	bool applies[KR_NR_METHODS];	/* the method can attach this kind of hook */
 	bool available[KR_NR_METHODS];
 	char why[KR_NR_METHODS][96];	/* why not, when unavailable */
 	int chosen;		/* enum kr_method, -1 none */

@@ -98,8 +98,10 @@ static const char usage_text[] =
 "      --backend B         auto (BPF, else ftrace with one line saying why), bpf,\n"
 "                          or ftrace (a tracefs instance of its own; TIF and\n"
 "                          PACA state are then unknown)\n"
-"      --attach METHOD     force an attach method for every hook:\n"
-"                          tp_btf, raw_tp or tracepoint (default auto)\n"
+"      --attach METHOD     force an attach method: tp_btf, raw_tp or tracepoint\n"
+"                          for every tracepoint hook; fentry or kprobe to bracket\n"
+"                          KVM_RUN with kvm_arch_vcpu_ioctl_run (the other hooks\n"
+"                          on auto); default auto\n"
 "      --max-findings N    findings kept and printed, worst first (default 100)\n"
 "      --btf FILE          CO-RE against FILE (a kernel without /sys/kernel/btf)\n"
 "      --prog-stats        print per-program BPF run time (kernel BPF stats)\n"
@@ -182,7 +184,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 		case OPT_ATTACH:
 			o->method = kr_method_parse(optarg);
 			if (o->method == -2)
-				usage_error("--attach: unknown method '%s' (tp_btf, raw_tp, tracepoint, auto)", optarg);
+				usage_error("--attach: unknown method '%s' (tp_btf, raw_tp, tracepoint, fentry, kprobe, auto)", optarg);
 			break;
 		case OPT_MAX_FINDINGS:
 			if (kr_parse_long(optarg, &v) || v <= 0 || v > 1000000)
@@ -611,18 +613,20 @@ static int cmd_check(int argc, char **argv)
 		return 1;
 	}
 	kr_capture_probe(hooks, method);
-	printf("  hooks       : %-22s %-10s %-10s %-10s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint", "CHOSEN");
+	printf("  hooks       : %-24s %-7s %-7s %-10s %-7s %-7s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint",
+	       "fentry", "kprobe", "CHOSEN");
 	for (h = 0; h < KR_NR_HOOKS; h++) {
 		if (!hooks[h].on_arch)
 			continue;
-		printf("                %-22s", hooks[h].event);
+		printf("                %-24s", hooks[h].event);
 		for (m = 0; m < KR_NR_METHODS; m++)
-			printf(" %-10s", hooks[h].available[m] ? "yes" : "no");
+			printf(" %-*s", m == KR_M_TRACEPOINT ? 10 : 7,
+			       !hooks[h].applies[m] ? "-" : hooks[h].available[m] ? "yes" : "no");
 		printf(" %s\n", kr_method_name(hooks[h].chosen));
 	}
 	for (h = 0; h < KR_NR_HOOKS; h++)
 		for (m = 0; m < KR_NR_METHODS; m++)
-			if (hooks[h].on_arch && !hooks[h].available[m])
+			if (hooks[h].on_arch && hooks[h].applies[m] && !hooks[h].available[m])
 				printf("                  %s via %s: %s\n", hooks[h].event, kr_method_name(m),
 				       hooks[h].why[m]);
 #if defined(__powerpc64__)
@@ -635,7 +639,6 @@ static int cmd_check(int argc, char **argv)
 	       "kvm:kvm_entry/kvm_exit where they fire (VMX/SVM), else KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" :
 	       hooks[KR_H_KVM_FPU].chosen >= 0 ? "KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" : "none");
 #endif
-	printf("  fentry/kprobe: not used for events by this version (tracepoints only)\n");
 	miss = kr_capture_missing(hooks);
 	if (*miss) {
 		printf("  verdict     : cannot trace: %s\n", miss);

@@ -11,7 +11,7 @@ emit modprobe.log /tmp/modprobe.log
 /bin/kvmrace-trace check > /tmp/check.txt 2>&1
 echo "rc=$?" >> /tmp/check.txt
 emit check.txt /tmp/check.txt
-for m in tp_btf raw_tp tracepoint ftrace; do
+for m in tp_btf raw_tp tracepoint fentry kprobe ftrace; do
 	if [ $m = ftrace ]; then opt="--backend ftrace"; else opt="--backend bpf --attach $m --perfetto /tmp/$m.pf"; fi
 	/bin/kvmrace-trace -q $opt --json /tmp/$m.json -- /bin/kvmrace-load --signals 30 --resched 30 \
 		--period-us 10000 > /tmp/$m.load 2> /tmp/$m.err

@@ -71,11 +71,15 @@ P=0 F=0
 ok() { echo "ok - $1"; P=$((P + 1)); }
 nok() { echo "not ok - $1${2:+: $2}"; F=$((F + 1)); }
 grep -q "rc=0" "$X/check.txt" 2> /dev/null && ok "x86 check: exit 0" || nok "x86 check" "$(tail -3 "$X/check.txt" 2>&1)"
-for m in tp_btf raw_tp tracepoint ftrace; do
+for m in tp_btf raw_tp tracepoint fentry kprobe ftrace; do
 	j=$X/$m.json
 	ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$X/$m.load" 2> /dev/null)
 	nr=$(sed -n 's/^kvmrace-load: sent .*resched=\([0-9]*\).*/\1/p' "$X/$m.load" 2> /dev/null)
-	if [ -s "$j" ] && [ "$(cat "$X/$m.rc")" = 0 ] && jq -e ".verdict == \"pass\" and .entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * 95 / 100 and ([.hooks[].method] | unique) == [\"$m\"] and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0" "$j" > /dev/null; then
+	case $m in
+	fentry|kprobe) want="[.hooks[] | select(.event == \"kvm_arch_vcpu_ioctl_run\") | .method] == [\"$m\"] and ([.hooks[].event] | index(\"kvm_fpu\")) == null" ;;
+	*) want="([.hooks[].method] | unique) == [\"$m\"]" ;;
+	esac
+	if [ -s "$j" ] && [ "$(cat "$X/$m.rc")" = 0 ] && jq -e ".verdict == \"pass\" and .entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * 95 / 100 and $want and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0 and .kvm_run_calls > 0" "$j" > /dev/null; then
 		ok "x86 SVM $([ $m = ftrace ] && echo "--backend ftrace" || echo "--attach $m"): pass, kvm_entry/kvm_exit used ($(jq -c '{runs, requests, guest_enter: .events_by_type.guest_enter}' "$j"))"
 	else
 		nok "x86 SVM --attach $m" "rc=$(cat "$X/$m.rc" 2>&1) sent $ns/$nr $(jq -c '{verdict, entry_path, runs, requests, hooks: [.hooks[].method] | unique}' "$j" 2>&1) $(head -c 300 "$X/$m.err" 2>&1)"

@@ -20,3 +20,18 @@ for m in tp_btf raw_tp tracepoint; do
 		fail "attach_$m" "rc=$rc $(jq -c '{verdict,requests,runs,hooks}' "$WORK/$m.json" 2>&1) $(head -c 300 "$WORK/$m.err")"
 	fi
 done
+
+# Function methods: where this host lacks one, forcing it fails with one
+# line naming the method and the reason (fentry: EPERM here; no kprobes).
+for m in fentry kprobe; do
+	if [ -n "$why" ]; then skip "attach_$m" "$why"; continue; fi
+	if "$KT" check | grep -E "^ +kvm_arch_vcpu_ioctl_run" | awk -v m=$m '{ exit ($(m == "fentry" ? 5 : 6) != "yes") }'; then
+		"$KT" -q --backend bpf --attach $m --json "$WORK/$m.json" -- "$KL" --signals 50 > /dev/null 2>&1
+		rc=$?
+		[ $rc = 0 ] && jqe '.requests.signal == 50 and .kvm_run_calls > 0' "$WORK/$m.json" && pass "attach_$m (works here)" || fail "attach_$m" "rc=$rc"
+	else
+		"$KT" -q --backend bpf --attach $m -d 0.1 > /dev/null 2> "$WORK/$m.err"
+		one_line_error "attach_${m}_unavailable_here (clear error: $(cut -c1-90 "$WORK/$m.err"))" 1 "$WORK/$m.err" $?
+		grep -q "attach $m is not available on this host: .* via $m: " "$WORK/$m.err" || fail "attach_${m}_reason" "$(cat "$WORK/$m.err")"
+	fi
+done
