@@ -31,7 +31,8 @@ for m in fentry kprobe; do
 		[ $rc = 0 ] && jqe '.requests.signal == 50 and .kvm_run_calls > 0' "$WORK/$m.json" && pass "attach_$m (works here)" || fail "attach_$m" "rc=$rc"
 	else
 		"$KT" -q --backend bpf --attach $m -d 0.1 > /dev/null 2> "$WORK/$m.err"
-		one_line_error "attach_${m}_unavailable_here (clear error: $(cut -c1-90 "$WORK/$m.err"))" 1 "$WORK/$m.err" $?
+		rc=$?
+		one_line_error "attach_${m}_unavailable_here (exit 1, one line naming the method and the reason)" 1 "$WORK/$m.err" $rc
 		grep -q "attach $m is not available on this host: .* via $m: " "$WORK/$m.err" || fail "attach_${m}_reason" "$(cat "$WORK/$m.err")"
 	fi
 done
