@@ -454,8 +454,51 @@ const char *kr_capture_btf_source(const char *btf_path, char *why, size_t len)
 	struct stat st;
 
 	if (btf_path) {
+		struct btf *b;
+		char rel_path[4200], rel[128] = "", run[128] = "";
+		FILE *f;
+		char *slash;
+
 		if (stat(btf_path, &st)) {
 			snprintf(why, len, "--btf %s: %s", btf_path, strerror(errno));
+			return NULL;
+		}
+		{
+			libbpf_print_fn_t old = libbpf_set_print(silent_print);
+
+			b = btf__parse(btf_path, NULL);
+			libbpf_set_print(old);
+		}
+		if (!b) {
+			snprintf(why, len, "--btf %s: not a BTF file (or split BTF without its base)", btf_path);
+			return NULL;
+		}
+		if (btf__find_by_name_kind(b, "task_struct", BTF_KIND_STRUCT) <= 0) {
+			btf__free(b);
+			snprintf(why, len, "--btf %s: not a kernel's BTF (no struct task_struct)", btf_path);
+			return NULL;
+		}
+		btf__free(b);
+		/* vmlinux-h/<arch>/ records the release its BTF came from */
+		snprintf(rel_path, sizeof(rel_path), "%s", btf_path);
+		slash = strrchr(rel_path, '/');
+		snprintf(slash ? slash + 1 : rel_path, sizeof(rel_path) - (slash ? (size_t)(slash + 1 - rel_path) : 0),
+			 "RELEASE");
+		f = fopen(rel_path, "r");
+		if (f) {
+			if (fgets(rel, sizeof(rel), f))
+				rel[strcspn(rel, "\n")] = 0;
+			fclose(f);
+		}
+		f = fopen("/proc/sys/kernel/osrelease", "r");
+		if (f) {
+			if (fgets(run, sizeof(run), f))
+				run[strcspn(run, "\n")] = 0;
+			fclose(f);
+		}
+		if (rel[0] && run[0] && strcmp(rel, run)) {
+			snprintf(why, len, "--btf %s is for kernel %s (its RELEASE file), this kernel is %s", btf_path, rel,
+				 run);
 			return NULL;
 		}
 		return btf_path;

@@ -742,7 +742,8 @@ static int cmd_trace(int argc, char **argv)
 			"run it with sudo\n");
 		return 1;
 	}
-	if (o.backend != KR_B_FTRACE && !kr_capture_btf_source(o.btf, err, sizeof(err)) && o.backend == KR_B_BPF) {
+	if (o.backend != KR_B_FTRACE && !kr_capture_btf_source(o.btf, err, sizeof(err)) &&
+	    (o.backend == KR_B_BPF || o.btf)) {
 		fprintf(stderr, "kvmrace-trace: %s\n", err);
 		return 1;
 	}

@@ -60,3 +60,20 @@ else
 	skip "err_not_root_trace" "needs root to drop to an unprivileged user (setpriv)"
 	skip "err_not_root_check" "needs root to drop to an unprivileged user (setpriv)"
 fi
+
+# --btf: a file that is not BTF, and a BTF for another kernel (its RELEASE
+# file says so): one clear line, exit 1.  A BTF that matches works.
+head -c 4096 /dev/urandom > "$WORK/bad.btf"
+run_err "err_btf_not_btf" "$KT" -q --btf "$WORK/bad.btf" -d 0.1
+grep -q "not a BTF file" "$WORK/err" || fail "err_btf_not_btf_message" "$(cat "$WORK/err")"
+mkdir -p "$WORK/otherbtf"
+xz -dc "$TOP/vmlinux-h/powerpc/vmlinux.btf.xz" > "$WORK/otherbtf/vmlinux.btf"
+echo "5.0.0-not-this-kernel" > "$WORK/otherbtf/RELEASE"
+run_err "err_btf_wrong_kernel" "$KT" -q --btf "$WORK/otherbtf/vmlinux.btf" -d 0.1
+grep -q "is for kernel 5.0.0-not-this-kernel" "$WORK/err" || fail "err_btf_wrong_kernel_message" "$(cat "$WORK/err")"
+if [ -z "$(live_missing)" ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	cp /sys/kernel/btf/vmlinux "$WORK/own.btf"
+	"$KT" -q --backend bpf --btf "$WORK/own.btf" --json "$WORK/own.json" -- "$KL" --signals 20 > /dev/null 2>&1
+	rc=$?
+	[ $rc = 0 ] && jqe '.requests.signal == 20' "$WORK/own.json" && pass "btf_matching_file_works (--btf with this kernel's BTF)" || fail "btf_matching_file_works" "rc=$rc"
+fi
