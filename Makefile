@@ -59,7 +59,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARC
 
 CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
-TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(CORE_OBJS)
+TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(BUILD)/btf_embed.o $(CORE_OBJS)
 UNIT_TESTS := test_engine test_record test_util test_import
 
 .PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h core-check-powerpc check-power check-x86
@@ -77,6 +77,15 @@ $(BUILD)/kvmrace.skel.h: $(BUILD)/bpf/kvmrace.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name kvmrace_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/capture.o: $(BUILD)/kvmrace.skel.h
+
+# The minimal BTF for the kernel vmlinux-h/$(ARCH)/ describes, if it has one.
+$(BUILD)/btf_embed.c: $(BUILD)/bpf/kvmrace.bpf.o scripts/gen-btf-embed.sh $(wildcard vmlinux-h/$(ARCH)/vmlinux.btf.xz vmlinux-h/$(ARCH)/RELEASE)
+	$(call msg,GEN-BTF,$@)
+	$(Q)scripts/gen-btf-embed.sh $(ARCH) $< $@
+
+$(BUILD)/btf_embed.o: $(BUILD)/btf_embed.c user/btf_embed.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: user/%.c $(wildcard user/*.h) | $(BUILD)
 	$(call msg,CC,$@)

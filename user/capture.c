@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include "capture.h"
 #include "capture_ftrace.h"
+#include "btf_embed.h"
 #include "kvmrace.skel.h"
 
 struct kr_capture {
@@ -505,9 +507,44 @@ const char *kr_capture_btf_source(const char *btf_path, char *why, size_t len)
 	}
 	if (!stat("/sys/kernel/btf/vmlinux", &st))
 		return "/sys/kernel/btf/vmlinux";
-	snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE with its BTF "
-		 "(vmlinux-h/<arch>/ has the ones kvmrace knows)");
-	return NULL;
+	{
+		/* a kernel kvmrace knows: its embedded minimal BTF, through a memfd */
+		static char path[64];
+		char run[128] = "";
+		const struct kr_btf_embed *b;
+		FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+
+		if (f) {
+			if (fgets(run, sizeof(run), f))
+				run[strcspn(run, "\n")] = 0;
+			fclose(f);
+		}
+		for (b = kr_btf_embedded; b->release; b++) {
+			int fd;
+
+			if (strcmp(b->release, run))
+				continue;
+			fd = memfd_create("kvmrace-btf", MFD_CLOEXEC);
+			if (fd < 0 || write(fd, b->data, b->len) != (ssize_t)b->len) {
+				snprintf(why, len, "cannot stage the embedded BTF for %s: %s", run, strerror(errno));
+				return NULL;
+			}
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			return path;
+		}
+		{
+			size_t o = 0;
+
+			o += snprintf(why, len, "this kernel (%s) has no BTF (/sys/kernel/btf/vmlinux) and kvmrace has none "
+				      "embedded for it; pass --btf FILE (scripts/power/gen-btf.sh makes one from the kernel's "
+				      "debug package), or use --backend ftrace. Embedded:", run);
+			for (b = kr_btf_embedded; b->release && o < len; b++)
+				o += snprintf(why + o, len - o, " %s", b->release);
+			if (!kr_btf_embedded[0].release && o < len)
+				snprintf(why + o, len - o, " none");
+		}
+		return NULL;
+	}
 }
 
 /* ---- the session ---- */
@@ -739,8 +776,17 @@ static void unload_skel(struct kr_capture *c)
 
 static struct kvmrace_bpf *open_skel(const struct kr_capture_opts *o)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+	char why[512];
+	const char *src = kr_capture_btf_source(o->btf_path, why, sizeof(why));
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
 
+	/* the kernel's own BTF needs no custom path; a file or an embedded one does */
+	if (!src && o->btf_path) {	/* a --btf that does not do: fail, never guess */
+		errno = EINVAL;
+		return NULL;
+	}
+	if (src && strcmp(src, "/sys/kernel/btf/vmlinux"))
+		oo.btf_custom_path = src;
 	return kvmrace_bpf__open_opts(&oo);
 }
 

@@ -600,7 +600,10 @@ static int cmd_check(int argc, char **argv)
 	printf("  kernel      : %s\n", u.release);
 	printf("  kernel BTF  : %s\n", stat("/sys/kernel/btf/vmlinux", &st) ? "absent (tp_btf and task iterators "
 	       "unavailable)" : "/sys/kernel/btf/vmlinux");
-	printf("  CO-RE types : %s\n", src ? src : why);
+	if (src && !strncmp(src, "/proc/self/fd/", 14))
+		printf("  CO-RE types : embedded minimal BTF for %s\n", u.release);
+	else
+		printf("  CO-RE types : %s\n", src ? src : why);
 	printf("  /dev/kvm    : %s\n", kvm ? "present" : "absent");
 	printf("  privileges  : %s\n", root ? "ok (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN)" :
 	       "missing: run as root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");

@@ -33,12 +33,12 @@ for m in $machines; do
 	t "$m clean: resched requests within [95%, 120%+10] of wake-ups sent ($nr; counted $got)" \
 		test "$got" -ge $((nr * 95 / 100)) -a "$got" -le $((nr * 120 / 100 + 10))
 	DETAIL="$(jq -c '[.hooks[] | .event + ":" + .method]' "$f-clean.json")"
-	t "$m clean: kvm_hv hooks attached (raw_tp, CO-RE via --btf)" jqt \
+	t "$m clean: kvm_hv hooks attached (raw_tp, CO-RE through the embedded BTF, no --btf)" jqt \
 		'[.hooks[] | select(.event == "kvm_guest_enter" or .event == "kvm_guest_exit" or .event == "kvmppc_run_vcpu_enter") | .method] == ["raw_tp","raw_tp","raw_tp"]' "$f-clean.json"
 	want=$([ "$m" = p8 ] && echo vcore || echo p9)
 	DETAIL="$(jq -c '{powerpc_entry_path, vcore: .events_by_type.vcore}' "$f-clean.json")"
 	t "$m clean: entry path $want reported" jqt ".powerpc_entry_path == \"$want\"" "$f-clean.json"
-	grep -q "entry path" "$f-check.txt" 2>/dev/null && grep -q "rc=0" "$f-check.txt" && ok "$m: check reports hooks and entry path, exit 0" || nok "$m: check" "$(tail -3 "$f-check.txt" 2>/dev/null)"
+	grep -q "entry path" "$f-check.txt" 2>/dev/null && grep -q "rc=0" "$f-check.txt" && grep -q "embedded minimal BTF" "$f-check.txt" && ok "$m: check reports hooks, entry path and the embedded BTF, exit 0" || nok "$m: check" "$(tail -3 "$f-check.txt" 2>/dev/null)"
 	DETAIL="$(jq -c .guest_entry_irq_state "$f-clean.json")"
 	if [ "$m" = p8 ]; then
 		t "$m clean: kvmppc_run_core entries seen" jqt '.events_by_type.vcore > 0' "$f-clean.json"
