@@ -249,11 +249,16 @@ static bool tid_accepted(struct kr_ftcap *c, uint32_t tid, uint32_t *tgid_out)
 int kr_ftcap_poll(struct kr_ftcap *c, int timeout_ms, kr_event_cb cb, void *ctx)
 {
 	struct pollfd pfd = { .fd = c->pipe_fd, .events = POLLIN };
-	int delivered = 0;
+	int delivered = 0, reads;
 
-	if (timeout_ms && poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+	/* timeout 0 is the final drain: stop the instance first, or the events
+	 * the system keeps making (the reader's own among them) never end */
+	if (!timeout_ms)
+		write_file(c->dir, "tracing_on", "0");
+	else if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	for (;;) {
+	/* bounded while tracing, so the caller stays responsive */
+	for (reads = 0; !timeout_ms || reads < 256; reads++) {
 		ssize_t n = read(c->pipe_fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
 		char *s, *nl;
 

@@ -58,6 +58,7 @@ struct kr_engine {
 	size_t ring_cap, ring_head, ring_len;	/* cap: a power of two */
 	uint64_t max_ts, released_ts;
 	bool released_any;
+	bool truncated;
 	/* retained findings: a min-heap on badness, the worst kept */
 	struct kr_finding *fnd;
 	uint32_t fnd_len;
@@ -648,6 +649,11 @@ int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 	return 0;
 }
 
+void kr_engine_set_truncated(struct kr_engine *e)
+{
+	e->truncated = true;
+}
+
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)
 {
 	e->r.lost = lost;
@@ -687,8 +693,14 @@ void kr_engine_finish(struct kr_engine *e)
 			continue;
 		if (v->in_guest)
 			leave_guest(v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
-		for (c = 0; c < KR_NR_CAUSES; c++)
+		for (c = 0; c < KR_NR_CAUSES; c++) {
+			if (e->truncated && v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
+				e->r.open_at_end++;
+				memset(&v->req[c], 0, sizeof(v->req[c]));
+				continue;
+			}
 			req_close(e, v, c);
+		}
 	}
 	e->r.vcpus = calloc(e->tab_used ? e->tab_used : 1, sizeof(*e->r.vcpus));
 	if (e->r.vcpus) {

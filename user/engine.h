@@ -99,6 +99,7 @@ struct kr_result {
 	uint64_t entry_hard_disabled;	/* irq_happened has PACA_IRQ_HARD_DIS */
 	uint64_t entry_soft_enabled;	/* irq_soft_mask == 0: the pre-fix window */
 	uint64_t aborted_entries;	/* entries that never ran the guest (POWER trap 0) */
+	uint64_t open_at_end;		/* truncated input: requests still pending at the cut, not judged */
 	uint64_t caught_by_abort[KR_NR_CAUSES];	/* requests whose only entries were aborted */
 	uint64_t lost;			/* events lost before the engine */
 	uint64_t untracked;		/* vCPU tasks the capture could not track */
@@ -117,6 +118,9 @@ void kr_engine_free(struct kr_engine *e);
 /* Returns 0, or -1 on allocation failure or an invalid event type. */
 int kr_engine_push(struct kr_engine *e, const struct kr_event *ev);
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked);
+/* The input was cut (a killed tracer): requests still pending at its end are
+ * counted as open_at_end, not judged (their exit may be in the lost part). */
+void kr_engine_set_truncated(struct kr_engine *e);
 /* Drain the reorder stage and close every request still open. */
 void kr_engine_finish(struct kr_engine *e);
 const struct kr_result *kr_engine_result(const struct kr_engine *e);

@@ -518,6 +518,8 @@ static int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	kr_reader_close(&rd);
+	if (!ri.complete)
+		kr_engine_set_truncated(e);
 	kr_engine_finish(e);
 	if (!ri.complete) {
 		const struct kr_result *res = kr_engine_result(e);

@@ -284,6 +284,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "soft_enabled", r->entry_soft_enabled);
 	kj_obj_close(&j);
 	kj_ku64(&j, "aborted_entries", r->aborted_entries);
+	kj_ku64(&j, "open_at_end", r->open_at_end);
 	json_causes(&j, "requests_caught_by_aborted_entry", r->caught_by_abort);
 	kj_key(&j, "powerpc_entry_path");
 	if (!strcmp(ri->arch, "powerpc") && r->events_by_type[KR_EV_GUEST_ENTER])

@@ -1,11 +1,20 @@
 #!/bin/bash
-# Live tracing with real BPF and the load generator on this host.
+# Live tracing with the load generator on this host, with each backend:
+# KR_LIVE_BACKEND=bpf (default) or ftrace (tests/integration/live-ftrace.sh).
 . "$(dirname "$0")/../lib.sh"
+B=${KR_LIVE_BACKEND:-bpf}
+# kvmrace-trace with this backend for tracing (report needs none)
+kt() { if [ "$1" = report ]; then "$KT" "$@"; else "$KT" --backend "$B" "$@"; fi; }
+KTB=("$KT" --backend "$B")	# for background runs: $! must be the tracer itself
+sfx=$([ "$B" = bpf ] || echo "_$B")
+# What a run leaves loaded while tracing: BPF programs, or our tracefs instance.
+loaded() { if [ "$B" = bpf ]; then our_progs; else ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^kvmrace-' || true; fi; }
+left() { if [ "$B" = bpf ]; then progs_left; else sleep 0.2; loaded; fi; }
 
 why=$(live_missing)
 if [ -n "$why" ]; then
 	for c in signal_storm resched_storm report_reproduces pid_filter sigint kill9 no_vcpu command_status; do
-		skip "live_$c" "$why"
+		skip "live_$c$sfx" "$why"
 	done
 	exit 0
 fi
@@ -13,32 +22,32 @@ fi
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
 
 # ---- signal storm: verdict pass, every signal counted ----
-"$KT" -q -o "$WORK/sig.rec" --json "$WORK/sig.json" -- "$KL" --signals 200 --period-us 1000 > "$WORK/sig.out" 2> "$WORK/sig.err"
+kt -q -o "$WORK/sig.rec" --json "$WORK/sig.json" -- "$KL" --signals 200 --period-us 1000 > "$WORK/sig.out" 2> "$WORK/sig.err"
 rc=$?
 n=$(sent signal "$WORK/sig.out")
 if [ "$rc" = 0 ] && [ -n "$n" ] && [ "$n" = 200 ] && jqe ".verdict == \"pass\" and .requests.signal == $n and .runs > 0 and .lost_events == 0 and (.hooks | length) >= 4 and .command_exit_status == 0 and .schema == \"kvmrace/1\"" "$WORK/sig.json"; then
-	pass "live_signal_storm (sent $n, counted $(jq .requests.signal "$WORK/sig.json"), runs $(jq .runs "$WORK/sig.json"))"
+	pass "live_signal_storm$sfx (sent $n, counted $(jq .requests.signal "$WORK/sig.json"), runs $(jq .runs "$WORK/sig.json"))"
 else
-	fail "live_signal_storm" "rc=$rc sent=$n json=$(jq -c '{verdict,requests,runs,lost_events}' "$WORK/sig.json" 2>&1) err=$(head -c 300 "$WORK/sig.err")"
+	fail "live_signal_storm$sfx" "rc=$rc sent=$n json=$(jq -c '{verdict,requests,runs,lost_events}' "$WORK/sig.json" 2>&1) err=$(head -c 300 "$WORK/sig.err")"
 fi
 
 # ---- resched storm: verdict pass, requests within tolerance of the wakeups ----
 # Tolerance: the FIFO thread's wake-ups are all counted (>= 95%); other
 # wake-ups on that CPU (kernel threads) may add a few (<= 120% + 10).
-"$KT" -q -o "$WORK/res.rec" --json "$WORK/res.json" -- "$KL" --resched 200 --period-us 1000 > "$WORK/res.out" 2> "$WORK/res.err"
+kt -q -o "$WORK/res.rec" --json "$WORK/res.json" -- "$KL" --resched 200 --period-us 1000 > "$WORK/res.out" 2> "$WORK/res.err"
 rc=$?
 n=$(sent resched "$WORK/res.out")
 got=$(jq .requests.resched "$WORK/res.json" 2>/dev/null)
 if [ "$rc" = 0 ] && [ "${n:-0}" = 200 ] && [ -n "$got" ] && [ "$got" -ge $((n * 95 / 100)) ] && [ "$got" -le $((n * 120 / 100 + 10)) ] && jqe '.verdict == "pass" and .lost_events == 0' "$WORK/res.json"; then
-	pass "live_resched_storm (sent $n, counted $got)"
+	pass "live_resched_storm$sfx (sent $n, counted $got)"
 else
-	fail "live_resched_storm" "rc=$rc sent=$n counted=$got err=$(head -c 300 "$WORK/res.err")"
+	fail "live_resched_storm$sfx" "rc=$rc sent=$n counted=$got err=$(head -c 300 "$WORK/res.err")"
 fi
 
 # ---- report on the recordings reproduces the live JSON exactly ----
 ok=1
 for c in sig res; do
-	"$KT" report -q --json "$WORK/$c.replay.json" "$WORK/$c.rec" 2> "$WORK/$c.replay.err"
+	kt report -q --json "$WORK/$c.replay.json" "$WORK/$c.rec" 2> "$WORK/$c.replay.err"
 	rrc=$?
 	live_rc=$(jq .exit_status "$WORK/$c.json")
 	if [ "$rrc" != "$live_rc" ] || ! cmp -s "$WORK/$c.json" "$WORK/$c.replay.json"; then
@@ -46,70 +55,81 @@ for c in sig res; do
 		echo "# $c: report rc=$rrc live rc=$live_rc"; diff "$WORK/$c.json" "$WORK/$c.replay.json" | head -20
 	fi
 done
-[ $ok = 1 ] && pass "live_report_reproduces (byte-identical JSON and exit status, 2 recordings)" || fail "live_report_reproduces"
+[ $ok = 1 ] && pass "live_report_reproduces$sfx (byte-identical JSON and exit status, 2 recordings)" || fail "live_report_reproduces$sfx"
 
-# ---- -p PID filters in the kernel: only that process's vCPUs ----
-"$KL" --spin-ms 1500 > "$WORK/a.out" &
+# ---- -p PID: only that process's vCPUs ----
+# BPF: guests already spinning inside one long KVM_RUN (found by the task
+# iterator). ftrace cannot see a KVM_RUN that began before it: guests that
+# re-enter KVM_RUN (signals) instead.
+if [ "$B" = bpf ]; then la="--spin-ms 1500"; else la="--signals 60 --period-us 20000"; fi
+"$KL" $la > "$WORK/a.out" &
 a=$!
-"$KL" --spin-ms 1500 > "$WORK/b.out" &
+"$KL" $la > "$WORK/b.out" &
 b=$!
 sleep 0.3
-"$KT" -q -p "$a" -d 0.8 --json "$WORK/pid.json" 2> "$WORK/pid.err"
+kt -q -p "$a" -d 0.8 --json "$WORK/pid.json" 2> "$WORK/pid.err"
 rc=$?
 wait $a $b
 if [ "$rc" = 0 ] && jqe "(.vcpus | length) == 1 and .vcpus[0].pid == $a and .runs > 0" "$WORK/pid.json"; then
-	pass "live_pid_filter (only pid $a of $a,$b)"
+	pass "live_pid_filter$sfx (only pid $a of $a,$b)"
 else
-	fail "live_pid_filter" "rc=$rc $(jq -c '[.vcpus[].pid]' "$WORK/pid.json" 2>&1) $(head -c 200 "$WORK/pid.err")"
+	fail "live_pid_filter$sfx" "rc=$rc $(jq -c '[.vcpus[].pid]' "$WORK/pid.json" 2>&1) $(head -c 200 "$WORK/pid.err")"
 fi
 
 # ---- SIGINT: summary, complete recording, every probe detached ----
-"$KT" -q -o "$WORK/int.rec" --json "$WORK/int.json" 2> "$WORK/int.err" &
+"${KTB[@]}" -q -o "$WORK/int.rec" --json "$WORK/int.json" 2> "$WORK/int.err" &
 t=$!
 sleep 1
-running=$(our_progs)	# positive control: the check below can see our programs
+running=$(loaded)	# positive control: the check below can see what we load
 "$KL" --signals 20 > /dev/null
 kill -INT $t
 wait $t
 rc=$?
-"$KT" report -q "$WORK/int.rec" 2> "$WORK/int.report.err" > /dev/null
+kt report -q --json "$WORK/int.replay.json" "$WORK/int.rec" 2> "$WORK/int.report.err" > /dev/null
 rrc=$?
-if [ "$rc" = 0 ] && [ "$rrc" = 0 ] && [ ! -s "$WORK/int.report.err" ] && jqe '.complete and .requests.signal == 20' "$WORK/int.json" && [ "$running" -ge 8 ] && [ "$(progs_left)" = 0 ]; then
-	pass "live_sigint (exit 0, end marker written, $running BPF programs while tracing, none left)"
+# What is tested here is the stop: no error, the end marker written, the
+# recording giving the live result, nothing left loaded.  (The verdict itself
+# is the storms' business above.)
+if [ "$rc" != 1 ] && [ "$rrc" = "$rc" ] && [ ! -s "$WORK/int.report.err" ] && jqe '.complete and .requests.signal == 20' "$WORK/int.json" &&
+   cmp -s "$WORK/int.json" "$WORK/int.replay.json" && [ "$running" -ge 1 ] && [ "$(left)" = 0 ]; then
+	pass "live_sigint$sfx (exit $rc, end marker written, recording = live JSON, $running loaded while tracing ($B), none left)"
 else
-	fail "live_sigint" "rc=$rc report_rc=$rrc running=$running progs=$(progs_left) $(head -c 300 "$WORK/int.err" "$WORK/int.report.err")"
+	fail "live_sigint$sfx" "rc=$rc report_rc=$rrc running=$running left=$(left) $(head -c 300 "$WORK/int.err" "$WORK/int.report.err")"
 fi
 
 # ---- kill -9: the recording is readable up to the last flush ----
-"$KT" -q -o "$WORK/k9.rec" 2> /dev/null &
+"${KTB[@]}" -q -o "$WORK/k9.rec" 2> /dev/null &
 t=$!
 sleep 1
 "$KL" --signals 50 > /dev/null
 sleep 1.5	# > one flush period
 kill -9 $t
 wait $t 2>/dev/null
-"$KT" report -q --json "$WORK/k9.json" "$WORK/k9.rec" 2> "$WORK/k9.err"
+kt report -q --json "$WORK/k9.json" "$WORK/k9.rec" 2> "$WORK/k9.err"
 rrc=$?
-if [ "$rrc" = 0 ] && grep -q "no end marker" "$WORK/k9.err" && jqe '(.complete | not) and .requests.signal == 50' "$WORK/k9.json" && [ "$(progs_left)" = 0 ]; then
-	pass "live_kill9 (50 signals recovered from the cut recording; kernel dropped the probes)"
+if [ "$B" = ftrace ]; then	# a killed ftrace run leaves its instance: the next run removes it
+	kt -q -d 0.1 > /dev/null 2>&1
+fi
+if [ "$rrc" = 0 ] && grep -q "no end marker" "$WORK/k9.err" && jqe '(.complete | not) and .requests.signal == 50' "$WORK/k9.json" && [ "$(left)" = 0 ]; then
+	pass "live_kill9$sfx (50 signals recovered from the cut recording; nothing left loaded)"
 else
-	fail "live_kill9" "rc=$rrc $(head -c 300 "$WORK/k9.err") $(jq -c '{complete,requests}' "$WORK/k9.json" 2>&1) progs=$(progs_left)"
+	fail "live_kill9$sfx" "rc=$rrc $(head -c 300 "$WORK/k9.err") $(jq -c '{complete,requests}' "$WORK/k9.json" 2>&1) left=$(left)"
 fi
 
 # ---- no vCPU at all: inconclusive (3) ----
-"$KT" -q -d 0.3 --json "$WORK/none.json" 2> /dev/null
+kt -q -d 0.3 --json "$WORK/none.json" 2> /dev/null
 rc=$?
 if [ "$rc" = 3 ] && jqe '.verdict == "inconclusive" and .runs == 0' "$WORK/none.json"; then
-	pass "live_no_vcpu (exit 3 inconclusive)"
+	pass "live_no_vcpu$sfx (exit 3 inconclusive)"
 else
-	fail "live_no_vcpu" "rc=$rc"
+	fail "live_no_vcpu$sfx" "rc=$rc"
 fi
 
 # ---- COMMAND's exit status is reported ----
-"$KT" -q --json "$WORK/cmd.json" -- sh -c 'exit 7' 2> /dev/null
+kt -q --json "$WORK/cmd.json" -- sh -c 'exit 7' 2> /dev/null
 rc=$?
 if [ "$rc" = 3 ] && jqe '.command_exit_status == 7' "$WORK/cmd.json"; then
-	pass "live_command_status (exit 7 reported, verdict exit 3)"
+	pass "live_command_status$sfx (exit 7 reported, verdict exit 3)"
 else
-	fail "live_command_status" "rc=$rc $(jq -c .command_exit_status "$WORK/cmd.json" 2>&1)"
+	fail "live_command_status$sfx" "rc=$rc $(jq -c .command_exit_status "$WORK/cmd.json" 2>&1)"
 fi

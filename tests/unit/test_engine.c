@@ -237,6 +237,33 @@ static void run_end_reason(void)
 	kr_engine_free(e);
 }
 
+/* A cut recording: a request pending at the cut is not judged. */
+static void truncated_input(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct stream s = { .n = 0 };
+	int i;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 5 * MS, KR_EV_SWITCH_IN, 1002, 0);	/* another task's event, later */
+	for (i = 0; i < s.n; i++)
+		CHECK(!kr_engine_push(e, &s.ev[i]));
+	kr_engine_set_truncated(e);
+	kr_engine_finish(e);
+	CHECK_EQ(kr_engine_result(e)->open_at_end, 1);
+	CHECK_EQ(kr_engine_result(e)->violations, 0);
+	kr_engine_free(e);
+	/* the same, complete: judged up to the last event */
+	e = kr_engine_new(&o);
+	for (i = 0; i < s.n; i++)
+		CHECK(!kr_engine_push(e, &s.ev[i]));
+	kr_engine_finish(e);
+	CHECK_EQ(kr_engine_result(e)->violations, 1);
+	kr_engine_free(e);
+}
+
 /* POWER trap 0: the entry was aborted; the request was never in the guest. */
 static void aborted_entry(void)
 {
@@ -628,6 +655,7 @@ int main(void)
 	RUN(run_end_reason);
 	RUN(merged_run_end);
 	RUN(aborted_entry);
+	RUN(truncated_input);
 	RUN(honoured_by_tif_at_reentry);
 	RUN(no_bracketing);
 	RUN(two_vcpus_out_of_order);
