@@ -58,8 +58,9 @@ for m in $machines; do
 	t "$m injected: exit 2, verdict violation" test "$rc" = 2
 	t "$m injected: injections happened (signal $is, resched $ir)" test "${is:-0}" -gt 0 -a "${ir:-0}" -gt 0
 	# One for one: pair each finding with the injection made at its guest
-	# entry (same cause and vCPU, injected at most 1 ms before entry_ns; the
-	# injector logs CLOCK_MONOTONIC like the tracer).  Every injection must
+	# entry (same cause and vCPU, injected at most 10 ms before entry_ns: the
+	# injector logs CLOCK_MONOTONIC like the tracer, but under TCG the emulated
+	# CPU was seen to stall 7 ms between the two; injections are ~190 ms apart).  Every injection must
 	# be paired, or have been caught by the kernel's trap-0 abort.
 	fs=$(jq '[.findings[] | select(.cause == "signal")] | length' "$f-injected.json")
 	fr=$(jq '[.findings[] | select(.cause == "resched")] | length' "$f-injected.json")
@@ -70,7 +71,7 @@ for m in $machines; do
 		FNR == NR { ic[++ni] = $1; it[ni] = $2; iv[ni] = $3; next }
 		{ best = 0
 		  for (i = 1; i <= ni; i++)
-			if (!used[i] && ic[i] == $1 && iv[i] == $3 && it[i] <= $2 && $2 - it[i] <= 1000000 &&
+			if (!used[i] && ic[i] == $1 && iv[i] == $3 && it[i] <= $2 && $2 - it[i] <= 10000000 &&
 			    (!best || it[i] > it[best])) best = i
 		  if (best) { used[best] = 1; p++ } else uf++ }
 		END { for (i = 1; i <= ni; i++) if (!used[i]) { if (ic[i] == "signal") us++; else ur++ }

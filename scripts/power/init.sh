@@ -19,7 +19,7 @@ emit() {	# emit NAME FILE
 }
 
 # No --btf: the kernel has no BTF, kvmrace-trace carries a minimal one for it.
-KT="/bin/kvmrace-trace -t 2ms --max-findings 1000"
+KT="/bin/kvmrace-trace -t 3ms --max-findings 1000"
 modprobe kvm-hv > /tmp/modprobe.log 2>&1 || insmod /lib/modules/*/kernel/arch/powerpc/kvm/kvm.ko
 [ -e /dev/kvm ] || insmod /lib/modules/*/kernel/arch/powerpc/kvm/kvm-hv.ko >> /tmp/modprobe.log 2>&1
 emit modprobe.log /tmp/modprobe.log
