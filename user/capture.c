@@ -156,20 +156,18 @@ static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
 /* Parsed once per probe round: parsing vmlinux BTF costs tens of ms. */
 static struct btf *probe_vmlinux_btf;
 
-/* Find typedef btf_trace_<name> in vmlinux or a module's BTF. */
-static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
+/* Find a type by name and kind in vmlinux's BTF or a module's (*obj_fd is
+ * then that module's BTF fd, to close). */
+static int find_btf(const char *name, int kind, int *obj_fd, __u32 *type_id)
 {
-	char name[128];
-	struct btf *vmlinux, *mod;
+	struct btf *mod;
 	__u32 id = 0;
 	int r;
 
-	snprintf(name, sizeof(name), "btf_trace_%s", event);
 	*obj_fd = 0;
-	vmlinux = probe_vmlinux_btf;
-	if (!vmlinux)
+	if (!probe_vmlinux_btf)
 		return -ENOENT;
-	r = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+	r = btf__find_by_name_kind(probe_vmlinux_btf, name, kind);
 	if (r > 0) {
 		*type_id = r;
 		return 0;
@@ -179,9 +177,9 @@ static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
 
 		if (fd < 0)
 			continue;
-		mod = btf__load_from_kernel_by_id_split(id, vmlinux);
+		mod = btf__load_from_kernel_by_id_split(id, probe_vmlinux_btf);
 		if (mod) {
-			r = btf__find_by_name_kind(mod, name, BTF_KIND_TYPEDEF);
+			r = btf__find_by_name_kind(mod, name, kind);
 			btf__free(mod);
 			if (r > 0) {
 				*obj_fd = fd;
@@ -192,6 +190,15 @@ static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
 		close(fd);
 	}
 	return -ENOENT;
+}
+
+/* The typedef btf_trace_<event> that tp_btf attaches to. */
+static int find_btf_trace(const char *event, int *obj_fd, __u32 *type_id)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", event);
+	return find_btf(name, BTF_KIND_TYPEDEF, obj_fd, type_id);
 }
 
 static void why(char *buf, const char *fmt, ...)
@@ -205,41 +212,6 @@ static void why(char *buf, const char *fmt, ...)
 
 /* Can programs of this method be loaded (and, for tp_btf, attached) at all?
  * Checked once with sched_switch; each hook then only needs to exist. */
-/* Find a function in vmlinux or a module's BTF (fentry needs it). */
-static int find_btf_func(const char *fn, int *obj_fd, __u32 *type_id)
-{
-	struct btf *mod;
-	__u32 id = 0;
-	int r;
-
-	*obj_fd = 0;
-	if (!probe_vmlinux_btf)
-		return -ENOENT;
-	r = btf__find_by_name_kind(probe_vmlinux_btf, fn, BTF_KIND_FUNC);
-	if (r > 0) {
-		*type_id = r;
-		return 0;
-	}
-	while (!bpf_btf_get_next_id(id, &id)) {
-		int fd = bpf_btf_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		mod = btf__load_from_kernel_by_id_split(id, probe_vmlinux_btf);
-		if (mod) {
-			r = btf__find_by_name_kind(mod, fn, BTF_KIND_FUNC);
-			btf__free(mod);
-			if (r > 0) {
-				*obj_fd = fd;
-				*type_id = r;
-				return 0;
-			}
-		}
-		close(fd);
-	}
-	return -ENOENT;
-}
-
 static bool function_method_works(int m, const char *fn, char *reason)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
@@ -254,7 +226,7 @@ static bool function_method_works(int m, const char *fn, char *reason)
 		}
 		return true;
 	}
-	if (find_btf_func(fn, &obj_fd, &id)) {
+	if (find_btf(fn, BTF_KIND_FUNC, &obj_fd, &id)) {
 		why(reason, "no BTF for the function (kernel without BTF, or module not loaded)");
 		return false;
 	}

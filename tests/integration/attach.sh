@@ -12,7 +12,7 @@ for m in tp_btf raw_tp tracepoint; do
 		if [ $rc = 1 ] && grep -q "$m" "$WORK/err"; then pass "attach_$m (unavailable here; clear error)"; else fail "attach_$m" "rc=$rc"; fi
 		continue
 	fi
-	"$KT" -q --attach "$m" --json "$WORK/$m.json" -- "$KL" --signals 100 --resched 100 --period-us 1500 > "$WORK/$m.out" 2> "$WORK/$m.err"
+	"$KT" -q -t 3ms --attach "$m" --json "$WORK/$m.json" -- "$KL" --signals 100 --resched 100 --period-us 1500 > "$WORK/$m.out" 2> "$WORK/$m.err"
 	rc=$?
 	if [ $rc = 0 ] && jqe ".verdict == \"pass\" and .requests.signal == 100 and .requests.resched >= 95 and .runs > 0 and ([.hooks[].method] | unique) == [\"$m\"]" "$WORK/$m.json"; then
 		pass "attach_$m (signal $(jq .requests.signal "$WORK/$m.json"), resched $(jq .requests.resched "$WORK/$m.json"))"

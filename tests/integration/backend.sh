@@ -12,7 +12,7 @@ inst() { ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^kvmrace-' || t
 
 for c in signal resched; do
 	for b in bpf ftrace; do
-		"$KT" -q --backend $b --json "$WORK/$c.$b.json" -- "$KL" --$c 150 --period-us 1500 > "$WORK/$c.$b.out" 2> "$WORK/$c.$b.err"
+		"$KT" -q -t 3ms --backend $b --json "$WORK/$c.$b.json" -- "$KL" --$c 150 --period-us 1500 > "$WORK/$c.$b.out" 2> "$WORK/$c.$b.err"
 		echo $? > "$WORK/$c.$b.rc"
 	done
 	nb=$(jq ".requests.$c" "$WORK/$c.bpf.json" 2>/dev/null)

@@ -22,7 +22,7 @@ fi
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
 
 # ---- signal storm: verdict pass, every signal counted ----
-kt -q -o "$WORK/sig.rec" --json "$WORK/sig.json" -- "$KL" --signals 200 --period-us 1000 > "$WORK/sig.out" 2> "$WORK/sig.err"
+kt -q -t 3ms -o "$WORK/sig.rec" --json "$WORK/sig.json" -- "$KL" --signals 200 --period-us 1000 > "$WORK/sig.out" 2> "$WORK/sig.err"
 rc=$?
 n=$(sent signal "$WORK/sig.out")
 if [ "$rc" = 0 ] && [ -n "$n" ] && [ "$n" = 200 ] && jqe ".verdict == \"pass\" and .requests.signal == $n and .runs > 0 and .lost_events == 0 and (.hooks | length) >= 4 and .command_exit_status == 0 and .schema == \"kvmrace/1\"" "$WORK/sig.json"; then
@@ -34,7 +34,7 @@ fi
 # ---- resched storm: verdict pass, requests within tolerance of the wakeups ----
 # Tolerance: the FIFO thread's wake-ups are all counted (>= 95%); other
 # wake-ups on that CPU (kernel threads) may add a few (<= 120% + 10).
-kt -q -o "$WORK/res.rec" --json "$WORK/res.json" -- "$KL" --resched 200 --period-us 1000 > "$WORK/res.out" 2> "$WORK/res.err"
+kt -q -t 3ms -o "$WORK/res.rec" --json "$WORK/res.json" -- "$KL" --resched 200 --period-us 1000 > "$WORK/res.out" 2> "$WORK/res.err"
 rc=$?
 n=$(sent resched "$WORK/res.out")
 got=$(jq .requests.resched "$WORK/res.json" 2>/dev/null)
