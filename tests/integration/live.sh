@@ -47,7 +47,7 @@ fi
 # ---- report on the recordings reproduces the live JSON exactly ----
 ok=1
 for c in sig res; do
-	kt report -q --json "$WORK/$c.replay.json" "$WORK/$c.rec" 2> "$WORK/$c.replay.err"
+	kt report -q -t 3ms --json "$WORK/$c.replay.json" "$WORK/$c.rec" 2> "$WORK/$c.replay.err"
 	rrc=$?
 	live_rc=$(jq .exit_status "$WORK/$c.json")
 	if [ "$rrc" != "$live_rc" ] || ! cmp -s "$WORK/$c.json" "$WORK/$c.replay.json"; then
