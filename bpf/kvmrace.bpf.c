@@ -474,20 +474,33 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason, __u8 i
 
 #endif
 
-static __always_inline int on_userspace_exit(__u32 reason, int err)
+/* An event of the current task if it is a tracked vCPU task, with its vCPU
+ * fields filled; NULL if it is not or the ring buffer is full. */
+static __always_inline struct kr_event *cur_event(__u8 type, struct vstate **vp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
+	__u32 tid = (__u32)id, pid = id >> 32;
 	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
 	struct kr_event *e;
 
+	*vp = v;
 	if (!v)
-		return 0;
-	e = ev_new(KR_EV_USER_EXIT, tid, id >> 32);
+		return NULL;
+	e = ev_new(type, tid, pid);
 	if (!e)
-		return 0;
+		return NULL;
 	ev_vcpu(e, v);
 	ev_current(e, v);
+	return e;
+}
+
+static __always_inline int on_userspace_exit(__u32 reason, int err)
+{
+	struct vstate *v;
+	struct kr_event *e = cur_event(KR_EV_USER_EXIT, &v);
+
+	if (!e)
+		return 0;
 	e->reason = reason;
 	e->err = err;
 	if (v->run_end_ts) {
@@ -532,18 +545,11 @@ static __always_inline int on_signal_generate(int sig, __u32 ttid, int result)
 
 static __always_inline int on_signal_deliver(int sig)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
-	struct kr_event *e;
+	struct vstate *v;
+	struct kr_event *e = cur_event(KR_EV_SIG_DELIVER, &v);
 
-	if (!v)
-		return 0;
-	e = ev_new(KR_EV_SIG_DELIVER, tid, id >> 32);
 	if (!e)
 		return 0;
-	ev_vcpu(e, v);
-	ev_current(e, v);
 	e->reason = sig;
 	ev_submit(e);
 	return 0;

@@ -57,3 +57,27 @@ one_line_error() {
 		fail "$name" "rc=$rc (want $want), $lines stderr lines: $(head -c 300 "$errf")"
 	fi
 }
+
+# run_stage NAME SCRIPT SKIPVAR: an emulated-host stage (root: it installs
+# packages and boots qemu); its ok/not ok lines are shown, one result counted.
+run_stage() {
+	local name=$1 script=$2 skipvar=$3 start rc log
+	if [ "${!skipvar:-0}" = 1 ]; then
+		skip "$name" "$skipvar=1"
+		return
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		skip "$name" "not root (the runner installs packages and boots qemu)"
+		return
+	fi
+	log=$WORK/$name.log
+	start=$(date +%s)
+	"$script" > "$log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok|#)' "$log" | sed 's/^/    /'
+	if [ $rc = 0 ]; then
+		pass "$name ($(tail -1 "$log"); $(( $(date +%s) - start )) s with downloads)"
+	else
+		fail "$name" "$(grep -E '^(not ok|[a-z0-9]+: )' "$log" | tail -5)"
+	fi
+}

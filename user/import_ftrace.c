@@ -864,7 +864,6 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 			im->st.latency_flags = true;
 		if (p->cur.perf)
 			im->st.perf = true;
-		p->cur.payload = p->cur.payload;	/* points into p->line, valid until the next read */
 		p->has = true;
 		p->seq++;
 		return 1;

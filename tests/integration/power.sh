@@ -29,19 +29,5 @@ for m in p9 p8; do
 	done
 done
 
-# The live emulated stage: needs root (apt, qemu); KVMRACE_SKIP_POWER=1 skips it.
-if [ "${KVMRACE_SKIP_POWER:-0}" = 1 ]; then
-	skip "check_power" "KVMRACE_SKIP_POWER=1"
-elif [ "$(id -u)" != 0 ]; then
-	skip "check_power" "not root (the runner installs packages and boots qemu)"
-else
-	start=$(date +%s)
-	"$TOP/scripts/power/run.sh" > "$WORK/power.log" 2>&1
-	rc=$?
-	grep -E '^(ok|not ok|#)' "$WORK/power.log" | sed 's/^/    /'
-	if [ $rc = 0 ]; then
-		pass "check_power ($(tail -1 "$WORK/power.log"); $(( $(date +%s) - start )) s with downloads)"
-	else
-		fail "check_power" "$(grep -E '^(not ok|power:)' "$WORK/power.log" | tail -5)"
-	fi
-fi
+# The live emulated stage; KVMRACE_SKIP_POWER=1 skips it.
+run_stage check_power "$TOP/scripts/power/run.sh" KVMRACE_SKIP_POWER
