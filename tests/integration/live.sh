@@ -110,8 +110,11 @@ rrc=$?
 if [ "$B" = ftrace ]; then	# a killed ftrace run leaves its instance: the next run removes it
 	kt -q -d 0.1 > /dev/null 2>&1
 fi
-if [ "$rrc" = 0 ] && grep -q "no end marker" "$WORK/k9.err" && jqe '(.complete | not) and .requests.signal == 50' "$WORK/k9.json" && [ "$(left)" = 0 ]; then
-	pass "live_kill9$sfx (50 signals recovered from the cut recording; nothing left loaded)"
+# As above, the verdict is the storms' business (on a loaded host one request
+# may stay pending past the threshold: exit 2); the recovery is tested here.
+if { [ "$rrc" = 0 ] || [ "$rrc" = 2 ]; } && grep -q "no end marker" "$WORK/k9.err" &&
+   jqe "(.complete | not) and .requests.signal == 50 and .exit_status == $rrc" "$WORK/k9.json" && [ "$(left)" = 0 ]; then
+	pass "live_kill9$sfx (exit $rrc, 50 signals recovered from the cut recording; nothing left loaded)"
 else
 	fail "live_kill9$sfx" "rc=$rrc $(head -c 300 "$WORK/k9.err") $(jq -c '{complete,requests}' "$WORK/k9.json" 2>&1) left=$(left)"
 fi
