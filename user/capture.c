@@ -210,6 +210,32 @@ static void why(char *buf, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Load a program that returns 0 (and attach it, for BTF-attached types);
+ * closes obj_fd, the BTF object the options point into, if any. */
+static bool probe_prog(enum bpf_prog_type type, struct bpf_prog_load_opts *o, int obj_fd, bool attach,
+		       const char *what, char *reason)
+{
+	int fd = bpf_prog_load(type, "kr_probe", "GPL", ret0, 2, o), lfd;
+
+	if (obj_fd)
+		close(obj_fd);
+	if (fd < 0) {
+		why(reason, "%s programs do not load: %s", what, strerror(errno));
+		return false;
+	}
+	if (attach) {
+		lfd = bpf_raw_tracepoint_open(NULL, fd);
+		if (lfd < 0) {
+			why(reason, "%s programs do not attach: %s", what, strerror(errno));
+			close(fd);
+			return false;
+		}
+		close(lfd);
+	}
+	close(fd);
+	return true;
+}
+
 /* Can programs of this method be loaded (and, for tp_btf, attached) at all?
  * Checked once with sched_switch; each hook then only needs to exist. */
 static bool function_method_works(int m, const char *fn, char *reason)
@@ -217,7 +243,7 @@ static bool function_method_works(int m, const char *fn, char *reason)
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
 	struct stat st;
 	__u32 id;
-	int obj_fd, fd, lfd;
+	int obj_fd;
 
 	if (m == KR_M_KPROBE) {
 		if (stat("/sys/bus/event_source/devices/kprobe/type", &st) && stat("/sys/kernel/tracing/kprobe_events", &st)) {
@@ -232,22 +258,7 @@ static bool function_method_works(int m, const char *fn, char *reason)
 	}
 	o.attach_btf_id = id;
 	o.attach_btf_obj_fd = obj_fd;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kr_probe", "GPL", ret0, 2, &o);
-	if (obj_fd)
-		close(obj_fd);
-	if (fd < 0) {
-		why(reason, "fentry programs do not load: %s", strerror(errno));
-		return false;
-	}
-	lfd = bpf_raw_tracepoint_open(NULL, fd);
-	if (lfd < 0) {
-		why(reason, "fentry programs do not attach: %s", strerror(errno));
-		close(fd);
-		return false;
-	}
-	close(lfd);
-	close(fd);
-	return true;
+	return probe_prog(BPF_PROG_TYPE_TRACING, &o, obj_fd, true, "fentry", reason);
 }
 
 static bool method_works(int m, char *reason)
@@ -256,7 +267,7 @@ static bool method_works(int m, char *reason)
 	enum bpf_prog_type type = m == KR_M_TP_BTF ? BPF_PROG_TYPE_TRACING :
 				  m == KR_M_RAW_TP ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
 	__u32 id;
-	int obj_fd = 0, fd, lfd;
+	int obj_fd = 0;
 
 	if (m == KR_M_TP_BTF) {
 		if (find_btf_trace("sched_switch", &obj_fd, &id)) {
@@ -266,24 +277,7 @@ static bool method_works(int m, char *reason)
 		o.attach_btf_id = id;
 		o.attach_btf_obj_fd = obj_fd;
 	}
-	fd = bpf_prog_load(type, "kr_probe", "GPL", ret0, 2, m == KR_M_TP_BTF ? &o : NULL);
-	if (obj_fd)
-		close(obj_fd);
-	if (fd < 0) {
-		why(reason, "%s programs do not load: %s", method_names[m], strerror(errno));
-		return false;
-	}
-	if (m == KR_M_TP_BTF) {
-		lfd = bpf_raw_tracepoint_open(NULL, fd);
-		if (lfd < 0) {
-			why(reason, "tp_btf programs do not attach: %s", strerror(errno));
-			close(fd);
-			return false;
-		}
-		close(lfd);
-	}
-	close(fd);
-	return true;
+	return probe_prog(type, m == KR_M_TP_BTF ? &o : NULL, obj_fd, m == KR_M_TP_BTF, method_names[m], reason);
 }
 
 static const char *tracefs_dir(void)
