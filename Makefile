@@ -3,6 +3,8 @@
 #          make bench        -> benchmarks (root, /dev/kvm)
 #          make deps         -> install build and test dependencies (apt)
 #          make vmlinux-h    -> regenerate vmlinux-h/$(ARCH)/vmlinux.h from this kernel
+#          make ARCH=powerpc|arm64 -> static cross build into build/<arch>/
+#          make check-power|check-x86|check-arm64 -> the emulated KVM hosts
 # V=1 shows the commands.
 
 HOSTARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
@@ -10,12 +12,17 @@ ARCH ?= $(HOSTARCH)
 CC ?= gcc
 ifneq ($(ARCH),$(HOSTARCH))
 # Cross build: static binaries against a sysroot of Debian's packages for the
-# target (scripts/power/fetch.sh for powerpc), into build/<arch>.
+# target (scripts/power/fetch.sh for powerpc, scripts/arm64/fetch.sh for
+# arm64), into build/<arch>.
 BUILD ?= build/$(ARCH)
 CROSS_powerpc := powerpc64le-linux-gnu-
 CROSS_arm64 := aarch64-linux-gnu-
 CC := $(CROSS_$(ARCH))gcc
-SYSROOT ?= build/power/sysroot
+SYSROOT_powerpc := build/power/sysroot
+SYSROOT_arm64 := build/cross/arm64/sysroot
+FETCH_powerpc := scripts/power/fetch.sh
+FETCH_arm64 := scripts/arm64/fetch.sh
+SYSROOT ?= $(SYSROOT_$(ARCH))
 TRIPLET_powerpc := powerpc64le-linux-gnu
 TRIPLET_arm64 := aarch64-linux-gnu
 XCFLAGS := -I$(SYSROOT)/usr/include
@@ -62,7 +69,7 @@ CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
 TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(BUILD)/btf_embed.o $(CORE_OBJS)
 UNIT_TESTS := test_engine test_record test_util test_import
 
-.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h core-check-powerpc check-power check-x86
+.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/asan:
@@ -104,15 +111,16 @@ $(BUILD)/bpf $(BUILD)/asan: | $(BUILD)
 ifneq ($(ARCH),$(HOSTARCH))
 $(TRACE_OBJS) $(BUILD)/kvmrace-load: | $(SYSROOT)/.ok
 $(SYSROOT)/.ok:
-	scripts/power/fetch.sh
+	$(FETCH_$(ARCH))
 	$(Q)touch $@
 endif
 
-# Every CO-RE relocation of the powerpc BPF object must resolve against the
-# real ppc64le kernel's BTF (bpftool gen min_core_btf fails naming the field).
-core-check-powerpc:
-	$(Q)$(MAKE) --no-print-directory ARCH=powerpc build/powerpc/bpf/kvmrace.bpf.o
-	$(Q)scripts/power/core-check.sh build/powerpc/bpf/kvmrace.bpf.o
+# Every CO-RE relocation of the powerpc (arm64) BPF object must resolve
+# against the real Debian ppc64le (arm64) kernel's BTF in vmlinux-h/<arch>/
+# (bpftool gen min_core_btf fails naming the field).
+core-check-%:
+	$(Q)$(MAKE) --no-print-directory ARCH=$* build/$*/bpf/kvmrace.bpf.o
+	$(Q)scripts/core-check.sh $* build/$*/bpf/kvmrace.bpf.o
 
 # ---- tests ----
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)
@@ -143,6 +151,11 @@ check-power:
 # The emulated x86 KVM (SVM) host: kvm_entry/kvm_exit, every attach method.
 check-x86:
 	scripts/x86/run.sh
+
+# The emulated arm64 KVM host: the cross build, live in every attach method,
+# the kernel's own ftrace text replayed; results in build/arm64-vm/.
+check-arm64:
+	scripts/arm64/run.sh
 
 deps:
 	scripts/install-deps.sh
