@@ -160,6 +160,15 @@ struct vcpu_vmx___kr {
 
 #define KR_ISA_VMX 1	/* as kvm:kvm_exit's isa field */
 #define KR_ISA_SVM 2
+#define KR_ISA_ARM64 3	/* reason = exception type << 8 | ESR exception class */
+
+/* arm64's kvm_entry/kvm_exit carry no vcpu: the guest PC, the exit's type and
+ * ESR class (arch/arm64/kvm/trace_arm.h). */
+struct trace_event_raw_kvm_exit___arm64 {
+	struct trace_entry ent;
+	int ret;
+	unsigned int esr_ec;
+} __attribute__((preserve_access_index));
 
 /* task_cpu() moved from task_struct.cpu into thread_info in 5.16. */
 struct task_struct___old {
@@ -453,7 +462,7 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason, __u8 i
 	struct kr_event *e;
 
 	if (!v && type == KR_EV_GUEST_ENTER)
-		v = vcpu_register(t, tid, pid, vcpu_id);
+		v = vcpu_register(t, tid, pid, vcpu_id >= 0 ? vcpu_id : current_vcpu_id(t));
 	if (!v)
 		return 0;
 	if (vcpu_id >= 0)
@@ -466,8 +475,14 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason, __u8 i
 	ev_vcpu(e, v);
 	ev_current(e, v);
 	e->reason = reason;
-	e->cause = isa;		/* guest exits: the vendor (1 VMX, 2 SVM), for decoding */
-	e->flags |= KR_F_IRQ | KR_F_IRQS_OFF;	/* both fire with irqs off on x86 */
+	e->cause = isa;		/* guest exits: the vendor (1 VMX, 2 SVM, 3 arm64), for decoding */
+	/* Both fire with irqs off on x86; arm64 traces the exit after
+	 * local_irq_enable(), when the host has taken the exit's IRQ. */
+	e->flags |= KR_F_IRQ;
+#if defined(__TARGET_ARCH_arm64)
+	if (type == KR_EV_GUEST_ENTER)
+#endif
+		e->flags |= KR_F_IRQS_OFF;
 	ev_submit(e);
 	return 0;
 }
@@ -768,11 +783,21 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 BTF_AND_RAW(kvm_userspace_exit, __u32 reason COMMA int err, { return on_userspace_exit(reason, err); })
 #if !defined(__TARGET_ARCH_powerpc)
 BTF_AND_RAW(kvm_fpu, int load, { return on_kvm_fpu(load); })
+#if defined(__TARGET_ARCH_arm64)
+static __always_inline __u32 arm64_exit_reason(int ret, unsigned int esr_ec)
+{
+	return ((__u32)ret & 0xff) << 8 | (esr_ec & 0x3f);
+}
+BTF_AND_RAW(kvm_entry, unsigned long pc, { return on_guest(KR_EV_GUEST_ENTER, -1, 0, 0); })
+BTF_AND_RAW(kvm_exit, int ret COMMA unsigned int esr_ec COMMA unsigned long pc,
+	    { return on_guest(KR_EV_GUEST_EXIT, -1, arm64_exit_reason(ret, esr_ec), KR_ISA_ARM64); })
+#else
 BTF_AND_RAW(kvm_entry, struct kvm_vcpu___kr *vcpu,
 	    { return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0, 0); })
 BTF_AND_RAW(kvm_exit, struct kvm_vcpu___kr *vcpu,
 	    { __u8 isa = 0; __u32 r = x86_exit_reason(vcpu, &isa);
 	      return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(vcpu, vcpu_id), r, isa); })
+#endif
 #endif
 BTF_AND_RAW(signal_generate,
 	    int sig COMMA struct kernel_siginfo *info COMMA struct task_struct *t COMMA int group COMMA int result,
@@ -866,6 +891,20 @@ int tp__kvm_fpu(struct trace_event_raw_kvm_fpu___kr *ctx)
 	return on_kvm_fpu(BPF_CORE_READ(ctx, load));
 }
 
+#if defined(__TARGET_ARCH_arm64)
+SEC("tracepoint/kvm/kvm_entry")
+int tp__kvm_entry(void *ctx)
+{
+	return on_guest(KR_EV_GUEST_ENTER, -1, 0, 0);
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int tp__kvm_exit(struct trace_event_raw_kvm_exit___arm64 *ctx)
+{
+	return on_guest(KR_EV_GUEST_EXIT, -1, arm64_exit_reason(BPF_CORE_READ(ctx, ret), BPF_CORE_READ(ctx, esr_ec)),
+			KR_ISA_ARM64);
+}
+#else
 SEC("tracepoint/kvm/kvm_entry")
 int tp__kvm_entry(struct trace_event_raw_kvm_entry___kr *ctx)
 {
@@ -878,6 +917,7 @@ int tp__kvm_exit(struct trace_event_raw_kvm_exit___kr *ctx)
 	return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(ctx, vcpu_id), BPF_CORE_READ(ctx, exit_reason),
 			bpf_core_field_exists(ctx->isa) ? BPF_CORE_READ(ctx, isa) : 0);
 }
+#endif
 #endif
 
 SEC("tracepoint/signal/signal_generate")

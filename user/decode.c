@@ -69,6 +69,33 @@ const char *kr_x86_exit_name(uint32_t reason, int isa)
 	return NULL;
 }
 
+const char *kr_arm64_exit_name(uint32_t reason, char *buf, size_t len)
+{
+	static const char *const type[] = { "IRQ", "SERROR", "TRAP", "ILLEGAL" };
+	static const struct name ec[] = {
+		{ 0x00, "UNKNOWN" }, { 0x01, "WFx" }, { 0x03, "CP15_32" }, { 0x04, "CP15_64" },
+		{ 0x05, "CP14_MR" }, { 0x06, "CP14_LS" }, { 0x07, "FP_ASIMD" }, { 0x08, "CP10_ID" },
+		{ 0x09, "PAC" }, { 0x0c, "CP14_64" }, { 0x0d, "BTI" }, { 0x0e, "ILL" }, { 0x11, "SVC32" },
+		{ 0x12, "HVC32" }, { 0x13, "SMC32" }, { 0x15, "SVC64" }, { 0x16, "HVC64" }, { 0x17, "SMC64" },
+		{ 0x18, "SYS64" }, { 0x19, "SVE" }, { 0x1a, "ERET" }, { 0x1c, "FPAC" }, { 0x1d, "SME" },
+		{ 0x1f, "IMP_DEF" }, { 0x20, "IABT_LOW" }, { 0x21, "IABT_CUR" }, { 0x22, "PC_ALIGN" },
+		{ 0x24, "DABT_LOW" }, { 0x25, "DABT_CUR" }, { 0x26, "SP_ALIGN" }, { 0x28, "FP_EXC32" },
+		{ 0x2c, "FP_EXC64" }, { 0x2f, "SERROR" }, { 0x30, "BREAKPT_LOW" }, { 0x31, "BREAKPT_CUR" },
+		{ 0x32, "SOFTSTP_LOW" }, { 0x33, "SOFTSTP_CUR" }, { 0x34, "WATCHPT_LOW" },
+		{ 0x35, "WATCHPT_CUR" }, { 0x38, "BKPT32" }, { 0x3a, "VECTOR32" }, { 0x3c, "BRK64" },
+	};
+	uint32_t t = reason >> 8, c = reason & 0x3f;
+	const char *tn = t < 4 ? type[t] : NULL, *cn = LOOKUP(ec, c);
+
+	if (!tn)
+		snprintf(buf, len, "ARM_EXCEPTION_%u", t);
+	else if (t == 2)	/* a trap: the ESR class says which */
+		snprintf(buf, len, "TRAP %s (EC 0x%02x)", cn ? cn : "?", c);
+	else
+		snprintf(buf, len, "%s", tn);	/* the class is stale on IRQ/SERROR exits */
+	return buf;
+}
+
 const char *kr_exit_name(const char *arch, int exit_kind, uint32_t reason, int32_t err, char *buf, size_t len)
 {
 	const char *n = NULL;
@@ -92,6 +119,8 @@ const char *kr_exit_name(const char *arch, int exit_kind, uint32_t reason, int32
 			snprintf(buf, len, "guest exit");
 			return buf;
 		}
+		if (!strcmp(arch, "arm64"))
+			return kr_arm64_exit_name(reason, buf, len);
 		if (!strcmp(arch, "powerpc"))
 			n = kr_ppc_trap_name(reason);
 		else if (!strcmp(arch, "x86"))

@@ -345,6 +345,34 @@ static int32_t payload_vcpu(const char *payload)
 	return -1;
 }
 
+/* arm64's kvm_exit: "TRAP: HSR_EC: 0x0016 (HVC64), PC: 0x..." (ESR_EC in
+ * later kernels); the exception type may print as a number.  The reason as
+ * the BPF side encodes it: type << 8 | class. */
+static bool arm64_exit(const char *pl, uint32_t *reason)
+{
+	static const char *const type[] = { "IRQ", "SERROR", "TRAP", "ILLEGAL" };
+	const char *ec = strstr(pl, "SR_EC: ");
+	size_t n = strcspn(pl, ":");
+	unsigned long t = 0, c;
+	char *end;
+	int i;
+
+	if (!ec || ec - pl < 1 || (ec[-1] != 'H' && ec[-1] != 'E'))
+		return false;
+	c = strtoul(ec + 7, &end, 0);
+	if (end == ec + 7)
+		return false;
+	for (i = 0; i < 4; i++)
+		if (strlen(type[i]) == n && !strncmp(pl, type[i], n))
+			break;
+	if (i < 4)
+		t = (unsigned long)i;
+	else if ((t = strtoul(pl, &end, 0)) > 0xff || end == pl)
+		t = 0xff;	/* HYP_GONE and the like */
+	*reason = (uint32_t)(t << 8 | (c & 0x3f));
+	return true;
+}
+
 static bool trap_value(const char *s, uint32_t *trap)
 {
 	char name[40];
@@ -570,6 +598,8 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			im->st.saw_kvm_hv = true;
 		else
 			im->st.saw_kvm = true;
+		if (!strncmp(pl, "PC: ", 4))	/* arm64: no vcpu, the guest PC */
+			im->st.saw_arm64 = true;
 		/* The current task if it runs this vCPU, else the task that does. */
 		if (cur && (cur->vcpu == id || cur->vcpu < 0))
 			v = cur;
@@ -599,6 +629,10 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		e = emit(im, l, KR_EV_GUEST_EXIT, v);
 		if (t && trap_value(t, &trap) && trap == 0)
 			e->flags |= KR_F_ABORTED;
+		if (arm64_exit(pl, &trap)) {
+			im->st.saw_arm64 = true;
+			e->cause = 3;	/* the exit's ISA, as the BPF side gives it */
+		}
 		e->reason = trap;
 	} else if (id == E_RUN_CORE) {
 		v = vc_find(im, l->pid, false);
@@ -1023,7 +1057,7 @@ const char *kr_import_arch(const struct kr_import *im)
 {
 	if (im->st.has_meta && im->st.arch[0])
 		return im->st.arch;
-	return im->st.saw_kvm_hv ? "powerpc" : im->st.saw_kvm ? "x86" : "unknown";
+	return im->st.saw_kvm_hv ? "powerpc" : im->st.saw_arm64 ? "arm64" : im->st.saw_kvm ? "x86" : "unknown";
 }
 
 void kr_import_close(struct kr_import *im)

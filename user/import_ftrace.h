@@ -22,6 +22,7 @@ struct kr_import_stats {
 	uint64_t malformed;		/* skipped with --lenient */
 	bool latency_flags;		/* the flags column was present */
 	bool saw_kvm_hv, saw_kvm;	/* which KVM events appeared */
+	bool saw_arm64;			/* kvm_entry/kvm_exit in arm64's form (PC, ESR class) */
 	bool perf;			/* perf script text (else ftrace text) */
 	uint64_t lost;			/* "LOST n EVENTS" / entries-written gaps */
 	/* From kvmrace's own perf-script export ("# kvmrace:" lines): the run

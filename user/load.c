@@ -8,6 +8,8 @@
  * port I/O exit per loop instead (to time KVM_RUN round trips).
  * POWER (KVM-HV): a PAPR real-mode guest, the same spin; it leaves through an
  * hcall when the flag is set.
+ * arm64: an EL1 guest with the MMU off, the same spin; it leaves through an
+ * MMIO write (and --exits does one MMIO write per loop).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +35,12 @@
 #define GUEST_MEM (16 << 20)	/* the kernel builds the VRMA/HPT on the first KVM_RUN */
 #else
 #define GUEST_MEM 0x10000
+#endif
+/* --exits: one exit to userspace per guest loop */
+#if defined(__aarch64__)
+#define EXIT_LOOP KVM_EXIT_MMIO
+#else
+#define EXIT_LOOP KVM_EXIT_IO
 #endif
 #define CODE_GPA 0x1000
 #define FLAG_GPA 0x2000
@@ -108,7 +116,61 @@ static void add_memory_and_vcpu(int kvm, int vm)
 		die("mmap kvm_run");
 }
 
-#if defined(__powerpc64__)
+#if defined(__aarch64__)
+#define MMIO_LOOP_GPA 0x100000	/* unbacked: each write is a KVM_EXIT_MMIO */
+#define MMIO_DONE_GPA 0x100008
+
+static void put_insn(uint32_t gpa, uint32_t insn)
+{
+	memcpy(mem + gpa, &insn, 4);	/* little-endian guest, little-endian host */
+}
+
+static void set_core_reg(uint64_t off_bytes, uint64_t val)
+{
+	struct kvm_one_reg reg = {
+		.id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (off_bytes / sizeof(uint32_t)),
+		.addr = (uint64_t)(uintptr_t)&val,
+	};
+
+	if (ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg))
+		die("KVM_SET_ONE_REG");
+}
+
+#define CORE_OFF(field) __builtin_offsetof(struct kvm_regs, field)
+
+static void setup_vm(void)
+{
+	struct kvm_vcpu_init init;
+	uint32_t a = CODE_GPA;
+	int kvm, vm;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("open /dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	/* x0 = flag, x2 = done MMIO, x3 = per-loop MMIO */
+	if (o.exits)
+		put_insn(a, 0xb9000061), a += 4;	/* loop: str w1, [x3] */
+	put_insn(a, 0xb9400001);			/* ldr w1, [x0] */
+	put_insn(a + 4, o.exits ? 0x34ffffc1 : 0x34ffffe1);	/* cbz w1, loop */
+	put_insn(a + 8, 0xb9000041);			/* str w1, [x2] */
+	put_insn(a + 12, 0x14000000);			/* b . */
+	add_memory_and_vcpu(kvm, vm);
+	if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init))
+		die("KVM_ARM_PREFERRED_TARGET");
+	if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init))
+		die("KVM_ARM_VCPU_INIT");
+	set_core_reg(CORE_OFF(regs.pc), CODE_GPA);
+	set_core_reg(CORE_OFF(regs.regs[0]), FLAG_GPA);
+	set_core_reg(CORE_OFF(regs.regs[2]), MMIO_DONE_GPA);
+	set_core_reg(CORE_OFF(regs.regs[3]), MMIO_LOOP_GPA);
+}
+#elif defined(__powerpc64__)
 /*
  * POWER (KVM-HV): a PAPR real-mode guest that runs with MSR[EE]=1 (QEMU only
  * delivers a hypervisor doorbell to a CPU in guest mode while the guest has
@@ -221,10 +283,13 @@ static void setup_vm(void)
 }
 #endif
 
-/* The guest is done: HLT on x86, the exit hcall on POWER. */
+/* The guest is done: HLT on x86, the exit hcall on POWER, the done MMIO
+ * write on arm64. */
 static bool guest_done(void)
 {
-#if defined(__powerpc64__)
+#if defined(__aarch64__)
+	return run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == MMIO_DONE_GPA;
+#elif defined(__powerpc64__)
 	return run->exit_reason == KVM_EXIT_PAPR_HCALL;
 #else
 	return run->exit_reason == KVM_EXIT_HLT;
@@ -255,7 +320,7 @@ static void *vcpu_thread(void *arg)
 			ex_hlt++;
 			break;
 		}
-		if (run->exit_reason == KVM_EXIT_IO) {
+		if (run->exit_reason == EXIT_LOOP) {
 			ex_io++;
 			if (o.exits && ex_io >= o.exits)
 				mem[FLAG_GPA] = 1;

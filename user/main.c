@@ -639,10 +639,19 @@ static int cmd_check(int argc, char **argv)
 	       "KVM_RUN\n", ppc_entry_path(u.release));
 #else
 	(void)ppc_entry_path;
-	printf("  entry path  : %s\n",
-	       hooks[KR_H_KVM_ENTRY].chosen >= 0 ?
-	       "kvm:kvm_entry/kvm_exit where they fire (VMX/SVM), else KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" :
-	       hooks[KR_H_KVM_FPU].chosen >= 0 ? "KVM_RUN bracketing (kvm_fpu, kvm_userspace_exit)" : "none");
+	{
+		const char *run = hooks[KR_H_KVM_RUN_FN].chosen >= 0 ? "kvm_arch_vcpu_ioctl_run" :
+				  hooks[KR_H_KVM_FPU].chosen >= 0 ? "kvm_fpu" : NULL;
+
+		if (hooks[KR_H_KVM_ENTRY].chosen >= 0)
+			printf("  entry path  : kvm:kvm_entry/kvm_exit where they fire (%s)%s%s%s\n",
+			       strcmp(kr_arch_name(), "arm64") ? "VMX/SVM" : "arm64: the vCPU by task",
+			       run ? ", else KVM_RUN bracketing (" : "", run ? run : "",
+			       run ? ", kvm_userspace_exit)" : "");
+		else
+			printf("  entry path  : %s%s%s\n", run ? "KVM_RUN bracketing (" : "none", run ? run : "",
+			       run ? ", kvm_userspace_exit)" : "");
+	}
 #endif
 	miss = kr_capture_missing(hooks);
 	if (*miss) {
@@ -816,6 +825,8 @@ static int cmd_trace(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (*kr_capture_caveat(cap))
+		fprintf(stderr, "kvmrace-trace: %s\n", kr_capture_caveat(cap));
 	x = open_exports(&o, &ri);
 	l.e = new_engine(&o, ri.hooks, x);
 	l.w = w;

@@ -2,6 +2,8 @@
 /* The ftrace text line parser and the importer on small inputs. */
 #include <stdlib.h>
 #include <unistd.h>
+#include "decode.h"
+#include "engine.h"
 #include "import_ftrace.h"
 #include "tap.h"
 
@@ -142,8 +144,60 @@ static void payload_variants(void)
 	unlink(path);
 }
 
+/* arm64 (lines as the emulated arm64 KVM host printed them): kvm_entry and
+ * kvm_exit carry no vcpu, so the vCPU is the task; the exit's type and ESR
+ * class decode; a signal the guest ran 5 ms past is a late exit. */
+static void arm64_trace(void)
+{
+	char path[] = "/tmp/kvmrace-import-XXXXXX", err[256], name[64];
+	char *paths[1] = { path };
+	struct kr_engine_opts eo = { .threshold_ns = 1000000 };
+	struct kr_engine *e = kr_engine_new(&eo);
+	const struct kr_result *r;
+	struct kr_import *im;
+	struct kr_event ev[16];
+	int fd = mkstemp(path), n = 0;
+	FILE *f = fdopen(fd, "w");
+
+	fputs("    kvmrace-load-143     [001] d....    19.143701: kvm_entry: PC: 0x0000000000001000\n"
+	      "    kvmrace-load-143     [001] .....    19.143866: kvm_exit: TRAP: HSR_EC: 0x0020 (IABT_LOW), PC: 0x0000000000001000\n"
+	      "    kvmrace-load-143     [001] d....    19.143900: kvm_entry: PC: 0x0000000000001000\n"
+	      "    kvmrace-load-142     [000] d..1.    19.150000: signal_generate: sig=10 errno=0 code=-6 comm=kvmrace-load pid=143 grp=0 res=0\n"
+	      "    kvmrace-load-143     [001] .....    19.155000: kvm_exit: IRQ: HSR_EC: 0x0024 (DABT_LOW), PC: 0x0000000000001004\n"
+	      "    kvmrace-load-143     [001] .....    19.155100: kvm_userspace_exit: reason restart (4)\n", f);
+	fclose(f);
+	im = kr_import_open(paths, 1, false, err, sizeof(err));
+	CHECK(im != NULL && e != NULL);
+	while (im && e && n < 16 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		kr_engine_push(e, &ev[n++]);
+	CHECK_EQ(n, 6);
+	CHECK(!strcmp(kr_import_arch(im), "arm64"));
+	CHECK_EQ(ev[0].type, KR_EV_GUEST_ENTER);
+	CHECK_EQ(ev[0].tid, 143);
+	CHECK_EQ(ev[1].type, KR_EV_GUEST_EXIT);
+	CHECK_EQ(ev[1].reason, 0x220);
+	CHECK(!strcmp(kr_exit_name("arm64", KR_EXIT_GUEST, ev[1].reason, ev[1].cause, name, sizeof(name)),
+		      "TRAP IABT_LOW (EC 0x20)"));
+	CHECK_EQ(ev[3].type, KR_EV_REQUEST);
+	CHECK_EQ(ev[3].tid, 143);
+	CHECK_EQ(ev[4].reason, 0x024);
+	if (e) {
+		kr_engine_finish(e);
+		r = kr_engine_result(e);
+		CHECK_EQ(r->runs, 2);
+		CHECK_EQ(r->requests[KR_CAUSE_SIGNAL], 1);
+		CHECK_EQ(r->violations, 1);
+		CHECK_EQ(kr_result_verdict(r), KR_VIOLATION);
+		CHECK(r->nr_findings == 1 && r->findings[0].exit_reason == 0x024);
+		kr_engine_free(e);
+	}
+	kr_import_close(im);
+	unlink(path);
+}
+
 int main(void)
 {
+	RUN(arm64_trace);
 	RUN(latency_line);
 	RUN(plain_line);
 	RUN(trace_cmd_latency_layout);

@@ -50,6 +50,10 @@ static void names(void)
 	CHECK(!strcmp(kr_kvm_exit_name(5), "HLT"));
 	CHECK(!strcmp(kr_exit_name("x86", 2, 0, -4, b, sizeof(b)), "KVM_RUN EINTR (errno 4)"));
 	CHECK(!strcmp(kr_exit_name("powerpc", 1, 0x500, 0, b, sizeof(b)), "EXTERNAL (0x500)"));
+	CHECK(!strcmp(kr_exit_name("arm64", 1, 0x216, 3, b, sizeof(b)), "TRAP HVC64 (EC 0x16)"));
+	CHECK(!strcmp(kr_exit_name("arm64", 1, 0x024, 3, b, sizeof(b)), "IRQ"));	/* stale class ignored */
+	CHECK(!strcmp(kr_exit_name("arm64", 1, 0x23b, 3, b, sizeof(b)), "TRAP ? (EC 0x3b)"));
+	CHECK(!strcmp(kr_exit_name("arm64", 1, 0x700, 3, b, sizeof(b)), "ARM_EXCEPTION_7"));
 	CHECK(!strcmp(kr_tif_names(KR_TIF_SIGPENDING | KR_TIF_NEED_RESCHED, b, sizeof(b)), "SIGPENDING|NEED_RESCHED"));
 	CHECK(!strcmp(kr_tif_names(0, b, sizeof(b)), "none"));
 }
