@@ -25,6 +25,22 @@ for t in p9-signal p9-resched p8-signal p8-resched; do
 	fi
 done
 
+# arm64: the kernel's own trace from the emulated arm64 KVM host (kvm_entry
+# and kvm_exit without a vcpu, exits as type + ESR class), ground truth from
+# the load generator's own count.
+f=$TOP/tests/fixtures/arm64/kvm-signal-resched.trace.txt
+ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "${f%.trace.txt}.load")
+nr=$(sed -n 's/^kvmrace-load: sent .*resched=\([0-9]*\).*/\1/p' "${f%.trace.txt}.load")
+"$KT" report -q --json "$WORK/arm64.json" --perfetto "$WORK/arm64.pf" "$f" 2> "$WORK/arm64.err"
+rc=$?
+exits=$(jq -c '[.traceEvents[] | select(.name == "guest") | .args.exit] | unique' "$WORK/arm64.pf" 2> /dev/null)
+if [ $rc = 0 ] && jqe ".arch == \"arm64\" and .verdict == \"pass\" and .requests.signal == $ns and .requests.resched >= $nr and .requests.resched <= $((nr + nr / 5 + 2)) and .runs > 100 and (.vcpus | length) == 1" "$WORK/arm64.json" &&
+	echo "$exits" | jq -e 'length > 1 and all(test("^(IRQ|TRAP [A-Z0-9_]+ \\(EC 0x[0-9a-f]{2}\\))$"))' > /dev/null; then
+	pass "import_ftrace_arm64 ($ns signals, $nr wake-ups sent: $(summary "$WORK/arm64.json"); exits $exits)"
+else
+	fail "import_ftrace_arm64" "rc=$rc $(summary "$WORK/arm64.json" 2>&1) exits=$exits $(head -c 200 "$WORK/arm64.err")"
+fi
+
 # Without the latency flags column (trace-cmd report style, with its header):
 # same verdict and counts.
 f=$FX/p9-signal.trace.txt

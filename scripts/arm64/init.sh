@@ -1,0 +1,35 @@
+#!/bin/sh
+# /init of the emulated arm64 KVM host (scripts/arm64/run.sh builds it in).
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tracefs nodev /sys/kernel/tracing
+echo 1 > /proc/sys/kernel/printk
+emit() { echo "@@@FILE $1"; cat "$2"; echo "@@@END"; }
+LOAD="/bin/kvmrace-load --signals 30 --resched 30 --period-us 10000"
+/bin/kvmrace-trace check > /tmp/check.txt 2>&1
+echo "rc=$?" >> /tmp/check.txt
+emit check.txt /tmp/check.txt
+for m in tp_btf raw_tp tracepoint kprobe fentry ftrace; do
+	if [ $m = ftrace ]; then opt="--backend ftrace"; else opt="--backend bpf --attach $m --perfetto /tmp/$m.pf"; fi
+	/bin/kvmrace-trace -q $opt --json /tmp/$m.json -- $LOAD > /tmp/$m.load 2> /tmp/$m.err
+	echo $? > /tmp/$m.rc
+	for x in json rc load err pf; do [ -f "/tmp/$m.$x" ] && emit "$m.$x" "/tmp/$m.$x"; done
+done
+# The same load traced by the kernel alone (ftrace text with its flags column), for
+# report to replay on the build host.
+T=/sys/kernel/tracing
+echo 0 > $T/tracing_on
+echo > $T/trace
+echo 8192 > $T/buffer_size_kb
+for e in kvm/kvm_entry kvm/kvm_exit kvm/kvm_userspace_exit signal/signal_generate signal/signal_deliver \
+	sched/sched_switch sched/sched_wakeup; do
+	echo 1 > $T/events/$e/enable
+done
+echo 1 > $T/tracing_on
+$LOAD > /tmp/trace.load 2>&1
+echo 0 > $T/tracing_on
+cat $T/trace > /tmp/trace.txt
+emit trace.load /tmp/trace.load
+emit trace.txt /tmp/trace.txt
+poweroff -f
