@@ -46,8 +46,28 @@ LDLIBS_BPF := $(XLDFLAGS) -lbpf -lelf -lz $(XLIBS)
 ifeq ($(ARCH)$(STATIC),$(HOSTARCH))
 TRACECMD := $(shell pkg-config --exists libtracecmd 2>/dev/null && echo y)
 endif
+# The ftrace backend reads the raw per-CPU buffers through libtracefs and
+# libtraceevent (static in cross and STATIC=1 builds: the sysroots carry
+# them); LIBTRACEFS=0 builds the trace_pipe text reader instead.
+ifneq ($(ARCH),$(HOSTARCH))
+LIBTRACEFS ?= 1
+TEP_INC := -I$(SYSROOT)/usr/include/tracefs -I$(SYSROOT)/usr/include/traceevent
+else
+LIBTRACEFS ?= $(shell pkg-config --exists libtracefs libtraceevent 2>/dev/null && echo 1 || echo 0)
+TEP_INC := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null)
+endif
+ifeq ($(LIBTRACEFS),1)
+override CFLAGS += -DHAVE_LIBTRACEFS -DHAVE_LIBTRACEEVENT $(TEP_INC)
+ifneq ($(XLDFLAGS),)
+# static: no dlopen (user/nodl.c; no plugins are loaded)
+NODL := $(BUILD)/nodl.o
+LDLIBS_TEP := -ltracefs -ltraceevent -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror
+else
+LDLIBS_TEP := -ltracefs -ltraceevent -ldl
+endif
+endif
 ifeq ($(TRACECMD),y)
-override CFLAGS += -DHAVE_LIBTRACECMD $(shell pkg-config --cflags libtracecmd)
+override CFLAGS += -DHAVE_LIBTRACECMD -DHAVE_LIBTRACEEVENT $(shell pkg-config --cflags libtracecmd)
 LDLIBS_TC := $(shell pkg-config --libs libtracecmd)
 endif
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -66,7 +86,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARC
 
 CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
-TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(BUILD)/btf_embed.o $(CORE_OBJS)
+TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(BUILD)/btf_embed.o $(CORE_OBJS) $(NODL)
 UNIT_TESTS := test_engine test_record test_util test_import
 
 .PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64
@@ -100,7 +120,7 @@ $(BUILD)/%.o: user/%.c $(wildcard user/*.h) | $(BUILD)
 
 $(BUILD)/kvmrace-trace: $(TRACE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_TC) -lm
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
 $(BUILD)/kvmrace-load: user/load.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -125,15 +145,15 @@ core-check-%:
 # ---- tests ----
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) -lm
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
 $(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)/asan
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) -lm
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
 $(BUILD)/kvmrace-synth: tests/tools/synth.c $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_TC) -lm
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
 unit: $(UNIT_TESTS:%=$(BUILD)/%)
 unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)

@@ -56,7 +56,7 @@ struct {
 /* Wake the reader only when the ring fills up: a wake-up per event would
  * make the tracer preempt the very vCPU it watches (and count as a
  * reschedule request for it).  Userland polls on a timer otherwise. */
-#define RB_WAKE_AT ((4 << 20) / 4)
+const volatile __u64 rb_wake_at = (4 << 20) / 4;	/* a quarter of the ring */
 
 /* Submits since the last fill check; racy across CPUs, which only moves
  * the check a little (a plain .bss counter costs no helper call). */
@@ -66,7 +66,7 @@ static __always_inline void ev_submit(void *e)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (!(++nr_submits & 63) && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_AT)
+	if (!(++nr_submits & 63) && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > rb_wake_at)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }
@@ -440,6 +440,7 @@ static __always_inline int on_kvm_fpu(int load)
 
 /* ---- guest entry / exit (VMX, SVM, arm64) ---- */
 
+#if !defined(__TARGET_ARCH_arm64)
 static __always_inline __u32 x86_exit_reason(void *vcpu, __u8 *isa)
 {
 	if (bpf_core_type_exists(struct vcpu_svm___kr)) {
@@ -452,6 +453,7 @@ static __always_inline __u32 x86_exit_reason(void *vcpu, __u8 *isa)
 	}
 	return 0xffffffff;
 }
+#endif
 
 static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason, __u8 isa)
 {

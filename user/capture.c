@@ -683,6 +683,14 @@ static int configure(struct kr_capture *c, const struct kr_capture_opts *o)
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu > 0)
 		bpf_map__set_max_entries(c->skel->maps.cpus, (unsigned)ncpu);
+	if (o->buffer_kb) {
+		__u32 sz = (__u32)getpagesize();
+
+		while (sz < o->buffer_kb * 1024u)
+			sz *= 2;
+		bpf_map__set_max_entries(c->skel->maps.events, sz);
+		c->skel->rodata->rb_wake_at = sz / 4;
+	}
 	c->skel->rodata->targ_tgid = (__u32)o->pid;
 	c->skel->rodata->targ_descendants = o->descendants;
 	c->skel->rodata->self_tgid = (__u32)getpid();
@@ -817,7 +825,7 @@ struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, s
 		return NULL;
 	}
 	c->stats_fd = -1;
-	c->ft = kr_ftcap_open(o->pid, o->descendants, err, errlen);
+	c->ft = kr_ftcap_open(o->pid, o->descendants, o->buffer_kb, err, errlen);
 	if (!c->ft) {
 		free(c);
 		return NULL;
@@ -827,7 +835,12 @@ struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, s
 
 const char *kr_capture_backend(const struct kr_capture *c)
 {
-	return c->ft ? "ftrace" : "bpf";
+	static char b[64];
+
+	if (!c->ft)
+		return "bpf";
+	snprintf(b, sizeof(b), "ftrace, %s", kr_ftcap_reader(c->ft));
+	return b;
 }
 
 const char *kr_capture_caveat(const struct kr_capture *c)

@@ -43,6 +43,7 @@ struct kr_capture_opts {
 	bool prog_stats;	/* enable the kernel's BPF run-time stats */
 	const char *btf_path;	/* CO-RE against this BTF file (kernels without BTF) */
 	int backend;		/* enum kr_backend */
+	unsigned int buffer_kb;	/* 0: default (BPF 4 MiB ring; ftrace 8 MiB per CPU) */
 };
 
 enum kr_backend { KR_B_AUTO = 0, KR_B_BPF = 1, KR_B_FTRACE = 2 };

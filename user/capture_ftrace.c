@@ -2,10 +2,18 @@
 /*
  * The ftrace backend: where BPF cannot be used, trace through a tracefs
  * instance of our own.  The same events as the BPF programs, trace_clock
- * "mono" (the CLOCK_MONOTONIC of bpf_ktime_get_ns), read from the instance's
- * trace_pipe and turned into kr_events by the text importer's converter:
- * the same engine, the same results (TIF and PACA state, which ftrace cannot
- * read, stay unknown; the latency flags give irqs-off and need-resched).
+ * "mono" (the CLOCK_MONOTONIC of bpf_ktime_get_ns).
+ *
+ * With libtracefs/libtraceevent (HAVE_LIBTRACEFS, the default where they are
+ * installed): the instance's raw per-CPU ring buffers (per_cpu/cpuN/
+ * trace_pipe_raw), sub-buffers decoded with libtraceevent's kbuffer and the
+ * kernel's format files, each CPU's stream merged by timestamp; the ring's
+ * own missed-events marks count as lost.  Without: the instance's trace_pipe
+ * text.  Either way each event goes as the kernel's text (the events' own
+ * print formats, fields then taken by name) through the text importer's
+ * converter: the same engine, the same results.  TIF and PACA state, which
+ * ftrace cannot read, stay unknown; the common flags give irqs-off and
+ * need-resched.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -20,10 +28,16 @@
 #include <unistd.h>
 #include "capture_ftrace.h"
 #include "import_ftrace.h"
+#ifdef HAVE_LIBTRACEFS
+#include <event-parse.h>
+#include <kbuffer.h>
+#include <tracefs.h>
+#endif
 
 #define TRACEFS "/sys/kernel/tracing"
 #define INST_PREFIX "kvmrace-"
 #define MAX_TIDS 1024
+#define MAX_CPUS_RAW 1024
 
 struct tid_ok {
 	uint32_t tid;
@@ -31,9 +45,29 @@ struct tid_ok {
 	int8_t ok;	/* 0 unknown, 1 accepted, -1 rejected */
 };
 
+/* Raw reader: one record of one poll, before the merge by timestamp. */
+struct raw_rec {
+	uint64_t ts;
+	uint32_t off, size;	/* in raw_data */
+	uint16_t cpu;
+};
+
 struct kr_ftcap {
 	char dir[256];		/* the instance */
-	int pipe_fd;
+	int pipe_fd;		/* trace_pipe (text reader) */
+#ifdef HAVE_LIBTRACEFS
+	struct tep_handle *tep;
+	struct kbuffer *kbuf;
+	int ncpu;
+	int *raw_fd;		/* per CPU trace_pipe_raw, -1 where there is none */
+	char *page;
+	size_t page_size;
+	uint64_t raw_missed;	/* the ring's missed-events marks */
+	struct raw_rec *recs;
+	size_t nrecs, cap_recs;
+	char *raw_data;
+	size_t data_len, data_cap;
+#endif
 	struct kr_import *conv;
 	char buf[1 << 16];
 	size_t len;
@@ -119,7 +153,174 @@ bool kr_ftcap_available(char *why, size_t len)
 	return true;
 }
 
-struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, char *err, size_t errlen)
+#ifdef HAVE_LIBTRACEFS
+/* The raw reader: the format files of our event systems, one nonblocking
+ * trace_pipe_raw per CPU.  0, or -1 with err set. */
+static int raw_open(struct kr_ftcap *c, char *err, size_t errlen)
+{
+	const char *systems[] = { "kvm", "kvm_hv", "signal", "sched", NULL };
+	int cpu;
+
+	c->tep = tracefs_local_events_system(NULL, systems);
+	if (!c->tep) {
+		snprintf(err, errlen, "cannot load the events' format files from tracefs");
+		return -1;
+	}
+	c->kbuf = tep_kbuffer(c->tep);
+	c->page_size = (size_t)getpagesize();
+	c->page = malloc(c->page_size);
+	c->ncpu = 0;
+	c->raw_fd = calloc(MAX_CPUS_RAW, sizeof(int));
+	if (!c->kbuf || !c->page || !c->raw_fd) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (cpu = 0; cpu < MAX_CPUS_RAW; cpu++) {
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/per_cpu/cpu%d/trace_pipe_raw", c->dir, cpu);
+		c->raw_fd[cpu] = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->raw_fd[cpu] < 0 && errno == ENOENT)
+			break;		/* past the last possible CPU */
+		if (c->raw_fd[cpu] < 0 && errno != ENODEV) {
+			snprintf(err, errlen, "%s: %s", p, strerror(errno));
+			c->ncpu = cpu + 1;
+			return -1;
+		}
+	}
+	c->ncpu = cpu;
+	if (!c->ncpu) {
+		snprintf(err, errlen, "%s/per_cpu: no trace_pipe_raw", c->dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct raw_rec *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;	/* a CPU's own order */
+}
+
+/* Keep one record (copied: the page is reused). */
+static int raw_keep(struct kr_ftcap *c, int cpu, uint64_t ts, const void *data, uint32_t size)
+{
+	if (c->nrecs == c->cap_recs) {
+		size_t n = c->cap_recs ? c->cap_recs * 2 : 4096;
+		struct raw_rec *r = realloc(c->recs, n * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		c->recs = r;
+		c->cap_recs = n;
+	}
+	if (c->data_len + size > c->data_cap) {
+		size_t n = c->data_cap ? c->data_cap * 2 : 1 << 20;
+		char *d;
+
+		while (n < c->data_len + size)
+			n *= 2;
+		d = realloc(c->raw_data, n);
+		if (!d)
+			return -ENOMEM;
+		c->raw_data = d;
+		c->data_cap = n;
+	}
+	memcpy(c->raw_data + c->data_len, data, size);
+	c->recs[c->nrecs++] = (struct raw_rec){ .ts = ts, .off = (uint32_t)c->data_len, .size = size,
+						 .cpu = (uint16_t)cpu };
+	c->data_len += size;
+	return 0;
+}
+
+/* Read what each CPU's ring has (bounded while tracing, all of it at the
+ * final drain), merge by timestamp, and deliver. */
+static int raw_poll(struct kr_ftcap *c, int timeout_ms, bool final, int (*one)(struct kr_ftcap *, char *, void *),
+		    void *octx)
+{
+	struct pollfd pfd[MAX_CPUS_RAW];
+	int cpu, n = 0, r = 0;
+	size_t i;
+
+	if (!final) {
+		for (cpu = 0; cpu < c->ncpu; cpu++)
+			pfd[cpu] = (struct pollfd){ .fd = c->raw_fd[cpu], .events = POLLIN };
+		if (poll(pfd, (nfds_t)c->ncpu, timeout_ms) < 0 && errno != EINTR)
+			return -errno;
+	}
+	c->nrecs = c->data_len = 0;
+	for (cpu = 0; cpu < c->ncpu; cpu++) {
+		int reads;
+
+		if (c->raw_fd[cpu] < 0)
+			continue;
+		for (reads = 0; final || reads < 256; reads++) {
+			ssize_t got = read(c->raw_fd[cpu], c->page, c->page_size);
+			unsigned long long ts;
+			void *data;
+			int missed;
+
+			if (got <= 0) {
+				if (got < 0 && errno != EAGAIN && errno != EINTR)
+					return -errno;
+				break;
+			}
+			if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
+				continue;
+			missed = kbuffer_missed_events(c->kbuf);
+			if (missed)
+				c->raw_missed += missed > 0 ? (uint64_t)missed : 1;	/* -1: some, uncounted */
+			for (data = kbuffer_read_event(c->kbuf, &ts); data;
+			     data = kbuffer_next_event(c->kbuf, &ts)) {
+				r = raw_keep(c, cpu, ts, data, (uint32_t)kbuffer_event_size(c->kbuf));
+				if (r)
+					return r;
+			}
+		}
+	}
+	qsort(c->recs, c->nrecs, sizeof(*c->recs), rec_cmp);
+	for (i = 0; i < c->nrecs; i++) {
+		struct tep_record rec = {
+			.ts = c->recs[i].ts, .cpu = c->recs[i].cpu, .size = (int)c->recs[i].size,
+			.data = c->raw_data + c->recs[i].off,
+		};
+		char *line = kr_tep_line(c->tep, &rec);
+
+		if (!line)
+			return -ENOMEM;
+		r = one(c, line, octx);
+		free(line);
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}
+
+static void raw_close(struct kr_ftcap *c)
+{
+	int cpu;
+
+	for (cpu = 0; c->raw_fd && cpu < c->ncpu; cpu++)
+		if (c->raw_fd[cpu] >= 0)
+			close(c->raw_fd[cpu]);
+	free(c->raw_fd);
+	if (c->kbuf)
+		kbuffer_free(c->kbuf);
+	if (c->tep)
+		tep_free(c->tep);
+	free(c->page);
+	free(c->recs);
+	free(c->raw_data);
+}
+#endif
+
+struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, unsigned int buffer_kb, char *err, size_t errlen)
 {
 	struct kr_ftcap *c = calloc(1, sizeof(*c));
 	const char *const *ev;
@@ -148,7 +349,11 @@ struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, char *err, size_t er
 		snprintf(err, errlen, "%s: cannot set trace_clock to mono", c->dir);
 		goto fail;
 	}
-	write_file(c->dir, "buffer_size_kb", "8192");
+	snprintf(err, errlen, "%u", buffer_kb ? buffer_kb : 8192);
+	if (write_file(c->dir, "buffer_size_kb", err)) {
+		snprintf(err, errlen, "%s: cannot set buffer_size_kb to %u", c->dir, buffer_kb ? buffer_kb : 8192);
+		goto fail;
+	}
 #if defined(__powerpc64__)
 	ev = events_ppc;
 #else
@@ -174,12 +379,17 @@ struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+#ifdef HAVE_LIBTRACEFS
+	if (raw_open(c, err, errlen))
+		goto fail;
+#else
 	snprintf(err, errlen, "%s/trace_pipe", c->dir);
 	c->pipe_fd = open(err, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (c->pipe_fd < 0) {
 		snprintf(err, errlen, "%s/trace_pipe: %s", c->dir, strerror(errno));
 		goto fail;
 	}
+#endif
 	write_file(c->dir, "tracing_on", "1");
 	return c;
 fail:
@@ -246,16 +456,49 @@ static bool tid_accepted(struct kr_ftcap *c, uint32_t tid, uint32_t *tgid_out)
 	return ok;
 }
 
+struct deliver_ctx {
+	kr_event_cb cb;
+	void *ctx;
+};
+
+/* One line of the kernel's trace text: converted, filtered to the traced
+ * process, delivered.  The number delivered, or -EIO if the callback failed. */
+static int deliver_line(struct kr_ftcap *c, char *line, void *dctx)
+{
+	struct deliver_ctx *d = dctx;
+	struct kr_event ev[2];
+	int k, i, n = 0;
+
+	k = kr_import_line(c->conv, line, ev);
+	for (i = 0; i < k; i++) {
+		uint32_t tgid;
+
+		if (!tid_accepted(c, ev[i].tid, &tgid))
+			continue;
+		if (ev[i].pid == ev[i].tid)
+			ev[i].pid = tgid;
+		if (d->cb(d->ctx, &ev[i]))
+			return -EIO;
+		n++;
+	}
+	return n;
+}
+
 int kr_ftcap_poll(struct kr_ftcap *c, int timeout_ms, kr_event_cb cb, void *ctx)
 {
 	struct pollfd pfd = { .fd = c->pipe_fd, .events = POLLIN };
+	struct deliver_ctx d = { cb, ctx };
 	int delivered = 0, reads;
 
 	/* timeout 0 is the final drain: stop the instance first, or the events
 	 * the system keeps making (the reader's own among them) never end */
 	if (!timeout_ms)
 		write_file(c->dir, "tracing_on", "0");
-	else if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+#ifdef HAVE_LIBTRACEFS
+	if (c->tep)
+		return raw_poll(c, timeout_ms, !timeout_ms, deliver_line, &d);
+#endif
+	if (timeout_ms && poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/* bounded while tracing, so the caller stays responsive */
 	for (reads = 0; !timeout_ms || reads < 256; reads++) {
@@ -271,22 +514,13 @@ int kr_ftcap_poll(struct kr_ftcap *c, int timeout_ms, kr_event_cb cb, void *ctx)
 		c->buf[c->len] = 0;
 		s = c->buf;
 		while ((nl = memchr(s, '\n', c->len - (size_t)(s - c->buf)))) {
-			struct kr_event ev[2];
-			int k, i;
+			int k;
 
 			*nl = 0;
-			k = kr_import_line(c->conv, s, ev);
-			for (i = 0; i < k; i++) {
-				uint32_t tgid;
-
-				if (!tid_accepted(c, ev[i].tid, &tgid))
-					continue;
-				if (ev[i].pid == ev[i].tid)
-					ev[i].pid = tgid;
-				if (cb(ctx, &ev[i]))
-					return -EIO;
-				delivered++;
-			}
+			k = deliver_line(c, s, &d);
+			if (k < 0)
+				return k;
+			delivered += k;
 			s = nl + 1;
 		}
 		c->len -= (size_t)(s - c->buf);
@@ -303,6 +537,9 @@ void kr_ftcap_counters(struct kr_ftcap *c, uint64_t *lost)
 	int cpu;
 
 	*lost = kr_import_stats(c->conv)->lost;
+#ifdef HAVE_LIBTRACEFS
+	*lost += c->raw_missed;
+#endif
 	for (cpu = 0; cpu < 4096; cpu++) {
 		FILE *f;
 		uint64_t overrun = 0;
@@ -325,6 +562,16 @@ const char *kr_ftcap_hooks(struct kr_ftcap *c)
 	return c->hooks;
 }
 
+const char *kr_ftcap_reader(const struct kr_ftcap *c)
+{
+#ifdef HAVE_LIBTRACEFS
+	if (c->tep)
+		return "trace_pipe_raw";
+#endif
+	(void)c;
+	return "trace_pipe";
+}
+
 void kr_ftcap_close(struct kr_ftcap *c)
 {
 	if (!c)
@@ -333,6 +580,9 @@ void kr_ftcap_close(struct kr_ftcap *c)
 		write_file(c->dir, "tracing_on", "0");
 	if (c->pipe_fd >= 0)
 		close(c->pipe_fd);
+#ifdef HAVE_LIBTRACEFS
+	raw_close(c);
+#endif
 	if (c->dir[0] && rmdir(c->dir))
 		fprintf(stderr, "kvmrace-trace: could not remove the tracefs instance %s: %s\n", c->dir, strerror(errno));
 	kr_import_close(c->conv);

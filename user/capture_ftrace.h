@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The ftrace backend (tracefs instance + trace_pipe): see capture_ftrace.c. */
+/* The ftrace backend (a tracefs instance; its raw per-CPU buffers, or
+ * trace_pipe): see capture_ftrace.c. */
 #ifndef KR_CAPTURE_FTRACE_H
 #define KR_CAPTURE_FTRACE_H
 
@@ -14,10 +15,13 @@ struct kr_ftcap;
 bool kr_ftcap_available(char *why, size_t len);
 /* Remove instances of tracers that were killed; returns how many. */
 int kr_ftcap_remove_stale(void);
-struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, char *err, size_t errlen);
+/* buffer_kb: the per-CPU ring size, 0 for the default (8 MiB). */
+struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, unsigned int buffer_kb, char *err, size_t errlen);
 int kr_ftcap_poll(struct kr_ftcap *c, int timeout_ms, kr_event_cb cb, void *ctx);
 void kr_ftcap_counters(struct kr_ftcap *c, uint64_t *lost);
 const char *kr_ftcap_hooks(struct kr_ftcap *c);
+/* "trace_pipe_raw" (libtraceevent) or "trace_pipe" (text). */
+const char *kr_ftcap_reader(const struct kr_ftcap *c);
 /* Stops tracing, closes the pipe, removes the instance. */
 void kr_ftcap_close(struct kr_ftcap *c);
 

@@ -23,10 +23,12 @@
 #define MAX_VCPUS 1024
 #define MAX_CPUS 4096
 
-#ifdef HAVE_LIBTRACECMD
-#include <trace-cmd.h>
+#ifdef HAVE_LIBTRACEEVENT
 #include <event-parse.h>
 #include <trace-seq.h>
+#endif
+#ifdef HAVE_LIBTRACECMD
+#include <trace-cmd.h>
 /* Exported by libtracecmd but not in its 3.1 public header: the pull
  * interface trace-cmd's own report uses (the next record across CPUs). */
 struct tep_record *tracecmd_read_next_data(struct tracecmd_input *handle, int *rec_cpu);
@@ -772,21 +774,12 @@ static void meta_line(struct kr_import *im, const char *line)
 		im->st.command_status = (int)v;
 }
 
-#ifdef HAVE_LIBTRACECMD
-/* trace.dat: render each record as the kernel's text (comm-pid [cpu] flags
- * time: event: info, with the events' own print formats) and parse that. */
-static ssize_t dat_line(struct parser *p)
+#ifdef HAVE_LIBTRACEEVENT
+char *kr_tep_line(struct tep_handle *tep, struct tep_record *rec)
 {
-	struct tracecmd_input *h = p->dat;
-	struct tep_handle *tep = tracecmd_get_tep(h);
-	struct tep_record *rec;
 	struct trace_seq a, b;
-	int cpu;
-	ssize_t n;
+	char *line = NULL;
 
-	rec = tracecmd_read_next_data(h, &cpu);
-	if (!rec)
-		return -1;
 	trace_seq_init(&a);
 	trace_seq_init(&b);
 	tep_print_event(tep, &a, rec, "%s-%d [%03d] %s", TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_CPU,
@@ -794,13 +787,29 @@ static ssize_t dat_line(struct parser *p)
 	tep_print_event(tep, &b, rec, "%s: %s", TEP_PRINT_NAME, TEP_PRINT_INFO);
 	trace_seq_terminate(&a);
 	trace_seq_terminate(&b);
-	n = asprintf(&p->owned, "%s %llu.%09llu: %s\n", a.buffer, rec->ts / 1000000000ull, rec->ts % 1000000000ull,
-		     b.buffer) < 0 ? -1 : (ssize_t)strlen(p->owned);
-	p->line = p->owned;
+	if (asprintf(&line, "%s %llu.%09llu: %s", a.buffer, rec->ts / 1000000000ull, rec->ts % 1000000000ull,
+		     b.buffer) < 0)
+		line = NULL;
 	trace_seq_destroy(&a);
 	trace_seq_destroy(&b);
+	return line;
+}
+#endif
+
+#ifdef HAVE_LIBTRACECMD
+/* trace.dat: each record rendered as the kernel's text, then parsed. */
+static ssize_t dat_line(struct parser *p)
+{
+	struct tep_record *rec;
+	int cpu;
+
+	rec = tracecmd_read_next_data(p->dat, &cpu);
+	if (!rec)
+		return -1;
+	p->owned = kr_tep_line(tracecmd_get_tep(p->dat), rec);
+	p->line = p->owned;
 	tracecmd_free_record(rec);
-	return n;
+	return p->owned ? (ssize_t)strlen(p->owned) : -1;
 }
 #endif
 

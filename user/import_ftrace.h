@@ -50,6 +50,14 @@ void kr_import_close(struct kr_import *im);
  * a time from trace_pipe (already in timestamp order).  Returns the number of
  * events written to out (at most 2), or -1 for a malformed line. */
 struct kr_import *kr_import_new_live(void);
+#ifdef HAVE_LIBTRACEEVENT
+struct tep_handle;
+struct tep_record;
+/* A binary record as the kernel's trace text ("comm-pid [cpu] flags
+ * sec.nsec: event: info", the events' own print formats, no plugins), for
+ * kr_import_line(); malloc'd, NULL if out of memory. */
+char *kr_tep_line(struct tep_handle *tep, struct tep_record *rec);
+#endif
 int kr_import_line(struct kr_import *im, char *line, struct kr_event out[2]);
 /* Does this file look like ftrace or perf script text?  (format detection) */
 bool kr_is_ftrace_text(const char *path);

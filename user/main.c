@@ -50,6 +50,7 @@ struct opts {
 	int backend;
 	int method;
 	unsigned int max_findings;
+	unsigned int buffer_kb;
 	char **command;
 };
 
@@ -98,6 +99,10 @@ static const char usage_text[] =
 "      --backend B         auto (BPF, else ftrace with one line saying why), bpf,\n"
 "                          or ftrace (a tracefs instance of its own; TIF and\n"
 "                          PACA state are then unknown)\n"
+"      --buffer-kb N       the event buffer: BPF ring buffer in all (rounded up\n"
+"                          to a power of two; default 4096), ftrace per CPU\n"
+"                          (default 8192); events that do not fit are counted\n"
+"                          as lost\n"
 "      --attach METHOD     force an attach method: tp_btf, raw_tp or tracepoint\n"
 "                          for every tracepoint hook; fentry or kprobe to bracket\n"
 "                          KVM_RUN with kvm_arch_vcpu_ioctl_run (the other hooks\n"
@@ -138,7 +143,7 @@ static void usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_JSON = 256, OPT_ATTACH, OPT_MAX_FINDINGS, OPT_PROG_STATS, OPT_EVENTS, OPT_BTF, OPT_FORMAT, OPT_LENIENT,
-       OPT_PERF_SCRIPT, OPT_PERFETTO, OPT_JUNIT, OPT_TAP, OPT_BACKEND };
+       OPT_PERF_SCRIPT, OPT_PERFETTO, OPT_JUNIT, OPT_TAP, OPT_BACKEND, OPT_BUFFER_KB };
 
 static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 {
@@ -147,7 +152,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 		{ "output", 1, 0, 'o' }, { "json", 1, 0, OPT_JSON }, { "attach", 1, 0, OPT_ATTACH },
 		{ "max-findings", 1, 0, OPT_MAX_FINDINGS }, { "prog-stats", 0, 0, OPT_PROG_STATS }, { "events", 0, 0, OPT_EVENTS }, { "btf", 1, 0, OPT_BTF }, { "format", 1, 0, OPT_FORMAT }, { "lenient", 0, 0, OPT_LENIENT },
 		{ "perf-script", 1, 0, OPT_PERF_SCRIPT }, { "perfetto", 1, 0, OPT_PERFETTO }, { "junit", 1, 0, OPT_JUNIT },
-		{ "tap", 0, 0, OPT_TAP }, { "backend", 1, 0, OPT_BACKEND },
+		{ "tap", 0, 0, OPT_TAP }, { "backend", 1, 0, OPT_BACKEND }, { "buffer-kb", 1, 0, OPT_BUFFER_KB },
 		{ "quiet", 0, 0, 'q' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, 'V' }, { 0 },
 	};
@@ -229,6 +234,13 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 				o->backend = KR_B_FTRACE;
 			else
 				usage_error("--backend: unknown backend '%s' (auto, bpf, ftrace)", optarg);
+			break;
+		case OPT_BUFFER_KB:
+			if (report)
+				usage_error("%s: --buffer-kb is for live tracing", "report");
+			if (kr_parse_long(optarg, &v) || v < 4 || v > 1048576)
+				usage_error("--buffer-kb: not a size in KiB from 4 to 1048576: '%s'", optarg);
+			o->buffer_kb = (unsigned)v;
 			break;
 		case OPT_EVENTS:
 			if (!report)
@@ -786,6 +798,7 @@ static int cmd_trace(int argc, char **argv)
 	}
 	co.method = o.method;
 	co.backend = o.backend;
+	co.buffer_kb = o.buffer_kb;
 	co.btf_path = o.btf;
 	co.verbose = o.verbose;
 	co.prog_stats = o.prog_stats;

@@ -83,7 +83,7 @@ else
 fi
 # The kernel's own ftrace text of the same load, replayed here.
 ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$X/trace.load" 2> /dev/null)
-"$TOP/build/kvmrace-trace" report -q --json "$X/trace.json" "$X/trace.txt" 2> "$X/trace.err"
+"$TOP/build/kvmrace-trace" report -q -t 20ms --json "$X/trace.json" "$X/trace.txt" 2> "$X/trace.err"
 rc=$?
 if [ $rc = 0 ] && jq -e ".arch == \"arm64\" and .verdict == \"pass\" and .requests.signal == ${ns:--1} and .runs > 0" "$X/trace.json" > /dev/null; then
 	ok "arm64 ftrace text replayed: pass, arch arm64 ($(jq -c '{runs, requests}' "$X/trace.json"))"

@@ -29,7 +29,8 @@ KVER=${KREL%-powerpc64le}	# 6.1.0-50
 mkdir -p "$CACHE" "$SYSROOT" "$KDIR" "$HDIR"
 cd "$CACHE" || exit 1
 want="libbpf-dev:ppc64el libbpf1:ppc64el libelf-dev:ppc64el libelf1:ppc64el zlib1g-dev:ppc64el zlib1g:ppc64el
-libzstd-dev:ppc64el libzstd1:ppc64el busybox-static:ppc64el linux-image-$KREL:ppc64el
+libzstd-dev:ppc64el libzstd1:ppc64el libtracefs-dev:ppc64el libtracefs1:ppc64el libtraceevent-dev:ppc64el
+libtraceevent1:ppc64el busybox-static:ppc64el linux-image-$KREL:ppc64el
 linux-headers-$KREL:ppc64el linux-headers-$KVER-common linux-kbuild-6.1:amd64"
 get=""
 for p in $want; do
@@ -40,9 +41,11 @@ if [ -n "$get" ]; then
 	# shellcheck disable=SC2086
 	apt-get download -qq $get > /dev/null 2>&1 || die "apt-get download failed for:$get"
 fi
-stamp=$PW/.unpacked-$KREL
+# v2: the sysroot has libtracefs/libtraceevent (the ftrace backend's raw reader)
+stamp=$PW/.unpacked-v2-$KREL
 if [ ! -e "$stamp" ]; then
-	for d in libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1 busybox-static; do
+	for d in libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1 libtracefs-dev libtracefs1 \
+		libtraceevent-dev libtraceevent1 busybox-static; do
 		dpkg-deb -x "$(ls ${d}_*_ppc64el.deb | tail -1)" "$SYSROOT"
 	done
 	dpkg-deb -x "$(ls linux-image-${KREL}_*.deb | tail -1)" "$KDIR"

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 why=$(live_missing)
 if [ -n "$why" ]; then
-	for c in signal resched pid stale auto; do skip "ftrace_backend_$c" "$why"; done
+	for c in signal resched pid stale auto reader text_reader lost_bpf lost_ftrace; do skip "ftrace_backend_$c" "$why"; done
 	exit 0
 fi
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
@@ -71,3 +71,45 @@ if "$KT" check | grep -E "^ +kvm_arch_vcpu_ioctl_run" | awk '{ exit ($5 != "no")
 else
 	skip "ftrace_backend_auto" "every BPF method works on this host: nothing to fall back from"
 fi
+
+# The reader: the raw per-CPU buffers through libtraceevent where the build
+# has libtracefs (the default here), and the same counts from the trace_pipe
+# text reader of a LIBTRACEFS=0 build.
+if grep -q "tracing with ftrace, trace_pipe_raw" <("$KT" --backend ftrace -d 0.1 2>&1 >/dev/null); then
+	pass "ftrace_backend_reader (raw per-CPU buffers, libtraceevent)"
+else
+	fail "ftrace_backend_reader" "$("$KT" --backend ftrace -d 0.1 2>&1 | head -3)"
+fi
+if make -s -C "$TOP" LIBTRACEFS=0 BUILD="$WORK/textbuild" "$WORK/textbuild/kvmrace-trace" > "$WORK/textbuild.log" 2>&1; then
+	"$WORK/textbuild/kvmrace-trace" -q -t 3ms --backend ftrace --json "$WORK/text.json" -- "$KL" --signals 100 --period-us 1500 \
+		> "$WORK/text.out" 2> "$WORK/text.err"
+	rc=$?
+	n=$(sent signal "$WORK/text.out")
+	if [ $rc = 0 ] && [ "$n" = 100 ] && jqe '.verdict == "pass" and .requests.signal == 100 and .lost_events == 0' "$WORK/text.json" &&
+		! nm "$WORK/textbuild/kvmrace-trace" | grep -q kbuffer_load_subbuffer; then
+		pass "ftrace_backend_text_reader (LIBTRACEFS=0 build: trace_pipe text, sent 100, counted 100)"
+	else
+		fail "ftrace_backend_text_reader" "rc=$rc sent=$n $(jq -c '{verdict,requests,lost_events}' "$WORK/text.json" 2>&1) $(head -c 200 "$WORK/text.err")"
+	fi
+else
+	fail "ftrace_backend_text_reader" "LIBTRACEFS=0 build failed: $(tail -3 "$WORK/textbuild.log")"
+fi
+
+# Lost events are counted, in both backends, and make the run inconclusive
+# (exit 3), never a pass: a tiny buffer, a stopped tracer, a guest exiting
+# to userspace as fast as it can.
+for b in bpf ftrace; do
+	"$KT" -q --backend $b --buffer-kb 8 --json "$WORK/lost.$b.json" -- "$KL" --exits 200000 > /dev/null 2> "$WORK/lost.$b.err" &
+	t=$!
+	sleep 0.5
+	kill -STOP $t
+	sleep 1
+	kill -CONT $t
+	wait $t
+	rc=$?
+	if [ $rc = 3 ] && jqe '.verdict == "inconclusive" and .exit_status == 3 and .lost_events > 1000 and .runs > 0' "$WORK/lost.$b.json"; then
+		pass "ftrace_backend_lost_$b (exit 3, $(jq -c '{lost_events, runs}' "$WORK/lost.$b.json"))"
+	else
+		fail "ftrace_backend_lost_$b" "rc=$rc $(jq -c '{verdict, lost_events, runs}' "$WORK/lost.$b.json" 2>&1) $(head -c 200 "$WORK/lost.$b.err")"
+	fi
+done
