@@ -114,6 +114,10 @@ $(BUILD)/btf_embed.o: $(BUILD)/btf_embed.c user/btf_embed.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# The per-event path of report (text parsing, the engine): -O3 measured 6%
+# less CPU than -O2 on a 1 M-event import (make bench, section 4).
+$(BUILD)/import_ftrace.o $(BUILD)/engine.o: override CFLAGS += -O3
+
 $(BUILD)/%.o: user/%.c $(wildcard user/*.h) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

@@ -633,6 +633,14 @@ int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 		step(e, ev);
 		return 0;
 	}
+	if (e->o.ordered) {
+		e->released_ts = ev->ts;
+		e->released_any = true;
+		if (ev->ts > e->max_ts)
+			e->max_ts = ev->ts;
+		step(e, ev);
+		return 0;
+	}
 	if (e->ring_len == e->ring_cap && ring_grow(e))
 		return -1;
 	/* Find the slot from the tail; equal timestamps keep arrival order. */

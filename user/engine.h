@@ -39,6 +39,10 @@ struct kr_engine_opts {
 	/* Guest entry/exit events always fire on this host (a POWER kvm_hv hook
 	 * is attached): never fall back to KVM_RUN bracketing. */
 	bool no_bracket;
+	/* The input is already in timestamp order (a text trace, merged by
+	 * time): events are analysed as they come, with no reorder window.
+	 * One older than its predecessor counts in reorder_late. */
+	bool ordered;
 	/* Optional: every event in timestamp order as it is analysed (f NULL),
 	 * and every finding when it is closed (ev NULL).  For exporters. */
 	void (*sink)(void *ctx, const struct kr_event *ev, const struct kr_finding *f);

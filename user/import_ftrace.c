@@ -210,24 +210,15 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 	return take_event(o, (char *)after + 1);
 }
 
-int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
+/* A line without its newline (the file reader's lines). */
+static int parse_line(char *line, struct kr_ftline *o)
 {
 	char *s = skip_ws(line), *br, *dash, *p;
 	const char *after;
 	size_t n;
 
-	s = skip_ws(line);
 	if (!*s || *s == '#' || *s == '\n')
 		return 0;
-	{
-		char *nl = strchr(s, '\n');
-
-		if (nl) {
-			*nl = 0;
-			if (nl > s && nl[-1] == '\r')
-				nl[-1] = 0;
-		}
-	}
 	o->has_flags = false;
 	o->tgid = 0;
 	o->perf = false;
@@ -304,11 +295,23 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 			s = skip_ws(s);
 		}
 	}
-	n = strnlen(s, KR_COMM_LEN - 1);
-	memcpy(o->comm, s, n);
+	for (n = 0; n < KR_COMM_LEN - 1 && s[n]; n++)
+		o->comm[n] = s[n];
 	o->comm[n] = 0;
 	o->cpu = (uint16_t)dec(br + 2, NULL);
 	return take_event(o, (char *)after + 1);
+}
+
+int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
+{
+	char *nl = strchr(line, '\n');
+
+	if (nl) {
+		*nl = 0;
+		if (nl > line && nl[-1] == '\r')
+			nl[-1] = 0;
+	}
+	return parse_line(line, o);
 }
 
 /* ---- payload fields, by name ---- */
@@ -581,7 +584,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		if (v)
 			emit(im, l, KR_EV_RUN_END, v);
 	} else if (id == E_USER_EXIT) {
-		const char *r = strstr(pl, "reason "), *par = strrchr(pl, '(');
+		const char *r = !strncmp(pl, "reason ", 7) ? pl : strstr(pl, "reason "), *par = strrchr(pl, '(');
 
 		v = vc_find(im, l->pid, false);
 		if (!v || !r || !par)
@@ -891,7 +894,7 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		if ((*s == '#' && s[1] == '#') || (*s == 'c' && !strncmp(s, "cpus=", 5)) ||
 		    (*s == 'v' && !strncmp(s, "version = ", 10)))
 			continue;
-		r = kr_ftrace_parse_line(p->line, &p->cur);
+		r = parse_line(p->line, &p->cur);
 		if (r == 0)
 			continue;
 		if (r < 0) {

@@ -313,9 +313,10 @@ static struct kr_export *open_exports(const struct opts *o, const struct kr_run_
 	return x;
 }
 
-static struct kr_engine *new_engine(const struct opts *o, const char *hooks, struct kr_export *x)
+static struct kr_engine *new_engine(const struct opts *o, const char *hooks, struct kr_export *x, bool ordered)
 {
 	struct kr_engine_opts eo = {
+		.ordered = ordered,
 		.threshold_ns = o->threshold_ns,
 		.max_findings = o->max_findings,
 		.no_bracket = strstr(hooks, "kvm_guest_enter:") != NULL,
@@ -415,7 +416,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 			 "kvm_exit:ftrace-text,signal_generate:ftrace-text,signal_deliver:ftrace-text,"
 			 "sched_switch:ftrace-text,sched_wakeup:ftrace-text");
 	x = open_exports(o, &ri);
-	e = new_engine(o, ri.hooks, x);
+	e = new_engine(o, ri.hooks, x, true);	/* text traces are in time order */
 	err[0] = 0;
 	while ((r = kr_import_next(im, &ev, err, sizeof(err))) > 0) {
 		if (o->pid && ev.pid != (uint32_t)o->pid)
@@ -499,7 +500,7 @@ static int cmd_report(int argc, char **argv)
 	snprintf(ri.clock, sizeof(ri.clock), "%s", rd.info.clock);
 	snprintf(ri.hooks, sizeof(ri.hooks), "%s", rd.info.hooks);
 	x = open_exports(&o, &ri);
-	e = new_engine(&o, ri.hooks, x);
+	e = new_engine(&o, ri.hooks, x, false);
 	err[0] = 0;
 	while ((r = kr_reader_next_ptr(&rd, &rec, err, sizeof(err))) > 0) {
 		ev = rec;
@@ -841,7 +842,7 @@ static int cmd_trace(int argc, char **argv)
 	if (*kr_capture_caveat(cap))
 		fprintf(stderr, "kvmrace-trace: %s\n", kr_capture_caveat(cap));
 	x = open_exports(&o, &ri);
-	l.e = new_engine(&o, ri.hooks, x);
+	l.e = new_engine(&o, ri.hooks, x, false);
 	l.w = w;
 	if (!o.quiet)
 		fprintf(stderr, "kvmrace-trace: tracing with %s (%s)%s\n", kr_capture_backend(cap), ri.hooks,

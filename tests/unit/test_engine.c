@@ -425,6 +425,53 @@ static void two_vcpus_out_of_order(void)
 	kr_engine_free(e2);
 }
 
+/* ordered mode (text imports, already in time order): no reorder window,
+ * the same result as windowed on a sorted stream; an older event is stepped
+ * at once and counted as reorder_late. */
+static void ordered_input(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS, .ordered = true };
+	struct kr_engine *w, *e = kr_engine_new(&o);
+	const struct kr_result *rw, *re;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		uint64_t b = T0 + i * 2 * MS;
+
+		add(&s, b, KR_EV_GUEST_ENTER, 1001, 1);
+		req(&s, b + 10 * US, 1001, KR_CAUSE_SIGNAL);
+		add(&s, b + (i == 4 ? 1300 : 20) * US, KR_EV_GUEST_EXIT, 1001, 1);
+		add(&s, b + (i == 4 ? 1310 : 30) * US, KR_EV_USER_EXIT, 1001, 1);
+	}
+	w = run_stream(&s, 1 * MS, 0);
+	for (i = 0; i < s.n; i++)
+		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
+	kr_engine_finish(e);
+	rw = kr_engine_result(w);
+	re = kr_engine_result(e);
+	CHECK_EQ(re->runs, 10);
+	CHECK_EQ(re->violations, 1);
+	CHECK_EQ(re->reorder_late, 0);
+	CHECK_EQ(re->runs, rw->runs);
+	CHECK_EQ(re->violations, rw->violations);
+	CHECK(re->nr_findings == 1 && re->findings[0].past_ns == rw->findings[0].past_ns);
+	CHECK(!memcmp(re->hist, rw->hist, sizeof(re->hist)));
+	kr_engine_free(w);
+	kr_engine_free(e);
+	/* one event older than its predecessor */
+	e = kr_engine_new(&o);
+	s.n = 0;
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 20 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 10 * US, KR_EV_SWITCH_IN, 1001, 1);
+	for (i = 0; i < s.n; i++)
+		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
+	kr_engine_finish(e);
+	CHECK_EQ(kr_engine_result(e)->reorder_late, 1);
+	kr_engine_free(e);
+}
+
 static void too_late_for_reorder(void)
 {
 	struct stream s = { .n = 0 };
@@ -659,6 +706,7 @@ int main(void)
 	RUN(honoured_by_tif_at_reentry);
 	RUN(no_bracketing);
 	RUN(two_vcpus_out_of_order);
+	RUN(ordered_input);
 	RUN(too_late_for_reorder);
 	RUN(lost_events_inconclusive);
 	RUN(no_runs_inconclusive);
