@@ -479,6 +479,13 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		e->o.sink(e->o.sink_ctx, ev, NULL);
 	e->r.events++;
 	e->r.events_by_type[ev->type]++;
+	if (ev->type != KR_EV_REQUEST) {
+		e->r.state_events++;
+		e->r.state_irq += !!(ev->flags & KR_F_IRQ);
+		e->r.state_nr += !!(ev->flags & (KR_F_TIF | KR_F_NR));
+		e->r.state_tif += !!(ev->flags & KR_F_TIF);
+		e->r.state_paca += !!(ev->flags & KR_F_PACA);
+	}
 	if (!e->r.first_ns || ev->ts < e->r.first_ns)
 		e->r.first_ns = ev->ts;
 	if (ev->ts > e->r.last_ns)

@@ -97,6 +97,11 @@ struct kr_result {
 	uint64_t violations;
 	uint64_t violations_by_cause[KR_NR_CAUSES];
 	uint64_t reorder_late;		/* events older than the reorder window */
+	/* Which task state the input carried, over the vCPU tasks' own events
+	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace
+	 * and text traces give irqs-off and need-resched from their flags. */
+	uint64_t state_events;		/* events counted here */
+	uint64_t state_irq, state_nr, state_tif, state_paca;
 	/* Interrupt state at guest entries, where it was read (POWER PACA). */
 	uint64_t entry_irq_known;	/* entries with PACA state */
 	uint64_t entry_soft_masked_all;	/* irq_soft_mask == IRQS_ALL_DISABLED (3) */

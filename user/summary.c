@@ -108,6 +108,13 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 	}
 	fprintf(f, "  vCPUs     : %u   guest runs: %" PRIu64 "   KVM_RUN calls: %" PRIu64 "\n", r->nr_vcpus,
 		r->runs, r->run_calls);
+	if (r->state_events) {
+		double n = (double)r->state_events;
+
+		fprintf(f, "  state     : known at the vCPU events: irqs-off %.0f%%, need-resched %.0f%%, TIF %.0f%%%s\n",
+			100.0 * (double)r->state_irq / n, 100.0 * (double)r->state_nr / n,
+			100.0 * (double)r->state_tif / n, r->state_tif ? "" : " (unknown: not read, never guessed)");
+	}
 	if (r->entry_irq_known)
 		fprintf(f, "  at entry  : %" PRIu64 " entries with PACA state: soft mask all-disabled %" PRIu64
 			", HARD_DIS %" PRIu64 ", soft-enabled %" PRIu64 "%s\n", r->entry_irq_known,
@@ -276,6 +283,14 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "lost_events", r->lost);
 	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(&j, "reorder_late", r->reorder_late);
+	kj_key(&j, "state_known");
+	kj_obj_open(&j);
+	kj_ku64(&j, "events", r->state_events);
+	kj_ku64(&j, "irqs_off", r->state_irq);
+	kj_ku64(&j, "need_resched", r->state_nr);
+	kj_ku64(&j, "tif", r->state_tif);
+	kj_ku64(&j, "paca", r->state_paca);
+	kj_obj_close(&j);
 	kj_key(&j, "guest_entry_irq_state");
 	kj_obj_open(&j);
 	kj_ku64(&j, "known", r->entry_irq_known);

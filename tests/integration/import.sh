@@ -47,8 +47,10 @@ f=$FX/p9-signal.trace.txt
 { echo "cpus=2"; grep -v '^#' "$f" | sed -E 's/^(.*\[[0-9]+\]) [^ ]+ +([0-9]+\.[0-9]+:)/\1 \2/'; } > "$WORK/nolat.txt"
 "$KT" report -q -t 2ms --json "$WORK/nolat.json" "$WORK/nolat.txt" 2> /dev/null
 rc=$?
-if [ $rc = 0 ] && [ "$(jq -c '{verdict, requests, runs}' "$WORK/nolat.json")" = "$(jq -c '{verdict, requests, runs}' "$WORK/p9-signal.json")" ] && ! grep -qE '\] [dDnN.]{4,5} ' "$WORK/nolat.txt"; then
-	pass "import_ftrace_no_latency_flags (same verdict, requests and runs)"
+if [ $rc = 0 ] && [ "$(jq -c '{verdict, requests, runs}' "$WORK/nolat.json")" = "$(jq -c '{verdict, requests, runs}' "$WORK/p9-signal.json")" ] && ! grep -qE '\] [dDnN.]{4,5} ' "$WORK/nolat.txt" &&
+	jqe '.state_known.irqs_off == 0 and .state_known.need_resched == 0 and .state_known.tif == 0 and .state_known.events > 0' "$WORK/nolat.json" &&
+	jqe '.state_known.irqs_off > 0 and .state_known.need_resched > 0 and .state_known.tif == 0' "$WORK/p9-signal.json"; then
+	pass "import_ftrace_no_latency_flags (same verdict, requests and runs; state known: with flags $(jq -c .state_known "$WORK/p9-signal.json"), without $(jq -c .state_known "$WORK/nolat.json"))"
 else
 	fail "import_ftrace_no_latency_flags" "rc=$rc $(summary "$WORK/nolat.json" 2>&1)"
 fi

@@ -21,12 +21,20 @@ fi
 
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
 
+# What the backend can know: BPF reads TIF at every vCPU event; ftrace
+# never, but has the flags column (irqs-off, need-resched).
+if [ "$B" = bpf ]; then
+	state_ok='.state_known.tif == .state_known.events and .state_known.events > 0'
+else
+	state_ok='.state_known.tif == 0 and .state_known.irqs_off > 0 and .state_known.need_resched > 0'
+fi
+
 # ---- signal storm: verdict pass, every signal counted ----
 kt -q -t 3ms -o "$WORK/sig.rec" --json "$WORK/sig.json" -- "$KL" --signals 200 --period-us 1000 > "$WORK/sig.out" 2> "$WORK/sig.err"
 rc=$?
 n=$(sent signal "$WORK/sig.out")
-if [ "$rc" = 0 ] && [ -n "$n" ] && [ "$n" = 200 ] && jqe ".verdict == \"pass\" and .requests.signal == $n and .runs > 0 and .lost_events == 0 and (.hooks | length) >= 4 and .command_exit_status == 0 and .schema == \"kvmrace/1\"" "$WORK/sig.json"; then
-	pass "live_signal_storm$sfx (sent $n, counted $(jq .requests.signal "$WORK/sig.json"), runs $(jq .runs "$WORK/sig.json"))"
+if [ "$rc" = 0 ] && [ -n "$n" ] && [ "$n" = 200 ] && jqe ".verdict == \"pass\" and .requests.signal == $n and .runs > 0 and .lost_events == 0 and (.hooks | length) >= 4 and .command_exit_status == 0 and .schema == \"kvmrace/1\" and $state_ok" "$WORK/sig.json"; then
+	pass "live_signal_storm$sfx (sent $n, counted $(jq .requests.signal "$WORK/sig.json"), runs $(jq .runs "$WORK/sig.json"), state known $(jq -c .state_known "$WORK/sig.json"))"
 else
 	fail "live_signal_storm$sfx" "rc=$rc sent=$n json=$(jq -c '{verdict,requests,runs,lost_events}' "$WORK/sig.json" 2>&1) err=$(head -c 300 "$WORK/sig.err")"
 fi
