@@ -14,7 +14,8 @@ vm_packages() {
 }
 
 # vm_initramfs ROOT BUSYBOX BIN_DIR INIT: busybox, kvmrace-trace and
-# kvmrace-load from BIN_DIR, and INIT as /init.
+# kvmrace-load from BIN_DIR, INIT as /init, and the helpers it sources
+# (scripts/vm-init.sh as /lib/kvmrace-vm.sh).
 vm_initramfs() {
 	local r=$1 a
 	rm -rf "$r" && mkdir -p "$r"/{bin,dev,proc,sys,tmp,lib/modules}
@@ -22,6 +23,7 @@ vm_initramfs() {
 	for a in sh mount mkdir cat echo insmod modprobe poweroff sleep ls grep; do ln -s busybox "$r/bin/$a"; done
 	cp "$3/kvmrace-trace" "$3/kvmrace-load" "$r/bin/" || die "no binaries in $3"
 	cp "$4" "$r/init" && chmod +x "$r/init"
+	mkdir -p "$r/lib" && cp "$TOP/scripts/vm-init.sh" "$r/lib/kvmrace-vm.sh"
 }
 
 # vm_pack ROOT OUT: the initramfs archive.

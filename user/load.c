@@ -116,14 +116,34 @@ static void add_memory_and_vcpu(int kvm, int vm)
 		die("mmap kvm_run");
 }
 
-#if defined(__aarch64__)
-#define MMIO_LOOP_GPA 0x100000	/* unbacked: each write is a KVM_EXIT_MMIO */
-#define MMIO_DONE_GPA 0x100008
+/* /dev/kvm, a VM of that type, and GUEST_MEM of anonymous memory for it. */
+static int open_vm(unsigned long type, int extra_mmap_flags, int *kvm_out)
+{
+	int kvm, vm;
 
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("open /dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, type);
+	if (vm < 0)
+		die(type ? "KVM_CREATE_VM (type KVM-HV; is kvm-hv loaded?)" : "KVM_CREATE_VM");
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | extra_mmap_flags, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	*kvm_out = kvm;
+	return vm;
+}
+
+#if !defined(__x86_64__)
 static void put_insn(uint32_t gpa, uint32_t insn)
 {
 	memcpy(mem + gpa, &insn, 4);	/* little-endian guest, little-endian host */
 }
+#endif
+
+#if defined(__aarch64__)
+#define MMIO_LOOP_GPA 0x100000	/* unbacked: each write is a KVM_EXIT_MMIO */
+#define MMIO_DONE_GPA 0x100008
 
 static void set_core_reg(uint64_t off_bytes, uint64_t val)
 {
@@ -142,17 +162,8 @@ static void setup_vm(void)
 {
 	struct kvm_vcpu_init init;
 	uint32_t a = CODE_GPA;
-	int kvm, vm;
+	int kvm, vm = open_vm(0, 0, &kvm);
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("open /dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		die("KVM_CREATE_VM");
-	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		die("mmap");
 	/* x0 = flag, x2 = done MMIO, x3 = per-loop MMIO */
 	if (o.exits)
 		put_insn(a, 0xb9000061), a += 4;	/* loop: str w1, [x3] */
@@ -181,11 +192,6 @@ static void setup_vm(void)
 #define PPC_MSR_GUEST 0x8000000000009001ull	/* SF | EE | ME | LE */
 #define LPCR_ILE 0x02000000ull
 
-static void put_insn(uint32_t gpa, uint32_t insn)
-{
-	memcpy(mem + gpa, &insn, 4);	/* little-endian guest, little-endian host */
-}
-
 static void setup_vm(void)
 {
 	struct kvm_enable_cap cap;
@@ -193,17 +199,8 @@ static void setup_vm(void)
 	struct kvm_regs regs;
 	uint64_t lpcr = 0;
 	uint32_t v;
-	int kvm, vm;
+	int kvm, vm = open_vm(KVM_VM_PPC_HV_TYPE, MAP_NORESERVE, &kvm);
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("open /dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV_TYPE);
-	if (vm < 0)
-		die("KVM_CREATE_VM (type KVM-HV; is kvm-hv loaded?)");
-	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED)
-		die("mmap");
 	for (v = 0x100; v < 0x2000; v += 0x20)
 		put_insn(v, 0x48000000);		/* every vector: b . */
 	put_insn(0x900, 0x7c7603a6);			/* decrementer: mtdec r3 */
@@ -253,17 +250,8 @@ static void setup_vm(void)
 	};
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	int kvm, vm;
+	int kvm, vm = open_vm(0, 0, &kvm);
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("open /dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		die("KVM_CREATE_VM");
-	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		die("mmap");
 	if (o.exits)
 		memcpy(mem + CODE_GPA, io, sizeof(io));
 	else
