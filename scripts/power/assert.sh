@@ -91,10 +91,15 @@ for m in $machines; do
 	DETAIL="median $med ns"
 	t "$m injected: guest time past around the host tick (median $med ns, in 2..6 ms)" \
 		test "${med:-0}" -ge 2000000 -a "${med:-0}" -le 6000000
+	# An injection at an entry that follows the host tick's exit runs to the
+	# next tick (~4 ms: a violation at 3 ms); one at an entry after another
+	# exit lands at a random phase of the tick and ends sooner.  Unloaded runs
+	# gave 87-94% violations, a loaded CI run 75% (27 of 36; the other nine
+	# 1.6 us .. 2.2 ms, HV_DECREMENTER or H_VIRT): a majority is the claim.
 	nv=$(jq .violations "$f-injected.json")
 	DETAIL="$nv violations of $((fs + fr)) findings"
 	t "$m injected: most findings are violations ($nv of $((fs + fr)); the rest cut short by an unrelated exit)" \
-		test $((nv * 10)) -ge $(( (fs + fr) * 8 ))
+		test $((nv * 2)) -gt $((fs + fr))
 	DETAIL="$(jq -c '[.findings[].exit.name] | group_by(.) | map({(.[0]): length}) | add' "$f-injected.json")"
 	t "$m injected: ended by a natural exit (guest exit, no interrupt kick 0x500/0xe80/0xa00)" jqt \
 		'all(.findings[]; .exit.kind == "guest_exit" and ([.exit.number] | inside([1280, 3712, 2560]) | not))' "$f-injected.json"
