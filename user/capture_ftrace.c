@@ -320,6 +320,35 @@ static void raw_close(struct kr_ftcap *c)
 }
 #endif
 
+bool kr_ftcap_can_trace(char *why, size_t len)
+{
+	static const char *const kvm_run[] = { "kvm/kvm_fpu", "kvm/kvm_entry", "kvm_hv/kvm_guest_enter" };
+	char p[256];
+	size_t i;
+
+	if (!kr_ftcap_available(why, len))
+		return false;
+	if (access(TRACEFS "/events/signal/signal_generate", F_OK) || access(TRACEFS "/events/sched/sched_switch", F_OK)) {
+		snprintf(why, len, "no signal:signal_generate or sched:sched_switch in tracefs");
+		return false;
+	}
+	for (i = 0; i < sizeof(kvm_run) / sizeof(kvm_run[0]); i++) {
+		snprintf(p, sizeof(p), TRACEFS "/events/%s", kvm_run[i]);
+		if (!access(p, F_OK)) {
+			snprintf(why, len, "available: a tracefs instance of its own, %s",
+#ifdef HAVE_LIBTRACEFS
+				 "raw per-CPU buffers decoded with libtraceevent"
+#else
+				 "trace_pipe text (built without libtracefs)"
+#endif
+			);
+			return true;
+		}
+	}
+	snprintf(why, len, "no KVM events in tracefs (kvm:kvm_fpu, kvm:kvm_entry, kvm_hv:kvm_guest_enter): is kvm loaded?");
+	return false;
+}
+
 struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, unsigned int buffer_kb, char *err, size_t errlen)
 {
 	struct kr_ftcap *c = calloc(1, sizeof(*c));

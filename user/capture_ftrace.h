@@ -13,6 +13,9 @@
 struct kr_ftcap;
 
 bool kr_ftcap_available(char *why, size_t len);
+/* Could the ftrace backend trace here (tracefs instances and the events)?
+ * why: what it would use, or why not. */
+bool kr_ftcap_can_trace(char *why, size_t len);
 /* Remove instances of tracers that were killed; returns how many. */
 int kr_ftcap_remove_stale(void);
 /* buffer_kb: the per-CPU ring size, 0 for the default (8 MiB). */

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "capture_ftrace.h"
 #include "decode.h"
 #include "export.h"
 #include "import_ftrace.h"
@@ -593,13 +594,13 @@ static int cmd_check(int argc, char **argv)
 	struct utsname u;
 	struct stat st;
 	const char *miss, *btf_path = NULL, *src;
-	char why[256];
-	bool kvm, root;
+	char why[256], fwhy[256];
+	bool kvm, root, ftrace_ok;
 	int h, m, method = KR_M_AUTO;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		puts("Usage: kvmrace-trace check [--btf FILE]\nPrints arch, kernel, BTF, KVM, privileges and, per hook, "
-		     "each attach method's availability and the one chosen. Exit 0 if tracing can work, 1 if not.");
+		     "each attach method's availability and the one chosen, and the ftrace backend. Exit 0 if tracing can work (with BPF or ftrace), 1 if not.");
 		return 0;
 	}
 	if (argc > 2 && !strcmp(argv[1], "--btf"))
@@ -626,8 +627,15 @@ static int cmd_check(int argc, char **argv)
 		printf("  verdict     : cannot trace: insufficient privileges\n");
 		return 1;
 	}
+	ftrace_ok = kr_ftcap_can_trace(fwhy, sizeof(fwhy));
+	printf("  ftrace      : %s\n", fwhy);
 	if (!src) {
-		printf("  verdict     : cannot trace: no BTF for CO-RE\n");
+		if (ftrace_ok) {
+			printf("  verdict     : BPF cannot trace (no BTF for CO-RE: %s); the ftrace backend can "
+			       "(--backend ftrace; auto falls back to it unless --btf is given)\n", why);
+			return 0;
+		}
+		printf("  verdict     : cannot trace: no BTF for CO-RE, and no ftrace backend\n");
 		return 1;
 	}
 	kr_capture_probe(hooks, method);
@@ -667,6 +675,11 @@ static int cmd_check(int argc, char **argv)
 	}
 #endif
 	miss = kr_capture_missing(hooks);
+	if (*miss && ftrace_ok) {
+		printf("  verdict     : BPF cannot trace (%s); the ftrace backend can (--backend auto falls back "
+		       "to it)\n", miss);
+		return 0;
+	}
 	if (*miss) {
 		printf("  verdict     : cannot trace: %s\n", miss);
 		return 1;

@@ -77,3 +77,18 @@ if [ -z "$(live_missing)" ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	rc=$?
 	[ $rc = 0 ] && jqe '.requests.signal == 20' "$WORK/own.json" && pass "btf_matching_file_works (--btf with this kernel's BTF)" || fail "btf_matching_file_works" "rc=$rc"
 fi
+
+# check: without BPF's CO-RE types (a bad --btf stands in for a kernel
+# without BTF) the ftrace backend can still trace: exit 0, and it says so.
+if [ "$(id -u)" = 0 ]; then
+	"$KT" check --btf /etc/passwd > "$WORK/chk.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -q "verdict     : BPF cannot trace (no BTF for CO-RE: --btf /etc/passwd" "$WORK/chk.out" &&
+		grep -q "^  ftrace      : available" "$WORK/chk.out"; then
+		pass "check_no_btf_ftrace_can (exit 0, names the ftrace backend)"
+	else
+		fail "check_no_btf_ftrace_can" "rc=$rc $(tail -2 "$WORK/chk.out")"
+	fi
+else
+	skip "check_no_btf_ftrace_can" "not root"
+fi
