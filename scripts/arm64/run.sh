@@ -5,7 +5,8 @@
 # kvmrace-trace runs live there once per attach method (--attach tp_btf,
 # raw_tp, tracepoint, kprobe; fentry where the kernel has it) and with
 # --backend ftrace, around kvmrace-load's arm64 guest; the kernel's own ftrace
-# text of the same load is replayed here with `report`.  Results come back
+# text of the same load is replayed here with `report`; the race injector
+# (tests/inject) proves every injected request is found.  Results come back
 # between console markers into build/arm64-vm/ and are asserted.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,28 +17,43 @@ VM_NAME=arm64
 t0=$(date +%s)
 [ "$(id -u)" = 0 ] || die "run as root (apt, qemu)"
 export DEBIAN_FRONTEND=noninteractive
-vm_packages qemu-system-arm cpio jq
+vm_packages qemu-system-arm cpio jq gcc-aarch64-linux-gnu kmod
 make -s -C "$TOP" ARCH=arm64 all || die "cross build failed"
 KREL=$(kernel_release)
 [ -n "$KREL" ] || die "no linux-image-6.1.0-*-arm64 in the apt sources"
 mkdir -p "$X/cache"
 cd "$X/cache" || exit 1
-for p in "linux-image-$KREL-unsigned" busybox-static; do
-	ls "${p}"_*.deb > /dev/null 2>&1 || apt-get download -qq "$p:arm64" > /dev/null 2>&1 || die "apt-get download $p:arm64 failed"
+KVER=${KREL%-arm64}	# 6.1.0-50
+for p in "linux-image-$KREL-unsigned:arm64" busybox-static:arm64 "linux-headers-$KREL:arm64" \
+	"linux-headers-$KVER-common" linux-kbuild-6.1:amd64; do
+	n=${p%%:*}
+	ls "${n}"_*.deb > /dev/null 2>&1 || apt-get download -qq "$p" > /dev/null 2>&1 || die "apt-get download $p failed"
 done
-if [ ! -e "$X/.unpacked-$KREL" ]; then
-	rm -rf "$X/kernel" "$X/bb" && mkdir -p "$X/kernel" "$X/bb"
+H=$X/headers
+if [ ! -e "$X/.unpacked-v2-$KREL" ]; then
+	rm -rf "$X/kernel" "$X/bb" "$H" && mkdir -p "$X/kernel" "$X/bb" "$H"
 	dpkg-deb --fsys-tarfile "$(ls "linux-image-$KREL"-unsigned_*.deb | tail -1)" |
 		tar -x -C "$X/kernel" "./boot/vmlinuz-$KREL" || die "cannot unpack the kernel"
 	dpkg-deb -x "$(ls busybox-static_*.deb | tail -1)" "$X/bb"
-	touch "$X/.unpacked-$KREL"
+	for d in "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
+		dpkg-deb -x "$(ls "${d}"_*.deb | tail -1)" "$H" || die "cannot unpack $d"
+	done
+	# The arch headers include their common half by absolute path.
+	sed -i "s|^include /usr/src/|include $H/usr/src/|" "$H/usr/src/linux-headers-$KREL/Makefile"
+	touch "$X/.unpacked-v2-$KREL"
 fi
-# KVM is built into Debian's arm64 kernel: no modules needed.
+# The race injector (tests/inject), against this kernel's headers.
+INJ=$X/inject
+rm -rf "$INJ" && cp -r "$TOP/tests/inject" "$INJ"
+make -s -C "$H/usr/src/linux-headers-$KREL" M="$INJ" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules \
+	> "$X/inject-build.log" 2>&1 || { cat "$X/inject-build.log"; die "injector module build failed"; }
+# KVM is built into Debian's arm64 kernel: no modules but the injector.
 vm_initramfs "$X/initramfs" "$X/bb/bin/busybox" "$TOP/build/arm64" "$TOP/scripts/arm64/init.sh"
+cp "$INJ/kvmrace_inject.ko" "$X/initramfs/"
 vm_pack "$X/initramfs" "$X/initramfs.cpio.gz"
 
 echo "arm64: booting $KREL (KVM at emulated EL2 under TCG)"
-rm -f "$X"/*.json "$X"/*.rc "$X"/*.err "$X"/*.pf "$X"/trace.*
+rm -f "$X"/*.json "$X"/*.rc "$X"/*.err "$X"/*.pf "$X"/trace.* "$X"/injected.*
 timeout 600 qemu-system-aarch64 -accel tcg,thread=multi -M virt,virtualization=on,gic-version=3 -cpu max \
 	-m 2G -smp 2 -nographic -no-reboot -nic none -kernel "$X/kernel/boot/vmlinuz-$KREL" \
 	-initrd "$X/initramfs.cpio.gz" -append "console=ttyAMA0 quiet loglevel=1 panic=-1" > "$X/console" 2>&1
@@ -90,6 +106,13 @@ if [ $rc = 0 ] && jq -e ".arch == \"arm64\" and .verdict == \"pass\" and .reques
 else
 	nok "arm64 ftrace text replayed" "rc=$rc sent $ns $(jq -c '{arch, verdict, runs, requests}' "$X/trace.json" 2>&1) $(head -c 200 "$X/trace.err")"
 fi
+# The race injector (tests/inject) sets a signal or need-resched, without an
+# IPI, at kvm_entry, after the kernel's last check: every injection must come
+# out as entered_pending, paired with it, and nothing else.  (arm64 exits for
+# the tick and for a kick are both IRQ: no kick/natural-exit check here.)
+. "$TOP/scripts/inject-lib.sh"
+assert_injected "arm64 injected" "$X/injected"
+
 # Every CO-RE relocation of the arm64 object resolves against the BTF of the
 # kernel booted here (committed in vmlinux-h/arm64/).
 if out=$(make -s -C "$TOP" core-check-arm64 2>&1); then

@@ -27,7 +27,7 @@ make -s -C "$TOP" core-check-powerpc || die "CO-RE check failed"
 
 # The race injector, against this kernel's headers.
 INJ=$PW/inject
-rm -rf "$INJ" && cp -r "$TOP/tests/power/inject" "$INJ"
+rm -rf "$INJ" && cp -r "$TOP/tests/inject" "$INJ"
 make -s -C "$HDIR/usr/src/linux-headers-$KREL" M="$INJ" ARCH=powerpc CROSS_COMPILE="$CROSS" modules \
 	> "$PW/inject-build.log" 2>&1 || { cat "$PW/inject-build.log"; die "injector module build failed"; }
 

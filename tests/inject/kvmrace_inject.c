@@ -3,8 +3,10 @@
  * kvmrace_inject: re-open, on purpose, the window that "KVM: PPC: Book3S HV:
  * Close race with testing for signals on guest entry" (2017) closed.
  *
- * A probe on kvm_hv:kvm_guest_enter runs after the kernel's last signal and
- * need_resched checks and before the guest is entered.  On every Nth entry it
+ * A probe on the guest-entry tracepoint runs after the kernel's last signal
+ * and need_resched checks and before the guest is entered: POWER KVM-HV's
+ * kvm_hv:kvm_guest_enter, arm64's kvm:kvm_entry (after the final
+ * kvm_vcpu_exit_request() with interrupts off).  On every Nth entry it
  * raises SIGUSR1 on the vCPU task, or sets need-resched for it, without any
  * IPI: the state an interrupt handled in the old window left behind.  The
  * vCPU then runs on until an unrelated exit (the host tick) with the request
@@ -14,8 +16,9 @@
  * alternating).  Counters (read-only): injected_signal, injected_resched,
  * entries; log: one line per injection (up to LOG_MAX), "signal|resched
  * <ktime_get_ns> <vcpu_id>", CLOCK_MONOTONIC like bpf_ktime_get_ns(), so each
- * finding can be matched to its injection.  The probe is registered at a higher priority than kvmrace's own,
- * so kvmrace sees the flag at the same guest entry.
+ * finding can be matched to its injection.  The probe is registered at a
+ * higher priority than kvmrace's own, so kvmrace sees the flag at the same
+ * guest entry.
  */
 #include <linux/kvm_host.h>
 #include <linux/module.h>
@@ -53,12 +56,10 @@ module_param_cb(log, &log_ops, NULL, 0444);
 MODULE_PARM_DESC(log, "injections: cause, CLOCK_MONOTONIC ns, vcpu id");
 
 static struct tracepoint *tp_enter;
-static struct module *tp_owner;
-static DEFINE_MUTEX(tp_lock);
 
-static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
+/* One guest entry of task t (the vCPU's task) for vCPU vcpu_id. */
+static void entry(struct task_struct *t, int vcpu_id)
 {
-	struct task_struct *t = vcpu->arch.run_task;
 	unsigned long n = READ_ONCE(entries) + 1;
 	bool sig;
 
@@ -73,7 +74,7 @@ static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
 		sig = (n / every) & 1;
 	if (inj_logged < LOG_MAX) {
 		inj_log[inj_logged].ns = ktime_get_ns();
-		inj_log[inj_logged].vcpu = vcpu->vcpu_id;
+		inj_log[inj_logged].vcpu = vcpu_id;
 		inj_log[inj_logged].sig = sig;
 		WRITE_ONCE(inj_logged, inj_logged + 1);
 	}
@@ -84,6 +85,53 @@ static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
 		set_tsk_need_resched(t);	/* no IPI either */
 		WRITE_ONCE(injected_resched, injected_resched + 1);
 	}
+}
+
+#if defined(CONFIG_ARM64)
+/* kvm:kvm_entry(vcpu_pc) is built in and fires in the vCPU's own task. */
+static void probe_guest_enter(void *data, unsigned long vcpu_pc)
+{
+	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+
+	entry(current, vcpu ? vcpu->vcpu_id : -1);
+}
+
+static void find_kvm_entry(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "kvm_entry"))
+		*(struct tracepoint **)priv = tp;
+}
+
+static int __init inject_init(void)
+{
+	struct tracepoint *tp = NULL;
+
+	for_each_kernel_tracepoint(find_kvm_entry, &tp);
+	if (!tp) {
+		pr_err("kvmrace_inject: kvm:kvm_entry not found\n");
+		return -ENODEV;
+	}
+	/* Before kvmrace's probe (default priority 10). */
+	if (tracepoint_probe_register_prio(tp, probe_guest_enter, NULL, 100))
+		return -EINVAL;
+	tp_enter = tp;
+	pr_info("kvmrace_inject: injecting %s on every %u-th guest entry\n", cause, every);
+	return 0;
+}
+
+static void __exit inject_exit(void)
+{
+	tracepoint_probe_unregister(tp_enter, probe_guest_enter, NULL);
+	tracepoint_synchronize_unregister();
+}
+#else
+/* POWER: kvm_hv:kvm_guest_enter(vcpu), a tracepoint of the kvm-hv module. */
+static struct module *tp_owner;
+static DEFINE_MUTEX(tp_lock);
+
+static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
+{
+	entry(vcpu->arch.run_task, vcpu->vcpu_id);
 }
 
 static int on_tp_module(struct notifier_block *nb, unsigned long state, void *arg)
@@ -144,7 +192,9 @@ static void __exit inject_exit(void)
 	mutex_unlock(&tp_lock);
 }
 
+#endif
+
 module_init(inject_init);
 module_exit(inject_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("kvmrace test: re-open the guest-entry signal/need_resched window on POWER KVM-HV");
+MODULE_DESCRIPTION("kvmrace test: re-open the guest-entry signal/need_resched window (POWER KVM-HV, arm64 KVM)");
