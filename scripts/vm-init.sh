@@ -27,3 +27,22 @@ run_modes() {
 		for x in json rc load err pf; do [ -f "/tmp/$m.$x" ] && emit "$m.$x" "/tmp/$m.$x"; done
 	done
 }
+
+# run_injected: the guest spins 3 s while the race injector (/kvmrace_inject.ko)
+# raises a request without IPI on every 25th guest entry.
+run_injected() {
+	local P=/sys/module/kvmrace_inject/parameters x
+	insmod /kvmrace_inject.ko every=25 > /tmp/inject.log 2>&1
+	/bin/kvmrace-trace -q -t 3ms --max-findings 1000 --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
+		> /tmp/injected.load 2> /tmp/injected.err
+	echo $? > /tmp/injected.rc
+	{
+		echo "signal $(cat $P/injected_signal 2>/dev/null || echo -1)"
+		echo "resched $(cat $P/injected_resched 2>/dev/null || echo -1)"
+	} > /tmp/injected.injections
+	echo "entries $(cat $P/entries 2>/dev/null)" >> /tmp/inject.log
+	cat $P/log > /tmp/injected.log 2>&1
+	rmmod kvmrace_inject >> /tmp/inject.log 2>&1
+	for x in json rc load err injections log; do emit "injected.$x" "/tmp/injected.$x"; done
+	emit inject.log /tmp/inject.log
+}

@@ -18,20 +18,5 @@ echo 0 > $T/tracing_on
 cat $T/trace > /tmp/trace.txt
 emit trace.load /tmp/trace.load
 emit trace.txt /tmp/trace.txt
-# Injected: the guest spins 3 s; the injector raises a request without IPI on
-# every 25th guest entry.
-insmod /kvmrace_inject.ko every=25 > /tmp/inject.log 2>&1
-/bin/kvmrace-trace -q -t 3ms --max-findings 1000 --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
-	> /tmp/injected.load 2> /tmp/injected.err
-echo $? > /tmp/injected.rc
-P=/sys/module/kvmrace_inject/parameters
-{
-	echo "signal $(cat $P/injected_signal 2>/dev/null || echo -1)"
-	echo "resched $(cat $P/injected_resched 2>/dev/null || echo -1)"
-} > /tmp/injected.injections
-echo "entries $(cat $P/entries 2>/dev/null)" >> /tmp/inject.log
-cat $P/log > /tmp/injected.log 2>&1
-rmmod kvmrace_inject >> /tmp/inject.log 2>&1
-for x in json rc load err injections log; do emit "injected.$x" "/tmp/injected.$x"; done
-emit inject.log /tmp/inject.log
+run_injected
 poweroff -f

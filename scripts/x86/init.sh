@@ -4,4 +4,5 @@
 modprobe kvm-amd > /tmp/modprobe.log 2>&1
 emit modprobe.log /tmp/modprobe.log
 run_modes tp_btf raw_tp tracepoint fentry kprobe ftrace
+run_injected
 poweroff -f

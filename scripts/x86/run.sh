@@ -2,8 +2,10 @@
 # make check-x86: a stock Debian amd64 kernel as a real KVM (SVM) host under
 # qemu-system-x86_64 TCG, where kvm:kvm_entry/kvm_exit fire (this machine's own
 # KVM backend fires neither).  kvmrace-trace runs live there once per attach
-# method (--attach tp_btf, raw_tp, tracepoint) around kvmrace-load; results
-# come back between console markers into build/x86/ and are asserted.
+# method (--attach tp_btf, raw_tp, tracepoint, fentry, kprobe) and with
+# --backend ftrace around kvmrace-load, then with the race injector
+# (tests/inject) loaded; results come back between console markers into
+# build/x86/ and are asserted.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 X=${X86W:-$TOP/build/x86}
@@ -13,22 +15,34 @@ t0=$(date +%s)
 [ "$(id -u)" = 0 ] || die "run as root (apt, qemu)"
 mkdir -p "$X/cache"
 export DEBIAN_FRONTEND=noninteractive
-vm_packages qemu-system-x86 libzstd-dev kmod cpio
+vm_packages qemu-system-x86 libzstd-dev kmod cpio gcc make
 KPKG=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | awk '{print $1}' | sort -V | tail -1)
 [ -n "$KPKG" ] || die "no linux-image-6.1.0-*-amd64-unsigned in the apt sources"
 KREL=${KPKG#linux-image-}
 KREL=${KREL%-unsigned}
+KVER=${KREL%-amd64}	# 6.1.0-56
 cd "$X/cache" || exit 1
-for p in "$KPKG" busybox-static; do
+for p in "$KPKG" busybox-static "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
 	ls "${p}"_*.deb > /dev/null 2>&1 || apt-get download -qq "$p" > /dev/null 2>&1 || die "apt-get download $p failed"
 done
 K=$X/kernel
-if [ ! -e "$X/.unpacked-$KREL" ]; then
-	rm -rf "$K" "$X/bb" && mkdir -p "$K" "$X/bb"
+H=$X/headers
+if [ ! -e "$X/.unpacked-v2-$KREL" ]; then
+	rm -rf "$K" "$X/bb" "$H" && mkdir -p "$K" "$X/bb" "$H"
 	dpkg-deb -x "$(ls "${KPKG}"_*.deb | tail -1)" "$K"
 	dpkg-deb -x "$(ls busybox-static_*.deb | tail -1)" "$X/bb"
-	touch "$X/.unpacked-$KREL"
+	for d in "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
+		dpkg-deb -x "$(ls "${d}"_*.deb | tail -1)" "$H" || die "cannot unpack $d"
+	done
+	# The arch headers include their common half by absolute path.
+	sed -i "s|^include /usr/src/|include $H/usr/src/|" "$H/usr/src/linux-headers-$KREL/Makefile"
+	touch "$X/.unpacked-v2-$KREL"
 fi
+# The race injector (tests/inject), against this kernel's headers.
+INJ=$X/inject
+rm -rf "$INJ" && cp -r "$TOP/tests/inject" "$INJ"
+make -s -C "$H/usr/src/linux-headers-$KREL" M="$INJ" modules > "$X/inject-build.log" 2>&1 ||
+	{ cat "$X/inject-build.log"; die "injector module build failed"; }
 # Static x86 binaries for the initramfs.
 make -s -C "$TOP" STATIC=1 BUILD=build/x86-static all || die "static build failed"
 
@@ -44,10 +58,11 @@ for m in arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko virt/lib/irqbypass.ko drive
 done
 cp "$M/modules.order" "$M/modules.builtin" "$R/lib/modules/$KREL/" 2> /dev/null
 depmod -b "$R" "$KREL" 2> /dev/null || die "depmod failed"
+cp "$INJ/kvmrace_inject.ko" "$R/"
 vm_pack "$R" "$X/initramfs.cpio.gz"
 
 echo "x86: booting $KREL (KVM SVM under TCG)"
-rm -f "$X"/m-* "$X"/*.json "$X"/*.rc
+rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/injected.*
 timeout 600 qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
 	-nographic -no-reboot -nic none -kernel "$(ls "$K"/boot/vmlinuz-* | head -1)" -initrd "$X/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet loglevel=1 panic=-1" > "$X/console" 2>&1
@@ -69,5 +84,9 @@ done
 for m in tp_btf raw_tp tracepoint; do
 	vm_assert_exits "$X" $m "x86 SVM --attach $m" "^SVM_EXIT_"
 done
+# The race injector at kvm:kvm_entry: every injection found, paired, nothing
+# else.  (SVM exits for the tick and for a kick are both INTR: no kick check.)
+. "$TOP/scripts/inject-lib.sh"
+assert_injected "x86 SVM injected" "$X/injected"
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

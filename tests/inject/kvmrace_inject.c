@@ -5,7 +5,7 @@
  *
  * A probe on the guest-entry tracepoint runs after the kernel's last signal
  * and need_resched checks and before the guest is entered: POWER KVM-HV's
- * kvm_hv:kvm_guest_enter, arm64's kvm:kvm_entry (after the final
+ * kvm_hv:kvm_guest_enter; arm64's and x86's kvm:kvm_entry (after the final
  * kvm_vcpu_exit_request() with interrupts off).  On every Nth entry it
  * raises SIGUSR1 on the vCPU task, or sets need-resched for it, without any
  * IPI: the state an interrupt handled in the old window left behind.  The
@@ -125,13 +125,24 @@ static void __exit inject_exit(void)
 	tracepoint_synchronize_unregister();
 }
 #else
-/* POWER: kvm_hv:kvm_guest_enter(vcpu), a tracepoint of the kvm-hv module. */
+/* A tracepoint of a module: POWER's kvm_hv:kvm_guest_enter(vcpu), or x86's
+ * kvm:kvm_entry(vcpu) (defined in kvm.ko, fired by kvm-amd/kvm-intel after
+ * the last kvm_vcpu_exit_request() check, interrupts off). */
+#if defined(CONFIG_PPC)
+#define TP_MODULE "kvm_hv"
+#define TP_NAME "kvm_guest_enter"
+#define VCPU_TASK(vcpu) ((vcpu)->arch.run_task)
+#else
+#define TP_MODULE "kvm"
+#define TP_NAME "kvm_entry"
+#define VCPU_TASK(vcpu) current	/* kvm_entry fires in the vCPU's task */
+#endif
 static struct module *tp_owner;
 static DEFINE_MUTEX(tp_lock);
 
 static void probe_guest_enter(void *data, struct kvm_vcpu *vcpu)
 {
-	entry(vcpu->arch.run_task, vcpu->vcpu_id);
+	entry(VCPU_TASK(vcpu), vcpu->vcpu_id);
 }
 
 static int on_tp_module(struct notifier_block *nb, unsigned long state, void *arg)
@@ -140,13 +151,13 @@ static int on_tp_module(struct notifier_block *nb, unsigned long state, void *ar
 	struct module *mod = tpm->mod;
 	unsigned int i;
 
-	if (state != MODULE_STATE_COMING || strcmp(mod->name, "kvm_hv"))
+	if (state != MODULE_STATE_COMING || strcmp(mod->name, TP_MODULE))
 		return NOTIFY_OK;
 	mutex_lock(&tp_lock);
 	for (i = 0; i < mod->num_tracepoints && !tp_enter; i++) {
 		struct tracepoint *tp = tracepoint_ptr_deref(mod->tracepoints_ptrs + i);
 
-		if (strcmp(tp->name, "kvm_guest_enter"))
+		if (strcmp(tp->name, TP_NAME))
 			continue;
 		if (!try_module_get(mod))
 			break;
@@ -172,7 +183,7 @@ static int __init inject_init(void)
 		return r;
 	if (!tp_enter) {
 		unregister_tracepoint_module_notifier(&tp_nb);
-		pr_err("kvmrace_inject: kvm_hv:kvm_guest_enter not found (load kvm-hv first)\n");
+		pr_err("kvmrace_inject: " TP_MODULE ":" TP_NAME " not found (load " TP_MODULE " first)\n");
 		return -ENODEV;
 	}
 	pr_info("kvmrace_inject: injecting %s on every %u-th guest entry\n", cause, every);
@@ -197,4 +208,4 @@ static void __exit inject_exit(void)
 module_init(inject_init);
 module_exit(inject_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("kvmrace test: re-open the guest-entry signal/need_resched window (POWER KVM-HV, arm64 KVM)");
+MODULE_DESCRIPTION("kvmrace test: re-open the guest-entry signal/need_resched window (POWER KVM-HV, arm64, x86 KVM)");
