@@ -1,5 +1,6 @@
-# Sourced by the /init of the emulated x86 and arm64 KVM hosts (installed as
-# /lib/kvmrace-vm.sh by vm_initramfs in scripts/vm-lib.sh).
+# Sourced by the /init of the emulated x86, arm64 and POWER KVM hosts
+# (installed as /lib/kvmrace-vm.sh by vm_initramfs in scripts/vm-lib.sh, and
+# by scripts/power/run.sh).
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -28,12 +29,13 @@ run_modes() {
 	done
 }
 
-# run_injected: the guest spins 3 s while the race injector (/kvmrace_inject.ko)
-# raises a request without IPI on every 25th guest entry.
+# run_injected [OPTION...]: the guest spins 3 s while the race injector
+# (/kvmrace_inject.ko) raises a request without IPI on every 25th guest
+# entry; OPTIONs go to kvmrace-trace.
 run_injected() {
 	local P=/sys/module/kvmrace_inject/parameters x
 	insmod /kvmrace_inject.ko every=25 > /tmp/inject.log 2>&1
-	/bin/kvmrace-trace -q -t 3ms --max-findings 1000 --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
+	/bin/kvmrace-trace -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
 		> /tmp/injected.load 2> /tmp/injected.err
 	echo $? > /tmp/injected.rc
 	{

@@ -26,6 +26,27 @@ vm_initramfs() {
 	mkdir -p "$r/lib" && cp "$TOP/scripts/vm-init.sh" "$r/lib/kvmrace-vm.sh"
 }
 
+# vm_headers DIR KREL KVER: unpack the kernel's headers (arch and common
+# halves) and kbuild from the cached .debs in the current directory into DIR.
+vm_headers() {
+	local h=$1 krel=$2 kver=$3 d
+	for d in "linux-headers-$krel" "linux-headers-$kver-common" linux-kbuild-6.1; do
+		dpkg-deb -x "$(ls "${d}"_*.deb | tail -1)" "$h" || die "cannot unpack $d"
+	done
+	# The arch headers include their common half by absolute path.
+	sed -i "s|^include /usr/src/|include $h/usr/src/|" "$h/usr/src/linux-headers-$krel/Makefile"
+}
+
+# vm_injector HEADERS KREL OUT_DIR [MAKE ARGS...]: build the race injector
+# (tests/inject) against those headers into OUT_DIR/kvmrace_inject.ko.
+vm_injector() {
+	local h=$1 krel=$2 inj=$3
+	shift 3
+	rm -rf "$inj" && cp -r "$TOP/tests/inject" "$inj"
+	make -s -C "$h/usr/src/linux-headers-$krel" M="$inj" "$@" modules > "$inj.build.log" 2>&1 ||
+		{ cat "$inj.build.log"; die "injector module build failed"; }
+}
+
 # vm_pack ROOT OUT: the initramfs archive.
 vm_pack() { (cd "$1" && find . | cpio -o -H newc 2> /dev/null | gzip -1) > "$2"; }
 

@@ -35,21 +35,14 @@ if [ ! -e "$X/.unpacked-v2-$KREL" ]; then
 	dpkg-deb --fsys-tarfile "$(ls "linux-image-$KREL"-unsigned_*.deb | tail -1)" |
 		tar -x -C "$X/kernel" "./boot/vmlinuz-$KREL" || die "cannot unpack the kernel"
 	dpkg-deb -x "$(ls busybox-static_*.deb | tail -1)" "$X/bb"
-	for d in "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
-		dpkg-deb -x "$(ls "${d}"_*.deb | tail -1)" "$H" || die "cannot unpack $d"
-	done
-	# The arch headers include their common half by absolute path.
-	sed -i "s|^include /usr/src/|include $H/usr/src/|" "$H/usr/src/linux-headers-$KREL/Makefile"
+	vm_headers "$H" "$KREL" "$KVER"
 	touch "$X/.unpacked-v2-$KREL"
 fi
 # The race injector (tests/inject), against this kernel's headers.
-INJ=$X/inject
-rm -rf "$INJ" && cp -r "$TOP/tests/inject" "$INJ"
-make -s -C "$H/usr/src/linux-headers-$KREL" M="$INJ" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules \
-	> "$X/inject-build.log" 2>&1 || { cat "$X/inject-build.log"; die "injector module build failed"; }
+vm_injector "$H" "$KREL" "$X/inject" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 # KVM is built into Debian's arm64 kernel: no modules but the injector.
 vm_initramfs "$X/initramfs" "$X/bb/bin/busybox" "$TOP/build/arm64" "$TOP/scripts/arm64/init.sh"
-cp "$INJ/kvmrace_inject.ko" "$X/initramfs/"
+cp "$X/inject/kvmrace_inject.ko" "$X/initramfs/"
 vm_pack "$X/initramfs" "$X/initramfs.cpio.gz"
 
 echo "arm64: booting $KREL (KVM at emulated EL2 under TCG)"

@@ -47,6 +47,7 @@ depmod -b "$R" "$KREL" || die "depmod failed"
 cp "$INJ/kvmrace_inject.ko" "$R/"
 xz -dc "$BTFDIR/vmlinux.btf.xz" > "$R/vmlinux.btf"
 cp "$TOP/scripts/power/init.sh" "$R/init"
+cp "$TOP/scripts/vm-init.sh" "$R/lib/kvmrace-vm.sh"
 chmod +x "$R/init"
 (cd "$R" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$PW/initramfs.cpio.gz"
 

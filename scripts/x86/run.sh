@@ -31,18 +31,11 @@ if [ ! -e "$X/.unpacked-v2-$KREL" ]; then
 	rm -rf "$K" "$X/bb" "$H" && mkdir -p "$K" "$X/bb" "$H"
 	dpkg-deb -x "$(ls "${KPKG}"_*.deb | tail -1)" "$K"
 	dpkg-deb -x "$(ls busybox-static_*.deb | tail -1)" "$X/bb"
-	for d in "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
-		dpkg-deb -x "$(ls "${d}"_*.deb | tail -1)" "$H" || die "cannot unpack $d"
-	done
-	# The arch headers include their common half by absolute path.
-	sed -i "s|^include /usr/src/|include $H/usr/src/|" "$H/usr/src/linux-headers-$KREL/Makefile"
+	vm_headers "$H" "$KREL" "$KVER"
 	touch "$X/.unpacked-v2-$KREL"
 fi
 # The race injector (tests/inject), against this kernel's headers.
-INJ=$X/inject
-rm -rf "$INJ" && cp -r "$TOP/tests/inject" "$INJ"
-make -s -C "$H/usr/src/linux-headers-$KREL" M="$INJ" modules > "$X/inject-build.log" 2>&1 ||
-	{ cat "$X/inject-build.log"; die "injector module build failed"; }
+vm_injector "$H" "$KREL" "$X/inject"
 # Static x86 binaries for the initramfs.
 make -s -C "$TOP" STATIC=1 BUILD=build/x86-static all || die "static build failed"
 
@@ -58,7 +51,7 @@ for m in arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko virt/lib/irqbypass.ko drive
 done
 cp "$M/modules.order" "$M/modules.builtin" "$R/lib/modules/$KREL/" 2> /dev/null
 depmod -b "$R" "$KREL" 2> /dev/null || die "depmod failed"
-cp "$INJ/kvmrace_inject.ko" "$R/"
+cp "$X/inject/kvmrace_inject.ko" "$R/"
 vm_pack "$R" "$X/initramfs.cpio.gz"
 
 echo "x86: booting $KREL (KVM SVM under TCG)"
