@@ -374,6 +374,10 @@ struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, unsigned int buffer_
 		c->dir[0] = 0;
 		goto fail;
 	}
+	/* Events carry the thread, not its process: have ftrace save each
+	 * thread's tgid, for threads that exit before their events are read
+	 * (the raw reader reads on a timer, not on every event). */
+	write_file(c->dir, "options/record-tgid", "1");
 	if (write_file(c->dir, "trace_clock", "mono")) {
 		snprintf(err, errlen, "%s: cannot set trace_clock to mono", c->dir);
 		goto fail;
@@ -426,6 +430,21 @@ fail:
 	return NULL;
 }
 
+/* record-tgid's map (saved_tgids: "pid tgid" lines), -1 if tid is not in it. */
+static long saved_tgid(uint32_t tid)
+{
+	FILE *f = fopen(TRACEFS "/saved_tgids", "r");
+	unsigned long pid, tgid;
+	long r = -1;
+
+	while (f && r < 0 && fscanf(f, "%lu %lu", &pid, &tgid) == 2)
+		if (pid == tid)
+			r = (long)tgid;
+	if (f)
+		fclose(f);
+	return r;
+}
+
 /* The thread group of a vCPU task (text events do not carry it), and for
  * -p / -- COMMAND whether it belongs to the traced process or its children. */
 static bool tid_accepted(struct kr_ftcap *c, uint32_t tid, uint32_t *tgid_out)
@@ -451,6 +470,8 @@ static bool tid_accepted(struct kr_ftcap *c, uint32_t tid, uint32_t *tgid_out)
 			tgid = strtol(line + 5, NULL, 10);
 	if (f)
 		fclose(f);
+	if (tgid < 0)	/* the thread has exited: the tgid ftrace saved for it */
+		tgid = saved_tgid(tid);
 	if (!c->pid || tgid == c->pid) {
 		ok = 1;
 	} else if (tgid > 0 && c->descendants) {
