@@ -259,6 +259,21 @@ static int parse_line(char *line, struct kr_ftline *o)
 	p = br;
 	while (p > s && p[-1] == ' ')
 		*--p = 0;
+	/* ftrace with options/record-tgid: "comm-pid (tgid) [cpu]", the tgid
+	 * "-----" when the kernel had none */
+	if (p > s && p[-1] == ')') {
+		char *op = p - 1;
+
+		while (op > s && *op != '(')
+			op--;
+		if (*op != '(')
+			return -1;
+		o->tgid = (uint32_t)strtoul(skip_ws(op + 1), NULL, 10);
+		p = op;
+		*p = 0;
+		while (p > s && p[-1] == ' ')
+			*--p = 0;
+	}
 	/* ftrace: "comm-pid"; perf script: "comm  tid" or "comm  pid/tid" */
 	{
 		char *d = p;

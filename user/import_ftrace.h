@@ -68,7 +68,7 @@ bool kr_is_trace_dat(const char *path);
 struct kr_ftline {
 	char comm[KR_COMM_LEN];
 	uint32_t pid;		/* the thread (TID) */
-	uint32_t tgid;		/* perf's PID/TID form, else 0 */
+	uint32_t tgid;		/* perf's PID/TID form, ftrace's record-tgid column, else 0 */
 	bool perf;		/* perf script layout */
 	uint16_t cpu;
 	bool has_flags;

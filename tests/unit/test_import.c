@@ -23,6 +23,27 @@ static void latency_line(void)
 	CHECK(!strncmp(o.payload, "VCPU 0: trap=", 13));
 }
 
+/* options/record-tgid: "comm-pid (tgid) [cpu]", "(-----)" when unknown */
+static void tgid_column(void)
+{
+	char a[] = "    kvmrace-load-18198   (  18197) [001] d..1.  9411.507361: kvm_entry: vcpu 0, rip 0x1000";
+	char b[] = "          <idle>-0       (-------) [000] dN.1.  9411.507400: sched_wakeup: comm=x pid=5 prio=120 target_cpu=000";
+	struct kr_ftline o;
+
+	CHECK_EQ(kr_ftrace_parse_line(a, &o), 1);
+	CHECK(!strcmp(o.comm, "kvmrace-load"));
+	CHECK_EQ(o.pid, 18198);
+	CHECK_EQ(o.tgid, 18197);
+	CHECK_EQ(o.cpu, 1);
+	CHECK(!strcmp(o.flags, "d..1."));
+	CHECK(!strcmp(o.event, "kvm_entry"));
+	CHECK_EQ(kr_ftrace_parse_line(b, &o), 1);
+	CHECK(!strcmp(o.comm, "<idle>"));
+	CHECK_EQ(o.pid, 0);
+	CHECK_EQ(o.tgid, 0);
+	CHECK(!strcmp(o.event, "sched_wakeup"));
+}
+
 static void plain_line(void)
 {
 	char l[] = "  qemu-system-x86-77 [000] 5.000000001: sched_switch: prev_comm=a b prev_pid=1 ==> next_pid=2";
@@ -199,6 +220,7 @@ int main(void)
 {
 	RUN(arm64_trace);
 	RUN(latency_line);
+	RUN(tgid_column);
 	RUN(plain_line);
 	RUN(trace_cmd_latency_layout);
 	RUN(comments_and_garbage);
