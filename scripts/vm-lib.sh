@@ -63,15 +63,15 @@ P=0 F=0
 ok() { echo "ok - $1"; P=$((P + 1)); }
 nok() { echo "not ok - $1${2:+: $2}"; F=$((F + 1)); }
 
-# vm_assert_run DIR MODE LABEL WANT: the run DIR/MODE.{json,rc,load,err}
-# passed with exit 0, counted every signal kvmrace-load sent and at least 95%
-# of its reschedule wake-ups, saw guest entries and exits, and the JSON
-# satisfies the jq expression WANT.
+# vm_assert_run DIR MODE LABEL WANT [MIN_PCT]: the run DIR/MODE.{json,rc,load,err}
+# passed with exit 0, counted every signal kvmrace-load sent and at least
+# MIN_PCT% (default 95) of its reschedule wake-ups, saw guest entries and
+# exits, and the JSON satisfies the jq expression WANT.
 vm_assert_run() {
-	local d=$1 m=$2 label=$3 want=$4 j=$1/$2.json ns nr
+	local d=$1 m=$2 label=$3 want=$4 pct=${5:-95} j=$1/$2.json ns nr
 	ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
 	nr=$(sed -n 's/^kvmrace-load: sent .*resched=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
-	if [ -s "$j" ] && [ "$(cat "$d/$m.rc")" = 0 ] && jq -e ".verdict == \"pass\" and .entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * 95 / 100 and $want and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0" "$j" > /dev/null; then
+	if [ -s "$j" ] && [ "$(cat "$d/$m.rc")" = 0 ] && jq -e ".verdict == \"pass\" and .entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * $pct / 100 and $want and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0" "$j" > /dev/null; then
 		ok "$label: pass, kvm_entry/kvm_exit used ($(jq -c '{runs, kvm_run_calls, requests, guest_enter: .events_by_type.guest_enter}' "$j"))"
 	else
 		nok "$label" "rc=$(cat "$d/$m.rc" 2>&1) sent $ns/$nr $(jq -c '{verdict, entry_path, runs, kvm_run_calls, requests, hooks: [.hooks[].method] | unique}' "$j" 2>&1) $(head -c 300 "$d/$m.err" 2>&1)"
