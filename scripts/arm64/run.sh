@@ -64,10 +64,11 @@ for m in tp_btf raw_tp kprobe ftrace; do
 	ftrace) want="([.hooks[].method] | unique) == [\"ftrace\"]" ;;
 	*) want="([.hooks[] | select(.event != \"kvm_arch_vcpu_ioctl_run\") | .method] | unique) == [\"$m\"] and $fn == [\"kprobe\"] and .kvm_run_calls > 0" ;;
 	esac
-	# 85%: under TCG a wake-up sometimes lands while the vCPU thread is not
-	# the task on its CPU, and then it preempts nobody and is no request
-	# (counted 26-34 for 30 sent across runs and methods; debug counters in
-	# the BPF side showed no vCPU current at those wake-ups).
+	# 85%: counted 26-34 for 30 sent across runs and methods here (x86: 31-35).
+	# A wake-up that lands while the vCPU thread is not the task on its CPU
+	# preempts nobody and is no request; debug counters in the BPF side saw
+	# most sched_wakeups on that CPU with no vCPU current, which is the likely
+	# reason, not established per wake-up.
 	vm_assert_run "$X" $m "arm64 $([ $m = ftrace ] && echo "--backend ftrace" || echo "--attach $m")" "$want" 85
 done
 # Classic tracepoints on 6.1 arm64: the kernel drops, uncounted, the
