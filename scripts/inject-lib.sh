@@ -24,11 +24,14 @@ assert_injected() {
 	# CPU was seen to stall 7 ms between the two; injections are ~100-190 ms
 	# apart).  Every injection must be paired, or have been caught by the
 	# kernel's trap-0 abort (POWER).
-	fs=$(jq '[.findings[] | select(.cause == "signal")] | length' "$f.json")
-	fr=$(jq '[.findings[] | select(.cause == "resched")] | length' "$f.json")
+	# The injector's findings are entered_pending (the request was pending
+	# at the entry).  A late_exit is a natural request (the emulator delivered
+	# its kick late: 4.9 ms once on a loaded CI host), reported, not paired.
+	fs=$(jq '[.findings[] | select(.kind == "entered_pending" and .cause == "signal")] | length' "$f.json")
+	fr=$(jq '[.findings[] | select(.kind == "entered_pending" and .cause == "resched")] | length' "$f.json")
 	cs=$(jq .requests_caught_by_aborted_entry.signal "$f.json")
 	cr=$(jq .requests_caught_by_aborted_entry.resched "$f.json")
-	jq -r '.findings[] | "\(.cause) \(.entry_ns) \(.vcpu)"' "$f.json" > "$f.findings"
+	jq -r '.findings[] | select(.kind == "entered_pending") | "\(.cause) \(.entry_ns) \(.vcpu)"' "$f.json" > "$f.findings"
 	read -r paired unpaired_f unpaired_is unpaired_ir < <(awk '
 		FNR == NR { ic[++ni] = $1; it[ni] = $2; iv[ni] = $3; next }
 		{ best = 0
@@ -44,12 +47,12 @@ assert_injected() {
 	t "$m: recall 100%: every injection found, or caught by a trap-0 abort (signal $unpaired_is <= $cs, resched $unpaired_ir <= $cr)" \
 		test "$unpaired_is" -le "$cs" -a "$unpaired_ir" -le "$cr" -a $((paired + unpaired_is + unpaired_ir)) = $((is + ir))
 	DETAIL="$(jq -c '{findings_total, findings_retained}' "$f.json")"
-	t "$m: no finding without an injection (entered_pending only)" jqt \
-		".findings_total.entered_pending == $((fs + fr)) and .findings_total.late_exit == 0 and .findings_retained == $((fs + fr))" "$f.json"
+	t "$m: no finding without an injection (every entered_pending paired; late exits are natural requests)" jqt \
+		".findings_total.entered_pending == $((fs + fr)) and .findings_retained == .findings_total.entered_pending + .findings_total.late_exit" "$f.json"
 	DETAIL="$(jq -c '[.findings[] | {vcpu, past_ns, exit: .exit.name}] | .[0:3]' "$f.json")"
-	t "$m: every finding on vCPU 0, guest time past <= 12 ms" jqt \
-		'all(.findings[]; .vcpu == 0 and .kind == "entered_pending" and .past_ns <= 12000000)' "$f.json"
-	med=$(jq '[.findings[].past_ns] | sort | .[length/2|floor]' "$f.json")
+	t "$m: every injected finding on vCPU 0, guest time past <= 12 ms" jqt \
+		'all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .past_ns <= 12000000)' "$f.json"
+	med=$(jq '[.findings[] | select(.kind == "entered_pending") | .past_ns] | sort | .[length/2|floor]' "$f.json")
 	DETAIL="median $med ns"
 	t "$m: guest time past around the host tick (median $med ns, in 2..6 ms)" \
 		test "${med:-0}" -ge 2000000 -a "${med:-0}" -le 6000000
@@ -58,14 +61,14 @@ assert_injected() {
 	# exit lands at a random phase of the tick and ends sooner.  Unloaded runs
 	# gave 87-94% violations, a loaded CI run 75% (27 of 36; the other nine
 	# 1.6 us .. 2.2 ms, HV_DECREMENTER or H_VIRT): a majority is the claim.
-	nv=$(jq .violations "$f.json")
+	nv=$(jq '[.findings[] | select(.kind == "entered_pending" and .violation)] | length' "$f.json")
 	DETAIL="$nv violations of $((fs + fr)) findings"
 	t "$m: most findings are violations ($nv of $((fs + fr)); the rest cut short by an unrelated exit)" \
 		test $((nv * 2)) -gt $((fs + fr))
 	if [ -n "$kicks" ]; then
 		DETAIL="$(jq -c '[.findings[].exit.name] | group_by(.) | map({(.[0]): length}) | add' "$f.json")"
 		t "$m: ended by a natural exit (guest exit, no interrupt kick $kicks_txt)" jqt \
-			"all(.findings[]; .exit.kind == \"guest_exit\" and ([.exit.number] | inside($kicks) | not))" "$f.json"
+			"all(.findings[] | select(.kind == \"entered_pending\"); .exit.kind == \"guest_exit\" and ([.exit.number] | inside($kicks) | not))" "$f.json"
 	fi
-	echo "# $m: exits $(jq -c '[.findings[].exit.name] | group_by(.) | map({(.[0]): length}) | add' "$f.json"), past median $(jq '[.findings[].past_ns] | sort | .[length/2|floor]' "$f.json") ns"
+	echo "# $m: exits $(jq -c '[.findings[] | select(.kind == "entered_pending") | .exit.name] | group_by(.) | map({(.[0]): length}) | add' "$f.json"), past median $med ns; late exits of natural requests: $(jq -c '[.findings[] | select(.kind == "late_exit") | {cause, past_ns, exit: .exit.name}]' "$f.json")"
 }
