@@ -77,16 +77,22 @@ struct kr_ftcap {
 	struct tid_ok tids[MAX_TIDS];
 };
 
+/* The events of the BPF programs, then the host interrupts on each CPU
+ * (evidence of a kick taken in the host before a guest entry); those not on
+ * this kernel are skipped. */
 #if !defined(__powerpc64__)
 static const char *const events_x86[] = {
 	"kvm/kvm_fpu", "kvm/kvm_userspace_exit", "kvm/kvm_entry", "kvm/kvm_exit", "signal/signal_generate",
-	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", NULL,
+	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry",
+	"irq_vectors/reschedule_entry", "irq_vectors/call_function_entry", "irq_vectors/call_function_single_entry",
+	"ipi/ipi_entry", NULL,
 };
 #else
 static const char *const events_ppc[] = {
 	"kvm_hv/kvmppc_run_vcpu_enter", "kvm_hv/kvmppc_run_vcpu_exit", "kvm_hv/kvm_guest_enter",
 	"kvm_hv/kvm_guest_exit", "kvm_hv/kvmppc_run_core", "signal/signal_generate", "signal/signal_deliver",
-	"sched/sched_switch", "sched/sched_wakeup", NULL,
+	"sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry", "powerpc/doorbell_entry",
+	"powerpc/irq_entry", NULL,
 };
 #endif
 
@@ -158,7 +164,7 @@ bool kr_ftcap_available(char *why, size_t len)
  * trace_pipe_raw per CPU.  0, or -1 with err set. */
 static int raw_open(struct kr_ftcap *c, char *err, size_t errlen)
 {
-	const char *systems[] = { "kvm", "kvm_hv", "signal", "sched", NULL };
+	const char *systems[] = { "kvm", "kvm_hv", "signal", "sched", "irq", "irq_vectors", "ipi", "powerpc", NULL };
 	int cpu;
 
 	c->tep = tracefs_local_events_system(NULL, systems);

@@ -35,6 +35,8 @@ struct req {
 	uint16_t entry_flags;
 	uint32_t entry_tif;
 	uint8_t entry_soft_mask, entry_irq_happened;
+	uint64_t irq_ns;	/* host interrupt on the entry's CPU between request and entry */
+	uint8_t irq_kind;
 };
 
 struct vcpu {
@@ -46,9 +48,17 @@ struct vcpu {
 };
 
 
+/* The last host interrupt taken on a CPU. */
+struct cpu_irq {
+	uint64_t ts;
+	uint8_t kind;
+};
+
 struct kr_engine {
 	struct kr_engine_opts o;
 	struct kr_result r;
+	struct cpu_irq *cpu_irq;	/* by CPU, grown on demand */
+	uint32_t n_cpu_irq;
 	/* vCPU table: open addressing on tid. */
 	struct vcpu *tab;
 	uint32_t tab_size, tab_used;
@@ -100,9 +110,38 @@ const char *kr_type_name(int type)
 {
 	static const char *const n[KR_EV_MAX_EVENT] = {
 		"none", "run_begin", "run_end", "userspace_exit", "guest_enter", "guest_exit",
-		"switch_out", "switch_in", "request", "signal_deliver", "vcore",
+		"switch_out", "switch_in", "request", "signal_deliver", "vcore", "host_irq",
 	};
 	return type > 0 && type < KR_EV_MAX_EVENT ? n[type] : "unknown";
+}
+
+const char *kr_irq_kind_name(int kind)
+{
+	static const char *const n[KR_NR_IRQ_KINDS] = {
+		"unknown", "device", "ipi", "reschedule_ipi", "doorbell", "external", "timer",
+	};
+	return kind > 0 && kind < KR_NR_IRQ_KINDS ? n[kind] : "unknown";
+}
+
+/* Remember the last host interrupt per CPU. */
+static void host_irq(struct kr_engine *e, const struct kr_event *ev)
+{
+	e->r.host_irq_events++;
+	if (ev->cpu >= e->n_cpu_irq) {
+		uint32_t n = e->n_cpu_irq ? e->n_cpu_irq : 64;
+		struct cpu_irq *c;
+
+		while (n <= ev->cpu)
+			n *= 2;
+		c = realloc(e->cpu_irq, n * sizeof(*c));
+		if (!c)
+			return;
+		memset(c + e->n_cpu_irq, 0, (n - e->n_cpu_irq) * sizeof(*c));
+		e->cpu_irq = c;
+		e->n_cpu_irq = n;
+	}
+	e->cpu_irq[ev->cpu].ts = ev->ts;
+	e->cpu_irq[ev->cpu].kind = (uint8_t)ev->reason;
 }
 
 int kr_hist_bucket(uint64_t ns)
@@ -151,6 +190,7 @@ void kr_engine_free(struct kr_engine *e)
 		return;
 	free(e->tab);
 	free(e->ring);
+	free(e->cpu_irq);
 	free(e->fnd);
 	free(e->r.vcpus);
 	free(e->r.findings);
@@ -313,6 +353,8 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		f.entry_tif = q->entry_tif;
 		f.entry_soft_mask = q->entry_soft_mask;
 		f.entry_irq_happened = q->entry_irq_happened;
+		f.irq_before_entry_ns = q->irq_ns;
+		f.irq_before_entry_kind = q->irq_kind;
 		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
 		e->r.findings_total[q->kind]++;
 		v->st.findings++;
@@ -417,6 +459,11 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 			q->entry_tif = ev->tif;
 			q->entry_soft_mask = ev->soft_mask;
 			q->entry_irq_happened = ev->irq_happened;
+			if (ev->cpu < e->n_cpu_irq && e->cpu_irq[ev->cpu].ts > q->raised_ns &&
+			    e->cpu_irq[ev->cpu].ts <= ev->ts) {
+				q->irq_ns = e->cpu_irq[ev->cpu].ts;
+				q->irq_kind = e->cpu_irq[ev->cpu].kind;
+			}
 		}
 	}
 }
@@ -479,6 +526,10 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		e->o.sink(e->o.sink_ctx, ev, NULL);
 	e->r.events++;
 	e->r.events_by_type[ev->type]++;
+	if (ev->type == KR_EV_HOST_IRQ) {	/* per CPU, not a vCPU task's event */
+		host_irq(e, ev);
+		return;
+	}
 	if (ev->type != KR_EV_REQUEST) {
 		e->r.state_events++;
 		e->r.state_irq += !!(ev->flags & KR_F_IRQ);

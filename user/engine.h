@@ -68,6 +68,12 @@ struct kr_finding {
 	uint16_t entry_flags;	/* KR_F_* of that entry event */
 	uint32_t entry_tif;
 	uint8_t entry_soft_mask, entry_irq_happened;
+	/* A host interrupt on the entry's CPU after the request and before the
+	 * entry (the 2017 race: a kick consumed in the host before the guest
+	 * was entered); 0 if none was seen.  Known only where the input has
+	 * interrupt events (kr_result.host_irq_events). */
+	uint64_t irq_before_entry_ns;
+	uint8_t irq_before_entry_kind;	/* enum kr_irq_kind */
 	char comm[KR_COMM_LEN];
 };
 
@@ -100,6 +106,7 @@ struct kr_result {
 	/* Which task state the input carried, over the vCPU tasks' own events
 	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace
 	 * and text traces give irqs-off and need-resched from their flags. */
+	uint64_t host_irq_events;	/* KR_EV_HOST_IRQ seen (0: interrupts unknown) */
 	uint64_t state_events;		/* events counted here */
 	uint64_t state_irq, state_nr, state_tif, state_paca;
 	/* Interrupt state at guest entries, where it was read (POWER PACA). */
@@ -140,6 +147,7 @@ const char *kr_cause_name(int cause);
 const char *kr_exit_kind_name(int k);
 const char *kr_verdict_name(enum kr_verdict v);
 const char *kr_type_name(int type);
+const char *kr_irq_kind_name(int kind);
 int kr_hist_bucket(uint64_t ns);
 uint64_t kr_hist_lo(int bucket);
 

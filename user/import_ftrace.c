@@ -529,6 +529,26 @@ static enum ev_id event_id(const char *ev)
 	return E_OTHER;
 }
 
+/* Host interrupt events, by where they are taken (the receiving CPU). */
+static int irq_kind(const char *ev)
+{
+	static const struct { const char *n; int kind; } t[] = {
+		{ "irq_handler_entry", KR_IRQ_DEVICE }, { "ipi_entry", KR_IRQ_IPI },
+		{ "call_function_entry", KR_IRQ_IPI }, { "call_function_single_entry", KR_IRQ_IPI },
+		{ "reschedule_entry", KR_IRQ_RESCHED }, { "doorbell_entry", KR_IRQ_DOORBELL },
+		{ "irq_entry", KR_IRQ_EXTERNAL }, { "timer_interrupt_entry", KR_IRQ_TIMER },
+		{ "local_timer_entry", KR_IRQ_TIMER },
+	};
+	size_t i;
+
+	if (!strstr(ev, "_entry"))
+		return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(ev, t[i].n))
+			return t[i].kind;
+	return 0;
+}
+
 static void convert(struct kr_import *im, const struct kr_ftline *l)
 {
 	const char *pl = l->payload, *ev = l->event, *colon;
@@ -565,7 +585,23 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		ev = colon + 1;
 	id = event_id(ev);
 	if (id == E_OTHER) {
-		im->st.unknown++;
+		int k = irq_kind(ev);
+
+		if (!k) {
+			im->st.unknown++;
+			return;
+		}
+		/* the host took an interrupt on this CPU: per CPU, no vCPU */
+		e = &im->q[im->qn++];
+		memset(e, 0, sizeof(*e));
+		e->ts = l->ts;
+		e->type = KR_EV_HOST_IRQ;
+		e->tid = l->pid;
+		e->pid = l->tgid ? l->tgid : l->pid;
+		e->cpu = l->cpu;
+		e->vcpu = -1;
+		e->reason = (uint32_t)k;
+		im->st.used++;
 		return;
 	}
 	if (id == E_RUN_VCPU_ENTER || (id == E_FPU && pl[0] == 'l')) {

@@ -30,11 +30,24 @@ enum kr_type {
 	KR_EV_REQUEST = 8,	/* a request raised for the vCPU task; cause */
 	KR_EV_SIG_DELIVER = 9,	/* signal delivered to (consumed by) the vCPU task */
 	KR_EV_VCORE = 10,	/* POWER kvmppc_run_core: reason = where (0 enter, 1 exit), err = n_runnable */
-	KR_EV_MAX_EVENT = 11,
+	KR_EV_HOST_IRQ = 11,	/* the host took an interrupt on cpu (tid: the task it interrupted);
+				 * reason = enum kr_irq_kind.  Text/ftrace inputs only. */
+	KR_EV_MAX_EVENT = 12,
 
 	/* Recording-only meta records (struct kr_meta). */
 	KR_REC_LOST = 100,	/* cumulative loss counters: v[0] ring drops, v[1] untracked vCPUs */
 	KR_REC_END = 101,	/* clean end: v[0] duration ns, v[1] command status + 1 (0: none) */
+};
+
+/* Host interrupt events (kr_event.reason for KR_EV_HOST_IRQ). */
+enum kr_irq_kind {
+	KR_IRQ_DEVICE = 1,	/* irq:irq_handler_entry */
+	KR_IRQ_IPI = 2,		/* ipi:ipi_entry (arm64), irq_vectors:call_function*_entry (x86) */
+	KR_IRQ_RESCHED = 3,	/* irq_vectors:reschedule_entry (x86) */
+	KR_IRQ_DOORBELL = 4,	/* powerpc:doorbell_entry (the POWER9 IPI) */
+	KR_IRQ_EXTERNAL = 5,	/* powerpc:irq_entry */
+	KR_IRQ_TIMER = 6,	/* powerpc:timer_interrupt_entry, irq_vectors:local_timer_entry */
+	KR_NR_IRQ_KINDS = 7,
 };
 
 /* Request causes (kr_event.cause for KR_EV_REQUEST). */

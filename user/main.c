@@ -440,11 +440,16 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 		const struct kr_import_stats *st = kr_import_stats(im);
 
 		kr_engine_set_lost(e, st->lost, st->untracked);
-		if (!o->quiet && (st->unknown || st->malformed))
+		if (!o->quiet && (st->unknown || st->malformed)) {
+			char mal[64] = "";
+
+			if (st->malformed)
+				snprintf(mal, sizeof(mal), ", %llu malformed (skipped, --lenient)",
+					 (unsigned long long)st->malformed);
 			fprintf(stderr, "kvmrace-trace: %llu trace lines: %llu used, %llu of events kvmrace does not use "
-				"(skipped)%s%llu malformed (skipped, --lenient)\n", (unsigned long long)st->events,
-				(unsigned long long)st->used, (unsigned long long)st->unknown, st->malformed ? ", " : "",
-				(unsigned long long)st->malformed);
+				"(skipped)%s\n", (unsigned long long)st->events, (unsigned long long)st->used,
+				(unsigned long long)st->unknown, mal);
+		}
 		if (!st->used) {
 			fprintf(stderr, "kvmrace-trace: %s: no KVM, signal or scheduler event kvmrace uses\n", paths[0]);
 			kr_import_close(im);

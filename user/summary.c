@@ -158,6 +158,10 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 				PRIu64 "%s\n", i + 1, kr_kind_name(x->kind), kr_cause_name(x->cause),
 				x->violation ? "yes" : "no", a, x->tid, x->comm[0] ? x->comm : "?", x->vcpu, x->cpu, b,
 				x->request_ns, ent, x->exit_ns, x->from_tif ? "  (from TIF at entry)" : "");
+			if (x->irq_before_entry_ns)
+				fprintf(f, "        host %s interrupt on CPU %u at %" PRIu64 ", after the request and "
+					"before the entry: a kick consumed in the host\n",
+					kr_irq_kind_name(x->irq_before_entry_kind), x->cpu, x->irq_before_entry_ns);
 		}
 		if (r->nr_findings < r->findings_total[1] + r->findings_total[2])
 			fprintf(f, "    (%u worst shown of %" PRIu64 ")\n", r->nr_findings,
@@ -283,6 +287,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "lost_events", r->lost);
 	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(&j, "reorder_late", r->reorder_late);
+	kj_ku64(&j, "host_irq_events", r->host_irq_events);
 	kj_key(&j, "state_known");
 	kj_obj_open(&j);
 	kj_ku64(&j, "events", r->state_events);
@@ -391,6 +396,25 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 			kj_key(&j, "irq_happened");
 			if (x->entry_flags & KR_F_PACA)
 				kj_u64(&j, x->entry_irq_happened);
+			else
+				kj_null(&j);
+			kj_obj_close(&j);
+		}
+		/* Host interrupt evidence: null where the input had none (BPF). */
+		kj_key(&j, "host_irq_before_entry");
+		if (!r->host_irq_events || !x->entry_ns) {
+			kj_null(&j);
+		} else {
+			kj_obj_open(&j);
+			kj_kbool(&j, "seen", x->irq_before_entry_ns != 0);
+			kj_key(&j, "ns");
+			if (x->irq_before_entry_ns)
+				kj_u64(&j, x->irq_before_entry_ns);
+			else
+				kj_null(&j);
+			kj_key(&j, "kind");
+			if (x->irq_before_entry_ns)
+				kj_str(&j, kr_irq_kind_name(x->irq_before_entry_kind));
 			else
 				kj_null(&j);
 			kj_obj_close(&j);

@@ -55,6 +55,38 @@ else
 	fail "import_ftrace_no_latency_flags" "rc=$rc $(summary "$WORK/nolat.json" 2>&1)"
 fi
 
+# Host interrupt evidence (ipi/irq events): the 2017 race's signature is a
+# kick taken in the host (doorbell_entry on the vCPU's CPU) after the signal
+# and before the entry, then the guest running a tick with it pending.
+cat > "$WORK/race.txt" <<'TRACE'
+ CPU 0/KVM-10 [001] .....  1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9
+ CPU 0/KVM-10 [001] d....  1.000100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0
+ CPU 0/KVM-10 [001] d....  1.000200: kvm_guest_exit: VCPU 0: trap=HV_DECREMENTER pc=0x0 msr=0x0, ceded=0
+ other-11     [000] d....  1.000300: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0
+ CPU 0/KVM-10 [001] d.h..  1.000310: doorbell_entry: pt_regs=0x0
+ CPU 0/KVM-10 [001] d.h..  1.000320: doorbell_exit: pt_regs=0x0
+ other-11     [000] d.h..  1.000330: irq_handler_entry: irq=30 name=eth0
+ CPU 0/KVM-10 [001] d....  1.000400: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0
+ CPU 0/KVM-10 [001] d....  1.004400: kvm_guest_exit: VCPU 0: trap=HV_DECREMENTER pc=0x0 msr=0x0, ceded=0
+ CPU 0/KVM-10 [001] .....  1.004500: kvmppc_run_vcpu_exit: VCPU 0: exit=0, ret=-4
+TRACE
+"$KT" report --json "$WORK/race.json" "$WORK/race.txt" > "$WORK/race.out" 2>&1
+rc=$?
+if [ $rc = 2 ] && jqe '.host_irq_events == 2 and .violations == 1 and .findings[0].kind == "entered_pending" and .findings[0].host_irq_before_entry == {"seen": true, "ns": 1000310000, "kind": "doorbell"}' "$WORK/race.json" &&
+	grep -q "host doorbell interrupt on CPU 1 at 1000310000, after the request and before the entry" "$WORK/race.out"; then
+	pass "import_host_irq_before_entry (the kick consumed in the host, named in JSON and summary)"
+else
+	fail "import_host_irq_before_entry" "rc=$rc $(jq -c '{host_irq_events, violations, f: .findings[0].host_irq_before_entry}' "$WORK/race.json" 2>&1)"
+fi
+# Without interrupt events in the input the evidence is unknown (null), not "no".
+grep -v -e doorbell -e irq_handler "$WORK/race.txt" > "$WORK/race-noirq.txt"
+"$KT" report -q --json "$WORK/race-noirq.json" "$WORK/race-noirq.txt" 2> /dev/null
+if jqe '.host_irq_events == 0 and .violations == 1 and .findings[0].host_irq_before_entry == null' "$WORK/race-noirq.json"; then
+	pass "import_host_irq_unknown (no interrupt events: null)"
+else
+	fail "import_host_irq_unknown" "$(jq -c '{host_irq_events, f: .findings[0].host_irq_before_entry}' "$WORK/race-noirq.json" 2>&1)"
+fi
+
 # Per-CPU files merge by timestamp: the same result as the whole trace.
 grep -E '\[000\]' "$f" > "$WORK/cpu0.txt"
 grep -E '\[001\]' "$f" > "$WORK/cpu1.txt"

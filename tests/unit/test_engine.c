@@ -472,6 +472,52 @@ static void ordered_input(void)
 	kr_engine_free(e);
 }
 
+/* Host interrupt evidence: an interrupt on the entry's CPU after the request
+ * and before the entry is the 2017 race's signature (the kick consumed in
+ * the host); one before the request, or on another CPU, is not. */
+static void host_irq_before_entry(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *i;
+
+	add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	i = add(&s, T0 + 5 * US, KR_EV_HOST_IRQ, 77, 1);	/* before the request: not it */
+	i->reason = KR_IRQ_DOORBELL;
+	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
+	i = add(&s, T0 + 12 * US, KR_EV_HOST_IRQ, 77, 0);	/* another CPU: not it */
+	i->reason = KR_IRQ_DEVICE;
+	i = add(&s, T0 + 15 * US, KR_EV_HOST_IRQ, 1001, 1);	/* this one */
+	i->reason = KR_IRQ_DOORBELL;
+	add(&s, T0 + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 4 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
+	/* a second request, no interrupt before its entry */
+	req(&s, T0 + 10 * MS, 1001, KR_CAUSE_RESCHED);
+	add(&s, T0 + 10 * MS + 10 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 14 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 14 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->host_irq_events, 3);
+	CHECK_EQ(r->violations, 2);
+	CHECK_EQ(r->nr_findings, 2);
+	CHECK_EQ(r->state_events, (uint64_t)(s.n - 3 - 2));	/* not the interrupts, not the requests */
+	for (int k = 0; k < (int)r->nr_findings; k++) {
+		const struct kr_finding *f = &r->findings[k];
+
+		CHECK_EQ(f->kind, KR_KIND_ENTERED_PENDING);
+		if (f->cause == KR_CAUSE_SIGNAL) {
+			CHECK_EQ(f->irq_before_entry_ns, T0 + 15 * US);
+			CHECK_EQ(f->irq_before_entry_kind, KR_IRQ_DOORBELL);
+		} else {
+			CHECK_EQ(f->irq_before_entry_ns, 0);
+		}
+	}
+	kr_engine_free(e);
+}
+
 static void too_late_for_reorder(void)
 {
 	struct stream s = { .n = 0 };
@@ -707,6 +753,7 @@ int main(void)
 	RUN(no_bracketing);
 	RUN(two_vcpus_out_of_order);
 	RUN(ordered_input);
+	RUN(host_irq_before_entry);
 	RUN(too_late_for_reorder);
 	RUN(lost_events_inconclusive);
 	RUN(no_runs_inconclusive);
