@@ -48,7 +48,8 @@ struct tid_ok {
 /* Raw reader: one record of one poll, before the merge by timestamp. */
 struct raw_rec {
 	uint64_t ts;
-	uint32_t off, size;	/* in raw_data */
+	size_t off;		/* in raw_data (a final drain can hold every CPU's buffer) */
+	uint32_t size;
 	uint16_t cpu;
 };
 
@@ -238,8 +239,7 @@ static int raw_keep(struct kr_ftcap *c, int cpu, uint64_t ts, const void *data, 
 		c->data_cap = n;
 	}
 	memcpy(c->raw_data + c->data_len, data, size);
-	c->recs[c->nrecs++] = (struct raw_rec){ .ts = ts, .off = (uint32_t)c->data_len, .size = size,
-						 .cpu = (uint16_t)cpu };
+	c->recs[c->nrecs++] = (struct raw_rec){ .ts = ts, .off = c->data_len, .size = size, .cpu = (uint16_t)cpu };
 	c->data_len += size;
 	return 0;
 }
