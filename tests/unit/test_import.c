@@ -90,24 +90,39 @@ static void comments_and_garbage(void)
 
 /* A tiny POWER trace through the importer: one run with a request honoured
  * by a prompt doorbell exit; the trap decodes from its symbolic name. */
-static void tiny_trace(void)
+/* The text as a temporary trace file, opened for import (unlinked at once:
+ * the importer keeps it open). */
+static struct kr_import *import_text(const char *text)
 {
 	char path[] = "/tmp/kvmrace-import-XXXXXX", err[256];
 	char *paths[1] = { path };
 	struct kr_import *im;
-	struct kr_event ev[16];
-	int fd = mkstemp(path), n = 0, r;
-	FILE *f = fdopen(fd, "w");
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
-	fputs("# tracer: nop\n"
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	im = kr_import_open(paths, 1, false, err, sizeof(err));
+	unlink(path);
+	return im;
+}
+
+static void tiny_trace(void)
+{
+	char err[256];
+	struct kr_import *im;
+	struct kr_event ev[16];
+	int n = 0, r;
+
+	im = import_text("# tracer: nop\n"
 	      " vcpu-10 [000] .....  1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9\n"
 	      " vcpu-10 [000] d....  1.000100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0\n"
 	      " other-11 [001] d....  1.000200: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0\n"
 	      " vcpu-10 [000] d....  1.000300: kvm_guest_exit: VCPU 0: trap=H_DOORBELL pc=0x0 msr=0x0, ceded=0\n"
 	      " vcpu-10 [000] .....  1.000400: kvmppc_run_vcpu_exit: VCPU 0: exit=0, ret=-4\n"
-	      " vcpu-10 [000] .....  1.000500: tracing_mark_write: unrelated\n", f);
-	fclose(f);
-	im = kr_import_open(paths, 1, false, err, sizeof(err));
+	      " vcpu-10 [000] .....  1.000500: tracing_mark_write: unrelated\n");
 	CHECK(im != NULL);
 	while (im && n < 16 && (r = kr_import_next(im, &ev[n], err, sizeof(err))) > 0)
 		n++;
@@ -127,7 +142,6 @@ static void tiny_trace(void)
 	CHECK_EQ(kr_import_stats(im)->unknown, 1);
 	CHECK(!strcmp(kr_import_arch(im), "powerpc"));
 	kr_import_close(im);
-	unlink(path);
 }
 
 /* Payload variants across kernel versions: traps the kernel's own table
@@ -135,21 +149,17 @@ static void tiny_trace(void)
  * entry, fields taken by name whatever their order. */
 static void payload_variants(void)
 {
-	char path[] = "/tmp/kvmrace-import-XXXXXX", err[256];
-	char *paths[1] = { path };
 	struct kr_import *im;
 	struct kr_event ev[16];
-	int fd = mkstemp(path), n = 0;
-	FILE *f = fdopen(fd, "w");
+	char err[256];
+	int n = 0;
 
-	fputs(" vcpu-10 [000] 1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9\n"
+	im = import_text(" vcpu-10 [000] 1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9\n"
 	      " vcpu-10 [000] 1.000100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0\n"
 	      " vcpu-10 [000] 1.000300: kvm_guest_exit: VCPU 0: trap=0xe80 pc=0x0 msr=0x0, ceded=0\n"
 	      " vcpu-10 [000] 1.000400: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0\n"
 	      " vcpu-10 [000] 1.000500: kvm_guest_exit: VCPU 0: pc=0x0 trap=0x0 msr=0x0, ceded=0\n"
-	      " vcpu-10 [000] 1.000600: kvmppc_run_vcpu_exit: VCPU 0: ret=-4, exit=10\n", f);
-	fclose(f);
-	im = kr_import_open(paths, 1, false, err, sizeof(err));
+	      " vcpu-10 [000] 1.000600: kvmppc_run_vcpu_exit: VCPU 0: ret=-4, exit=10\n");
 	CHECK(im != NULL);
 	while (im && n < 16 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
 		n++;
@@ -162,7 +172,6 @@ static void payload_variants(void)
 	CHECK_EQ((uint32_t)ev[5].err, (uint32_t)-4);
 	CHECK(!kr_import_stats(im)->latency_flags);
 	kr_import_close(im);
-	unlink(path);
 }
 
 /* arm64 (lines as the emulated arm64 KVM host printed them): kvm_entry and
@@ -170,24 +179,20 @@ static void payload_variants(void)
  * class decode; a signal the guest ran 5 ms past is a late exit. */
 static void arm64_trace(void)
 {
-	char path[] = "/tmp/kvmrace-import-XXXXXX", err[256], name[64];
-	char *paths[1] = { path };
 	struct kr_engine_opts eo = { .threshold_ns = 1000000 };
 	struct kr_engine *e = kr_engine_new(&eo);
 	const struct kr_result *r;
 	struct kr_import *im;
 	struct kr_event ev[16];
-	int fd = mkstemp(path), n = 0;
-	FILE *f = fdopen(fd, "w");
+	char err[256], name[64];
+	int n = 0;
 
-	fputs("    kvmrace-load-143     [001] d....    19.143701: kvm_entry: PC: 0x0000000000001000\n"
+	im = import_text("    kvmrace-load-143     [001] d....    19.143701: kvm_entry: PC: 0x0000000000001000\n"
 	      "    kvmrace-load-143     [001] .....    19.143866: kvm_exit: TRAP: HSR_EC: 0x0020 (IABT_LOW), PC: 0x0000000000001000\n"
 	      "    kvmrace-load-143     [001] d....    19.143900: kvm_entry: PC: 0x0000000000001000\n"
 	      "    kvmrace-load-142     [000] d..1.    19.150000: signal_generate: sig=10 errno=0 code=-6 comm=kvmrace-load pid=143 grp=0 res=0\n"
 	      "    kvmrace-load-143     [001] .....    19.155000: kvm_exit: IRQ: HSR_EC: 0x0024 (DABT_LOW), PC: 0x0000000000001004\n"
-	      "    kvmrace-load-143     [001] .....    19.155100: kvm_userspace_exit: reason restart (4)\n", f);
-	fclose(f);
-	im = kr_import_open(paths, 1, false, err, sizeof(err));
+	      "    kvmrace-load-143     [001] .....    19.155100: kvm_userspace_exit: reason restart (4)\n");
 	CHECK(im != NULL && e != NULL);
 	while (im && e && n < 16 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
 		kr_engine_push(e, &ev[n++]);
@@ -213,7 +218,6 @@ static void arm64_trace(void)
 		kr_engine_free(e);
 	}
 	kr_import_close(im);
-	unlink(path);
 }
 
 int main(void)
