@@ -38,6 +38,13 @@ for m in $machines; do
 	DETAIL="$(jq -c '{powerpc_entry_path, vcore: .events_by_type.vcore}' "$f-clean.json")"
 	t "$m clean: entry path $want reported" jqt ".powerpc_entry_path == \"$want\"" "$f-clean.json"
 	grep -q "entry path" "$f-check.txt" 2>/dev/null && grep -q "rc=0" "$f-check.txt" && grep -q "embedded minimal BTF" "$f-check.txt" && ok "$m: check reports hooks, entry path and the embedded BTF, exit 0" || nok "$m: check" "$(tail -3 "$f-check.txt" 2>/dev/null)"
+	# The clean load again through the ftrace backend: the same verdict and
+	# signal count; TIF and PACA unknown there, kvm_hv events and the
+	# interrupts (doorbell, irq_entry) read from the raw per-CPU buffers.
+	ns=$(sent signal "$f-ftrace.load")
+	DETAIL="rc=$(cat "$f-ftrace.rc" 2>&1) sent $ns $(jq -c '{verdict, runs, requests, state_known, host_irq_events}' "$f-ftrace.json" 2>&1) $(head -c 200 "$f-ftrace.err" 2>&1)"
+	t "$m clean, --backend ftrace: pass, signal requests == sent ($ns), kvm_hv events, TIF unknown" jqt \
+		".verdict == \"pass\" and .requests.signal == ${ns:--1} and .runs > 0 and ([.hooks[].method] | unique) == [\"ftrace\"] and ([.hooks[].event] | index(\"kvm_guest_enter\")) != null and .state_known.tif == 0 and .host_irq_events > 0 and .powerpc_entry_path == \"$want\"" "$f-ftrace.json"
 	DETAIL="$(jq -c .guest_entry_irq_state "$f-clean.json")"
 	if [ "$m" = p8 ]; then
 		t "$m clean: kvmppc_run_core entries seen" jqt '.events_by_type.vcore > 0' "$f-clean.json"

@@ -22,6 +22,11 @@ emit check.txt /tmp/check.txt
 $KT -q --json /tmp/clean.json -o /tmp/clean.rec -- /bin/kvmrace-load --signals 30 --resched 30 --period-us 20000 \
 	> /tmp/clean.load 2> /tmp/clean.err
 echo $? > /tmp/clean.rc
+# The same clean load through the ftrace backend (raw per-CPU buffers).
+$KT -q --backend ftrace --json /tmp/ftrace.json -- /bin/kvmrace-load --signals 30 --resched 30 --period-us 20000 \
+	> /tmp/ftrace.load 2> /tmp/ftrace.err
+echo $? > /tmp/ftrace.rc
+for x in json rc load err; do emit "ftrace.$x" "/tmp/ftrace.$x"; done
 
 # Injected: every 25th guest entry gets a request without IPI; every one
 # must come out as entered_pending.
