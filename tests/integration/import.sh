@@ -73,7 +73,7 @@ TRACE
 "$KT" report --json "$WORK/race.json" "$WORK/race.txt" > "$WORK/race.out" 2>&1
 rc=$?
 if [ $rc = 2 ] && jqe '.host_irq_events == 2 and .violations == 1 and .findings[0].kind == "entered_pending" and .findings[0].host_irq_before_entry == {"seen": true, "ns": 1000310000, "kind": "doorbell"}' "$WORK/race.json" &&
-	grep -q "host doorbell interrupt on CPU 1 at 1000310000, after the request and before the entry" "$WORK/race.out"; then
+	grep -q "host doorbell interrupt on CPU 1 at 1000310000, after the request and before the entry: the kick was consumed in the host" "$WORK/race.out"; then
 	pass "import_host_irq_before_entry (the kick consumed in the host, named in JSON and summary)"
 else
 	fail "import_host_irq_before_entry" "rc=$rc $(jq -c '{host_irq_events, violations, f: .findings[0].host_irq_before_entry}' "$WORK/race.json" 2>&1)"
