@@ -48,11 +48,16 @@ struct vcpu {
 };
 
 
-/* The last host interrupt taken on a CPU. */
+/* The last host interrupt taken on a CPU, and the last IPI (a kick). */
 struct cpu_irq {
-	uint64_t ts;
-	uint8_t kind;
+	uint64_t ts, ipi_ts;
+	uint8_t kind, ipi_kind;
 };
+
+static bool irq_is_ipi(int kind)
+{
+	return kind == KR_IRQ_IPI || kind == KR_IRQ_RESCHED || kind == KR_IRQ_DOORBELL;
+}
 
 struct kr_engine {
 	struct kr_engine_opts o;
@@ -142,6 +147,10 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 	}
 	e->cpu_irq[ev->cpu].ts = ev->ts;
 	e->cpu_irq[ev->cpu].kind = (uint8_t)ev->reason;
+	if (irq_is_ipi((int)ev->reason)) {
+		e->cpu_irq[ev->cpu].ipi_ts = ev->ts;
+		e->cpu_irq[ev->cpu].ipi_kind = (uint8_t)ev->reason;
+	}
 }
 
 int kr_hist_bucket(uint64_t ns)
@@ -459,10 +468,17 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 			q->entry_tif = ev->tif;
 			q->entry_soft_mask = ev->soft_mask;
 			q->entry_irq_happened = ev->irq_happened;
-			if (ev->cpu < e->n_cpu_irq && e->cpu_irq[ev->cpu].ts > q->raised_ns &&
-			    e->cpu_irq[ev->cpu].ts <= ev->ts) {
-				q->irq_ns = e->cpu_irq[ev->cpu].ts;
-				q->irq_kind = e->cpu_irq[ev->cpu].kind;
+			/* an IPI (a kick) in the window first, else any interrupt */
+			if (ev->cpu < e->n_cpu_irq) {
+				const struct cpu_irq *ci = &e->cpu_irq[ev->cpu];
+
+				if (ci->ipi_ts > q->raised_ns && ci->ipi_ts <= ev->ts) {
+					q->irq_ns = ci->ipi_ts;
+					q->irq_kind = ci->ipi_kind;
+				} else if (ci->ts > q->raised_ns && ci->ts <= ev->ts) {
+					q->irq_ns = ci->ts;
+					q->irq_kind = ci->kind;
+				}
 			}
 		}
 	}

@@ -165,7 +165,10 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 				fprintf(f, "        host %s interrupt on CPU %u at %" PRIu64 ", after the request and "
 					"before the entry%s\n", kr_irq_kind_name(x->irq_before_entry_kind), x->cpu,
 					x->irq_before_entry_ns,
-					x->violation ? ": the kick was consumed in the host and the guest ran on" : "");
+					x->violation && (x->irq_before_entry_kind == KR_IRQ_IPI ||
+							 x->irq_before_entry_kind == KR_IRQ_RESCHED ||
+							 x->irq_before_entry_kind == KR_IRQ_DOORBELL) ?
+					": the kick was consumed in the host and the guest ran on" : "");
 		}
 		if (r->nr_findings < r->findings_total[1] + r->findings_total[2])
 			fprintf(f, "    (%u worst shown of %" PRIu64 ")\n", r->nr_findings,

@@ -474,7 +474,8 @@ static void ordered_input(void)
 
 /* Host interrupt evidence: an interrupt on the entry's CPU after the request
  * and before the entry is the 2017 race's signature (the kick consumed in
- * the host); one before the request, or on another CPU, is not. */
+ * the host); one before the request, or on another CPU, is not; an IPI in
+ * the window is named before a later timer tick. */
 static void host_irq_before_entry(void)
 {
 	struct stream s = { .n = 0 };
@@ -488,8 +489,10 @@ static void host_irq_before_entry(void)
 	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
 	i = add(&s, T0 + 12 * US, KR_EV_HOST_IRQ, 77, 0);	/* another CPU: not it */
 	i->reason = KR_IRQ_DEVICE;
-	i = add(&s, T0 + 15 * US, KR_EV_HOST_IRQ, 1001, 1);	/* this one */
+	i = add(&s, T0 + 15 * US, KR_EV_HOST_IRQ, 1001, 1);	/* this one: the kick */
 	i->reason = KR_IRQ_DOORBELL;
+	i = add(&s, T0 + 17 * US, KR_EV_HOST_IRQ, 1001, 1);	/* a later tick does not hide it */
+	i->reason = KR_IRQ_TIMER;
 	add(&s, T0 + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
 	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1);
 	add(&s, T0 + 4 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
@@ -500,10 +503,10 @@ static void host_irq_before_entry(void)
 	add(&s, T0 + 14 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);
 	e = run_stream(&s, 1 * MS, 0);
 	r = kr_engine_result(e);
-	CHECK_EQ(r->host_irq_events, 3);
+	CHECK_EQ(r->host_irq_events, 4);
 	CHECK_EQ(r->violations, 2);
 	CHECK_EQ(r->nr_findings, 2);
-	CHECK_EQ(r->state_events, (uint64_t)(s.n - 3 - 2));	/* not the interrupts, not the requests */
+	CHECK_EQ(r->state_events, (uint64_t)(s.n - 4 - 2));	/* not the interrupts, not the requests */
 	for (int k = 0; k < (int)r->nr_findings; k++) {
 		const struct kr_finding *f = &r->findings[k];
 
