@@ -842,18 +842,6 @@ const char *kr_capture_backend(const struct kr_capture *c)
 	return b;
 }
 
-const char *kr_capture_caveat(const struct kr_capture *c)
-{
-	/* Measured on the emulated arm64 host (6.1): with sched_wakeup as a
-	 * classic tracepoint, 2 to 30 of 30 reschedule wake-ups were counted
-	 * (tp_btf, raw_tp: all of them), though the program ran about as often
-	 * as its tp_btf twin.  The cause is not established. */
-	if (c->ft || A_THIS != A_ARM64 || c->hooks[KR_H_SCHED_WAKEUP].chosen != KR_M_TRACEPOINT)
-		return "";
-	return "warning: sched_wakeup via a classic tracepoint on arm64: reschedule requests were undercounted "
-	       "in tests (2 to 30 of 30 on 6.1; cause not established); use tp_btf or raw_tp";
-}
-
 static struct kr_capture *open_bpf(const struct kr_capture_opts *o, char *err, size_t errlen)
 {
 	struct kr_capture *c = calloc(1, sizeof(*c));

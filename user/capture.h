@@ -63,8 +63,6 @@ const char *kr_capture_missing(const struct kr_hook_probe hooks[KR_NR_HOOKS]);
 struct kr_capture *kr_capture_open(const struct kr_capture_opts *o, char *err, size_t errlen);
 /* Deliver available events to cb; returns events delivered or -errno. */
 int kr_capture_poll(struct kr_capture *c, int timeout_ms, kr_event_cb cb, void *ctx);
-/* A one-line warning about what this capture cannot see, or "". */
-const char *kr_capture_caveat(const struct kr_capture *c);
 void kr_capture_counters(struct kr_capture *c, uint64_t *lost, uint64_t *untracked);
 /* "event:method,..." of the attached hooks. */
 void kr_capture_hooks(struct kr_capture *c, char *buf, size_t len);

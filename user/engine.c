@@ -736,6 +736,11 @@ void kr_engine_set_truncated(struct kr_engine *e)
 	e->truncated = true;
 }
 
+void kr_engine_set_caveat(struct kr_engine *e, const char *why)
+{
+	e->r.caveat = why;
+}
+
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)
 {
 	e->r.lost = lost;
@@ -810,7 +815,7 @@ enum kr_verdict kr_result_verdict(const struct kr_result *r)
 {
 	if (r->violations)
 		return KR_VIOLATION;
-	if (!r->runs || r->lost)
+	if (!r->runs || r->lost || r->caveat)
 		return KR_INCONCLUSIVE;
 	return KR_PASS;
 }

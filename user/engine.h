@@ -107,6 +107,7 @@ struct kr_result {
 	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace
 	 * and text traces give irqs-off and need-resched from their flags. */
 	uint64_t host_irq_events;	/* KR_EV_HOST_IRQ seen (0: interrupts unknown) */
+	const char *caveat;		/* the capture is known to miss requests: no pass */
 	uint64_t state_events;		/* events counted here */
 	uint64_t state_irq, state_nr, state_tif, state_paca;
 	/* Interrupt state at guest entries, where it was read (POWER PACA). */
@@ -137,6 +138,9 @@ void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked);
 /* The input was cut (a killed tracer): requests still pending at its end are
  * counted as open_at_end, not judged (their exit may be in the lost part). */
 void kr_engine_set_truncated(struct kr_engine *e);
+/* The capture is known to miss requests (why): a run without violations is
+ * inconclusive, not a pass. */
+void kr_engine_set_caveat(struct kr_engine *e, const char *why);
 /* Drain the reorder stage and close every request still open. */
 void kr_engine_finish(struct kr_engine *e);
 const struct kr_result *kr_engine_result(const struct kr_engine *e);

@@ -314,8 +314,10 @@ static struct kr_export *open_exports(const struct opts *o, const struct kr_run_
 	return x;
 }
 
-static struct kr_engine *new_engine(const struct opts *o, const char *hooks, struct kr_export *x, bool ordered)
+static struct kr_engine *new_engine(const struct opts *o, const struct kr_run_info *ri, struct kr_export *x,
+				     bool ordered)
 {
+	const char *hooks = ri->hooks, *caveat = kr_hooks_caveat(ri->arch, ri->hooks);
 	struct kr_engine_opts eo = {
 		.ordered = ordered,
 		.threshold_ns = o->threshold_ns,
@@ -329,6 +331,10 @@ static struct kr_engine *new_engine(const struct opts *o, const char *hooks, str
 	if (!e) {
 		fprintf(stderr, "kvmrace-trace: out of memory\n");
 		exit(1);
+	}
+	if (caveat) {
+		fprintf(stderr, "kvmrace-trace: warning: %s\n", caveat);
+		kr_engine_set_caveat(e, caveat);
 	}
 	return e;
 }
@@ -417,7 +423,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 			 "kvm_exit:ftrace-text,signal_generate:ftrace-text,signal_deliver:ftrace-text,"
 			 "sched_switch:ftrace-text,sched_wakeup:ftrace-text");
 	x = open_exports(o, &ri);
-	e = new_engine(o, ri.hooks, x, true);	/* text traces are in time order */
+	e = new_engine(o, &ri, x, true);	/* text traces are in time order */
 	err[0] = 0;
 	while ((r = kr_import_next(im, &ev, err, sizeof(err))) > 0) {
 		if (o->pid && ev.pid != (uint32_t)o->pid)
@@ -506,7 +512,7 @@ static int cmd_report(int argc, char **argv)
 	snprintf(ri.clock, sizeof(ri.clock), "%s", rd.info.clock);
 	snprintf(ri.hooks, sizeof(ri.hooks), "%s", rd.info.hooks);
 	x = open_exports(&o, &ri);
-	e = new_engine(&o, ri.hooks, x, false);
+	e = new_engine(&o, &ri, x, false);
 	err[0] = 0;
 	while ((r = kr_reader_next_ptr(&rd, &rec, err, sizeof(err))) > 0) {
 		ev = rec;
@@ -857,10 +863,8 @@ static int cmd_trace(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (*kr_capture_caveat(cap))
-		fprintf(stderr, "kvmrace-trace: %s\n", kr_capture_caveat(cap));
 	x = open_exports(&o, &ri);
-	l.e = new_engine(&o, ri.hooks, x, false);
+	l.e = new_engine(&o, &ri, x, false);
 	l.w = w;
 	if (!o.quiet)
 		fprintf(stderr, "kvmrace-trace: tracing with %s (%s)%s\n", kr_capture_backend(cap), ri.hooks,

@@ -179,7 +179,8 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 	fprintf(f, "  verdict   : %s (exit %d)", v == KR_PASS ? "PASS" : v == KR_VIOLATION ? "VIOLATION" : "INCONCLUSIVE",
 		(int)v);
 	if (v == KR_INCONCLUSIVE)
-		fprintf(f, ": %s", r->lost ? "events were lost" : "no vCPU run observed");
+		fprintf(f, ": %s", r->lost ? "events were lost" : !r->runs ? "no vCPU run observed" :
+			"this capture is known to miss requests (see the warning)");
 	else if (v == KR_VIOLATION)
 		fprintf(f, ": %" PRIu64 " request(s) left the guest running more than %s", r->violations, t);
 	else
@@ -295,6 +296,11 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(&j, "reorder_late", r->reorder_late);
 	kj_ku64(&j, "host_irq_events", r->host_irq_events);
+	kj_key(&j, "capture_caveat");
+	if (r->caveat)
+		kj_str(&j, r->caveat);
+	else
+		kj_null(&j);
 	kj_key(&j, "state_known");
 	kj_obj_open(&j);
 	kj_ku64(&j, "events", r->state_events);

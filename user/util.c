@@ -86,3 +86,15 @@ const char *kr_arch_name(void)
 	return "unknown";
 #endif
 }
+
+const char *kr_hooks_caveat(const char *arch, const char *hooks)
+{
+	/* Measured on the emulated arm64 host (6.1): with sched_wakeup as a
+	 * classic tracepoint, 0 to 30 of 30 reschedule wake-ups were counted
+	 * (tp_btf, raw_tp: all of them), though the program ran about as often
+	 * as its tp_btf twin.  The cause is not established. */
+	if (arch && hooks && !strcmp(arch, "arm64") && strstr(hooks, "sched_wakeup:tracepoint"))
+		return "sched_wakeup via a classic tracepoint on arm64 misses reschedule requests (0 to 30 of 30 "
+		       "counted in tests on 6.1; cause not established): a pass is not trusted (use tp_btf or raw_tp)";
+	return NULL;
+}

@@ -11,5 +11,8 @@ int kr_parse_long(const char *s, long *v);
 uint64_t kr_now_ns(void);
 /* "x86", "powerpc", "arm64": the kernel's name for this build's arch. */
 const char *kr_arch_name(void);
+/* What a capture with these hooks ("event:method,...") on arch is known to
+ * miss, as a one-line warning; NULL if nothing.  Live and report alike. */
+const char *kr_hooks_caveat(const char *arch, const char *hooks);
 
 #endif

@@ -71,16 +71,17 @@ for m in tp_btf raw_tp kprobe ftrace; do
 	# reason, not established per wake-up.
 	vm_assert_run "$X" $m "arm64 $([ $m = ftrace ] && echo "--backend ftrace" || echo "--attach $m")" "$want" 85
 done
-# Classic tracepoints on 6.1 arm64: the kernel drops, uncounted, the
-# sched_wakeup programs nested in another of ours (about half the wake-ups).
-# Every signal is still seen, and the tracer says it undercounts.
+# Classic tracepoints on 6.1 arm64: sched_wakeup through them misses
+# reschedule requests (0 to 30 of 30 measured).  Every signal is still seen;
+# the tracer warns, and a run without violations is inconclusive (exit 3),
+# never a pass.
 ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$X/tracepoint.load" 2> /dev/null)
 nr=$(sed -n 's/^kvmrace-load: sent .*resched=\([0-9]*\).*/\1/p' "$X/tracepoint.load" 2> /dev/null)
-if [ "$(cat "$X/tracepoint.rc" 2> /dev/null)" = 0 ] && grep -q "warning: sched_wakeup via a classic tracepoint" "$X/tracepoint.err" &&
-	jq -e ".requests.signal == ${ns:--1} and .requests.resched > 0 and .requests.resched <= ${nr:-0} + 5 and .runs > 0" "$X/tracepoint.json" > /dev/null; then
-	ok "arm64 --attach tracepoint: signals all seen, reschedule undercount warned ($(jq -c '.requests' "$X/tracepoint.json") for $ns/$nr)"
+if [ "$(cat "$X/tracepoint.rc" 2> /dev/null)" = 3 ] && grep -q "warning: sched_wakeup via a classic tracepoint on arm64" "$X/tracepoint.err" &&
+	jq -e ".verdict == \"inconclusive\" and .capture_caveat != null and .requests.signal == ${ns:--1} and .requests.resched <= ${nr:-0} + 5 and .runs > 0" "$X/tracepoint.json" > /dev/null; then
+	ok "arm64 --attach tracepoint: signals all seen, the reschedule undercount warned, inconclusive not pass ($(jq -c '.requests' "$X/tracepoint.json") for $ns/$nr)"
 else
-	nok "arm64 --attach tracepoint" "rc=$(cat "$X/tracepoint.rc" 2>&1) $(jq -c '.requests' "$X/tracepoint.json" 2>&1) $(head -c 300 "$X/tracepoint.err" 2>&1)"
+	nok "arm64 --attach tracepoint" "rc=$(cat "$X/tracepoint.rc" 2>&1) $(jq -c '{verdict, requests}' "$X/tracepoint.json" 2>&1) $(head -c 300 "$X/tracepoint.err" 2>&1)"
 fi
 for m in tp_btf raw_tp tracepoint; do
 	vm_assert_exits "$X" $m "arm64 --attach $m" "^(IRQ|TRAP [A-Z0-9_]+ \\(EC 0x[0-9a-f]{2}\\))$"

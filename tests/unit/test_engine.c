@@ -556,6 +556,36 @@ static void lost_events_inconclusive(void)
 	kr_engine_free(e);
 }
 
+/* A capture known to miss requests: no pass, but a violation stays one. */
+static void caveat_inconclusive(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e;
+	int i;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 50 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	e = kr_engine_new(&o);
+	kr_engine_set_caveat(e, "misses requests");
+	for (i = 0; i < s.n; i++)
+		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
+	kr_engine_finish(e);
+	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_INCONCLUSIVE);
+	kr_engine_free(e);
+	req(&s, T0 + 60 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 70 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 5 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
+	e = kr_engine_new(&o);
+	kr_engine_set_caveat(e, "misses requests");
+	for (i = 0; i < s.n; i++)
+		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
+	kr_engine_finish(e);
+	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_VIOLATION);
+	kr_engine_free(e);
+}
+
 static void no_runs_inconclusive(void)
 {
 	struct stream s = { .n = 0 };
@@ -760,6 +790,7 @@ int main(void)
 	RUN(too_late_for_reorder);
 	RUN(lost_events_inconclusive);
 	RUN(no_runs_inconclusive);
+	RUN(caveat_inconclusive);
 	RUN(threshold_edges);
 	RUN(reentry_accumulates);
 	RUN(tif_at_entry_without_request);

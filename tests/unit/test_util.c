@@ -58,6 +58,14 @@ static void names(void)
 	CHECK(!strcmp(kr_tif_names(0, b, sizeof(b)), "none"));
 }
 
+static void caveats(void)
+{
+	CHECK(kr_hooks_caveat("arm64", "kvm_entry:tracepoint,sched_wakeup:tracepoint,sched_switch:tracepoint") != NULL);
+	CHECK(kr_hooks_caveat("arm64", "kvm_entry:tp_btf,sched_wakeup:tp_btf") == NULL);
+	CHECK(kr_hooks_caveat("x86", "sched_wakeup:tracepoint") == NULL);
+	CHECK(kr_hooks_caveat("arm64", "sched_wakeup:ftrace") == NULL);
+}
+
 static void json_writer(void)
 {
 	char *buf = NULL;
@@ -96,6 +104,7 @@ int main(void)
 	RUN(time_units);
 	RUN(seconds);
 	RUN(names);
+	RUN(caveats);
 	RUN(json_writer);
 	DONE();
 }
