@@ -820,11 +820,12 @@ static __always_inline int on_exit(__u32 tid)
 
 BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE_READ(p, pid)); })
 
-#if !defined(__TARGET_ARCH_powerpc)
-/* ---- functions: kvm_arch_vcpu_ioctl_run brackets KVM_RUN (fentry/fexit,
- * else kprobe/kretprobe), where kvm_fpu is absent (arm64) or by --attach ---- */
-
-static __always_inline int on_run_fn(struct kvm_vcpu___kr *vcpu, bool enter, int ret)
+/* KVM_RUN begins (enter) or ends in the current task: the vCPU tracked (and
+ * on enter registered with vcpu_id), marked in or out of its run, and the
+ * event reserved for the caller to complete and submit; NULL if the task is
+ * not a vCPU of ours or the ring is full.  The bracket of the function hook
+ * (x86/arm64) and of POWER's kvmppc_run_vcpu_enter/exit. */
+static __always_inline struct kr_event *run_bracket(bool enter, int vcpu_id, __u32 *cpu_out)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
@@ -833,17 +834,32 @@ static __always_inline int on_run_fn(struct kvm_vcpu___kr *vcpu, bool enter, int
 	struct kr_event *e;
 
 	if (!v && enter)
-		v = vcpu_register(t, tid, pid, vcpu ? BPF_CORE_READ(vcpu, vcpu_id) : -1);
+		v = vcpu_register(t, tid, pid, vcpu_id);
 	if (!v)
-		return 0;
+		return NULL;
 	v->in_run = enter;
 	if (enter)
 		cpu_set_current(cpu, tid, t);
 	e = ev_new_on(enter ? KR_EV_RUN_BEGIN : KR_EV_USER_EXIT, tid, pid, cpu);
 	if (!e)
-		return 0;
+		return NULL;
 	ev_vcpu(e, v);
 	ev_current(e, v);
+	if (cpu_out)
+		*cpu_out = cpu;
+	return e;
+}
+
+#if !defined(__TARGET_ARCH_powerpc)
+/* ---- functions: kvm_arch_vcpu_ioctl_run brackets KVM_RUN (fentry/fexit,
+ * else kprobe/kretprobe), where kvm_fpu is absent (arm64) or by --attach ---- */
+
+static __always_inline int on_run_fn(struct kvm_vcpu___kr *vcpu, bool enter, int ret)
+{
+	struct kr_event *e = run_bracket(enter, enter && vcpu ? BPF_CORE_READ(vcpu, vcpu_id) : -1, NULL);
+
+	if (!e)
+		return 0;
 	if (!enter) {
 		e->err = ret;
 		if (vcpu)
@@ -1008,24 +1024,11 @@ static __always_inline void ev_paca(struct kr_event *e, __u32 cpu)
  * vCPU task itself. */
 static __always_inline int on_ppc_run(struct kvm_vcpu *vcpu, bool enter)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, pid = id >> 32, cpu = bpf_get_smp_processor_id();
-	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
-	struct kr_event *e;
+	__u32 cpu;
+	struct kr_event *e = run_bracket(enter, enter ? BPF_CORE_READ(vcpu, vcpu_id) : -1, &cpu);
 
-	if (!v && enter)
-		v = vcpu_register(t, tid, pid, BPF_CORE_READ(vcpu, vcpu_id));
-	if (!v)
-		return 0;
-	v->in_run = enter;
-	if (enter)
-		cpu_set_current(cpu, tid, t);
-	e = ev_new_on(enter ? KR_EV_RUN_BEGIN : KR_EV_USER_EXIT, tid, pid, cpu);
 	if (!e)
 		return 0;
-	ev_vcpu(e, v);
-	ev_current(e, v);
 	ev_paca(e, cpu);
 	if (!enter) {
 		e->reason = BPF_CORE_READ(vcpu, run, exit_reason);
