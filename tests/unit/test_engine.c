@@ -41,17 +41,30 @@ static struct kr_event *req(struct stream *s, uint64_t ts, uint32_t tid, int cau
 	return e;
 }
 
-static struct kr_engine *run_stream(const struct stream *s, uint64_t threshold, uint64_t lost)
+/* The stream through an engine with options o, then finished; truncated and
+ * caveat as kr_engine_set_truncated/_set_caveat (false, NULL: neither). */
+static struct kr_engine *run_stream_opts(const struct stream *s, const struct kr_engine_opts *o, uint64_t lost,
+					 bool truncated, const char *caveat)
 {
-	struct kr_engine_opts o = { .threshold_ns = threshold };
-	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_engine *e = kr_engine_new(o);
 	int i;
 
+	if (caveat)
+		kr_engine_set_caveat(e, caveat);
 	for (i = 0; i < s->n; i++)
 		CHECK(kr_engine_push(e, &s->ev[i]) == 0);
 	kr_engine_set_lost(e, lost, 0);
+	if (truncated)
+		kr_engine_set_truncated(e);
 	kr_engine_finish(e);
 	return e;
+}
+
+static struct kr_engine *run_stream(const struct stream *s, uint64_t threshold, uint64_t lost)
+{
+	struct kr_engine_opts o = { .threshold_ns = threshold };
+
+	return run_stream_opts(s, &o, lost, false, NULL);
 }
 
 static void prompt_exit_after_signal(void)
@@ -241,25 +254,18 @@ static void run_end_reason(void)
 static void truncated_input(void)
 {
 	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
-	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_engine *e;
 	struct stream s = { .n = 0 };
-	int i;
 
 	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
 	req(&s, T0 + 10 * US, 1001, KR_CAUSE_SIGNAL);
 	add(&s, T0 + 5 * MS, KR_EV_SWITCH_IN, 1002, 0);	/* another task's event, later */
-	for (i = 0; i < s.n; i++)
-		CHECK(!kr_engine_push(e, &s.ev[i]));
-	kr_engine_set_truncated(e);
-	kr_engine_finish(e);
+	e = run_stream_opts(&s, &o, 0, true, NULL);
 	CHECK_EQ(kr_engine_result(e)->open_at_end, 1);
 	CHECK_EQ(kr_engine_result(e)->violations, 0);
 	kr_engine_free(e);
 	/* the same, complete: judged up to the last event */
-	e = kr_engine_new(&o);
-	for (i = 0; i < s.n; i++)
-		CHECK(!kr_engine_push(e, &s.ev[i]));
-	kr_engine_finish(e);
+	e = run_stream_opts(&s, &o, 0, false, NULL);
 	CHECK_EQ(kr_engine_result(e)->violations, 1);
 	kr_engine_free(e);
 }
@@ -432,7 +438,7 @@ static void ordered_input(void)
 {
 	struct stream s = { .n = 0 };
 	struct kr_engine_opts o = { .threshold_ns = 1 * MS, .ordered = true };
-	struct kr_engine *w, *e = kr_engine_new(&o);
+	struct kr_engine *w, *e;
 	const struct kr_result *rw, *re;
 	int i;
 
@@ -445,9 +451,7 @@ static void ordered_input(void)
 		add(&s, b + (i == 4 ? 1310 : 30) * US, KR_EV_USER_EXIT, 1001, 1);
 	}
 	w = run_stream(&s, 1 * MS, 0);
-	for (i = 0; i < s.n; i++)
-		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
-	kr_engine_finish(e);
+	e = run_stream_opts(&s, &o, 0, false, NULL);
 	rw = kr_engine_result(w);
 	re = kr_engine_result(e);
 	CHECK_EQ(re->runs, 10);
@@ -460,14 +464,11 @@ static void ordered_input(void)
 	kr_engine_free(w);
 	kr_engine_free(e);
 	/* one event older than its predecessor */
-	e = kr_engine_new(&o);
 	s.n = 0;
 	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
 	add(&s, T0 + 20 * US, KR_EV_GUEST_EXIT, 1001, 1);
 	add(&s, T0 + 10 * US, KR_EV_SWITCH_IN, 1001, 1);
-	for (i = 0; i < s.n; i++)
-		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
-	kr_engine_finish(e);
+	e = run_stream_opts(&s, &o, 0, false, NULL);
 	CHECK_EQ(kr_engine_result(e)->reorder_late, 1);
 	kr_engine_free(e);
 }
@@ -562,26 +563,17 @@ static void caveat_inconclusive(void)
 	struct stream s = { .n = 0 };
 	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
 	struct kr_engine *e;
-	int i;
 
 	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
 	add(&s, T0 + 50 * US, KR_EV_GUEST_EXIT, 1001, 1);
-	e = kr_engine_new(&o);
-	kr_engine_set_caveat(e, "misses requests");
-	for (i = 0; i < s.n; i++)
-		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
-	kr_engine_finish(e);
+	e = run_stream_opts(&s, &o, 0, false, "misses requests");
 	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_INCONCLUSIVE);
 	kr_engine_free(e);
 	req(&s, T0 + 60 * US, 1001, KR_CAUSE_SIGNAL);
 	add(&s, T0 + 70 * US, KR_EV_GUEST_ENTER, 1001, 1);
 	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1);
 	add(&s, T0 + 5 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
-	e = kr_engine_new(&o);
-	kr_engine_set_caveat(e, "misses requests");
-	for (i = 0; i < s.n; i++)
-		CHECK(kr_engine_push(e, &s.ev[i]) == 0);
-	kr_engine_finish(e);
+	e = run_stream_opts(&s, &o, 0, false, "misses requests");
 	CHECK_EQ(kr_result_verdict(kr_engine_result(e)), KR_VIOLATION);
 	kr_engine_free(e);
 }
