@@ -7,15 +7,9 @@ SYSROOT=$AW/sysroot	# arm64 libraries for the static cross build
 BTFDIR=$TOP/vmlinux-h/arm64
 KREL_PINNED=$(cat "$BTFDIR/RELEASE" 2>/dev/null || true)
 
-# The newest 6.1 arm64 kernel ABI Debian offers, e.g. 6.1.0-50-arm64.
-kernel_release() {
-	if [ -n "$KREL_PINNED" ] && apt-cache show "linux-image-$KREL_PINNED-unsigned:arm64" > /dev/null 2>&1; then
-		echo "$KREL_PINNED"
-		return
-	fi
-	apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-arm64$' 2>/dev/null |
-		awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -1
-}
+. "$TOP/scripts/deb-kernel.sh"
+# The pinned release, else the newest 6.1 arm64 kernel ABI Debian offers.
+kernel_release() { debian_kernel_release arm64 arm64 "$KREL_PINNED"; }
 
 die() { echo "arm64: $*" >&2; exit 1; }
 

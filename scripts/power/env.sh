@@ -13,14 +13,8 @@ BTFDIR=$TOP/vmlinux-h/powerpc
 # Debian still has it, and regenerates the BTF for a newer one otherwise.
 KREL_PINNED=$(cat "$BTFDIR/RELEASE" 2>/dev/null || true)
 
-# The newest 6.1 ppc64el kernel ABI Debian offers, e.g. 6.1.0-50-powerpc64le.
-kernel_release() {
-	if [ -n "$KREL_PINNED" ] && apt-cache show "linux-image-$KREL_PINNED:ppc64el" > /dev/null 2>&1; then
-		echo "$KREL_PINNED"
-		return
-	fi
-	apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-powerpc64le$' 2>/dev/null |
-		awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -1
-}
+. "$TOP/scripts/deb-kernel.sh"
+# The pinned release, else the newest 6.1 ppc64el kernel ABI Debian offers.
+kernel_release() { debian_kernel_release powerpc64le ppc64el "$KREL_PINNED"; }
 
 die() { echo "power: $*" >&2; exit 1; }

@@ -16,10 +16,10 @@ t0=$(date +%s)
 mkdir -p "$X/cache"
 export DEBIAN_FRONTEND=noninteractive
 vm_packages qemu-system-x86 libzstd-dev kmod cpio gcc make
-KPKG=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | awk '{print $1}' | sort -V | tail -1)
-[ -n "$KPKG" ] || die "no linux-image-6.1.0-*-amd64-unsigned in the apt sources"
-KREL=${KPKG#linux-image-}
-KREL=${KREL%-unsigned}
+. "$TOP/scripts/deb-kernel.sh"
+KREL=$(debian_kernel_release amd64 amd64)
+[ -n "$KREL" ] || die "no linux-image-6.1.0-*-amd64 in the apt sources"
+KPKG=linux-image-$KREL-unsigned
 KVER=${KREL%-amd64}	# 6.1.0-56
 cd "$X/cache" || exit 1
 for p in "$KPKG" busybox-static "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
