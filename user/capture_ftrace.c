@@ -82,20 +82,22 @@ struct kr_ftcap {
  * (evidence of a kick taken in the host before a guest entry); those not on
  * this kernel are skipped. */
 #if !defined(__powerpc64__)
-static const char *const events_x86[] = {
+static const char *const events[] = {
 	"kvm/kvm_fpu", "kvm/kvm_userspace_exit", "kvm/kvm_entry", "kvm/kvm_exit", "signal/signal_generate",
 	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry",
 	"irq_vectors/reschedule_entry", "irq_vectors/call_function_entry", "irq_vectors/call_function_single_entry",
 	"ipi/ipi_entry", NULL,
 };
 #else
-static const char *const events_ppc[] = {
+static const char *const events[] = {
 	"kvm_hv/kvmppc_run_vcpu_enter", "kvm_hv/kvmppc_run_vcpu_exit", "kvm_hv/kvm_guest_enter",
 	"kvm_hv/kvm_guest_exit", "kvm_hv/kvmppc_run_core", "signal/signal_generate", "signal/signal_deliver",
 	"sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry", "powerpc/doorbell_entry",
 	"powerpc/irq_entry", NULL,
 };
 #endif
+/* One of these must be there: what brackets KVM_RUN or a guest run. */
+static const char *const kvm_run_events[] = { "kvm/kvm_fpu", "kvm/kvm_entry", "kvm_hv/kvm_guest_enter", NULL };
 
 static int write_file(const char *dir, const char *name, const char *val)
 {
@@ -165,9 +167,25 @@ bool kr_ftcap_available(char *why, size_t len)
  * trace_pipe_raw per CPU.  0, or -1 with err set. */
 static int raw_open(struct kr_ftcap *c, char *err, size_t errlen)
 {
-	const char *systems[] = { "kvm", "kvm_hv", "signal", "sched", "irq", "irq_vectors", "ipi", "powerpc", NULL };
-	int cpu;
+	/* the systems of our events (kvm, signal, ...), each once */
+	char sys[sizeof(events) / sizeof(events[0])][32];
+	const char *systems[sizeof(events) / sizeof(events[0])];
+	int cpu, n = 0, i;
+	const char *const *ev;
 
+	for (ev = events; *ev; ev++) {
+		size_t l = strcspn(*ev, "/");
+
+		for (i = 0; i < n && (strlen(sys[i]) != l || strncmp(sys[i], *ev, l)); i++)
+			;
+		if (i == n && l < sizeof(sys[0])) {
+			memcpy(sys[n], *ev, l);
+			sys[n][l] = 0;
+			systems[n] = sys[n];
+			n++;
+		}
+	}
+	systems[n] = NULL;
 	c->tep = tracefs_local_events_system(NULL, systems);
 	if (!c->tep) {
 		snprintf(err, errlen, "cannot load the events' format files from tracefs");
@@ -328,9 +346,8 @@ static void raw_close(struct kr_ftcap *c)
 
 bool kr_ftcap_can_trace(char *why, size_t len)
 {
-	static const char *const kvm_run[] = { "kvm/kvm_fpu", "kvm/kvm_entry", "kvm_hv/kvm_guest_enter" };
+	const char *const *e;
 	char p[256];
-	size_t i;
 
 	if (!kr_ftcap_available(why, len))
 		return false;
@@ -338,8 +355,8 @@ bool kr_ftcap_can_trace(char *why, size_t len)
 		snprintf(why, len, "no signal:signal_generate or sched:sched_switch in tracefs");
 		return false;
 	}
-	for (i = 0; i < sizeof(kvm_run) / sizeof(kvm_run[0]); i++) {
-		snprintf(p, sizeof(p), TRACEFS "/events/%s", kvm_run[i]);
+	for (e = kvm_run_events; *e; e++) {
+		snprintf(p, sizeof(p), TRACEFS "/events/%s", *e);
 		if (!access(p, F_OK)) {
 			snprintf(why, len, "available: a tracefs instance of its own, %s",
 #ifdef HAVE_LIBTRACEFS
@@ -393,12 +410,7 @@ struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, unsigned int buffer_
 		snprintf(err, errlen, "%s: cannot set buffer_size_kb to %u", c->dir, buffer_kb ? buffer_kb : 8192);
 		goto fail;
 	}
-#if defined(__powerpc64__)
-	ev = events_ppc;
-#else
-	ev = events_x86;
-#endif
-	for (; *ev; ev++) {
+	for (ev = events; *ev; ev++) {
 		char p[256];
 
 		snprintf(p, sizeof(p), "events/%s/enable", *ev);
@@ -408,8 +420,14 @@ struct kr_ftcap *kr_ftcap_open(pid_t pid, bool descendants, unsigned int buffer_
 			      o ? "," : "", strchr(*ev, '/') + 1);
 		n++;
 	}
-	if (!strstr(c->hooks, "signal_generate:") || !strstr(c->hooks, "sched_switch:") ||
-	    (!strstr(c->hooks, "kvm_fpu:") && !strstr(c->hooks, "kvm_entry:") && !strstr(c->hooks, "kvm_guest_enter:"))) {
+	for (ev = kvm_run_events; *ev; ev++) {
+		char h[64];
+
+		snprintf(h, sizeof(h), "%s:", strchr(*ev, '/') + 1);
+		if (strstr(c->hooks, h))
+			break;
+	}
+	if (!strstr(c->hooks, "signal_generate:") || !strstr(c->hooks, "sched_switch:") || !*ev) {
 		snprintf(err, errlen, "the ftrace backend needs the kvm and signal/sched events in tracefs (is kvm loaded?)");
 		goto fail;
 	}
