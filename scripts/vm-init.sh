@@ -7,6 +7,10 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tracefs nodev /sys/kernel/tracing
 echo 1 > /proc/sys/kernel/printk
 LOAD="/bin/kvmrace-load --signals 30 --resched 30 --period-us 10000"
+# Each traced run is bounded: a run that hangs (once, on a loaded CI host,
+# the x86 VM stopped in one mode until qemu's own 10-minute limit) fails
+# alone, with its exit status 137, and the other runs and the report go on.
+KT="timeout -s KILL 150 /bin/kvmrace-trace"
 
 # A file to the console, between markers the host's vm_extract reads.
 emit() { echo "@@@FILE $1"; cat "$2"; echo "@@@END"; }
@@ -23,7 +27,7 @@ run_modes() {
 	emit check.txt /tmp/check.txt
 	for m in "$@"; do
 		if [ $m = ftrace ]; then opt="--backend ftrace"; else opt="--backend bpf --attach $m --perfetto /tmp/$m.pf"; fi
-		/bin/kvmrace-trace -q -t 20ms $opt --json /tmp/$m.json -- $LOAD > /tmp/$m.load 2> /tmp/$m.err
+		$KT -q -t 20ms $opt --json /tmp/$m.json -- $LOAD > /tmp/$m.load 2> /tmp/$m.err
 		echo $? > /tmp/$m.rc
 		for x in json rc load err pf; do [ -f "/tmp/$m.$x" ] && emit "$m.$x" "/tmp/$m.$x"; done
 	done
@@ -35,7 +39,7 @@ run_modes() {
 run_injected() {
 	local P=/sys/module/kvmrace_inject/parameters x
 	insmod /kvmrace_inject.ko every=25 > /tmp/inject.log 2>&1
-	/bin/kvmrace-trace -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
+	$KT -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
 		> /tmp/injected.load 2> /tmp/injected.err
 	echo $? > /tmp/injected.rc
 	{

@@ -20,7 +20,7 @@ vm_initramfs() {
 	local r=$1 a
 	rm -rf "$r" && mkdir -p "$r"/{bin,dev,proc,sys,tmp,lib/modules}
 	cp "$2" "$r/bin/busybox"
-	for a in sh mount mkdir cat echo insmod rmmod modprobe poweroff sleep ls grep; do ln -s busybox "$r/bin/$a"; done
+	for a in sh mount mkdir cat echo insmod rmmod modprobe poweroff sleep ls grep timeout; do ln -s busybox "$r/bin/$a"; done
 	cp "$3/kvmrace-trace" "$3/kvmrace-load" "$r/bin/" || die "no binaries in $3"
 	cp "$4" "$r/init" && chmod +x "$r/init"
 	mkdir -p "$r/lib" && cp "$TOP/scripts/vm-init.sh" "$r/lib/kvmrace-vm.sh"

@@ -9,7 +9,7 @@ for a in $(cat /proc/cmdline); do
 done
 
 # No --btf: the kernel has no BTF, kvmrace-trace carries a minimal one for it.
-KT="/bin/kvmrace-trace -t 3ms --max-findings 1000"
+KT="$KT -t 3ms --max-findings 1000"	# bounded (scripts/vm-init.sh)
 modprobe kvm-hv > /tmp/modprobe.log 2>&1 || insmod /lib/modules/*/kernel/arch/powerpc/kvm/kvm.ko
 [ -e /dev/kvm ] || insmod /lib/modules/*/kernel/arch/powerpc/kvm/kvm-hv.ko >> /tmp/modprobe.log 2>&1
 emit modprobe.log /tmp/modprobe.log

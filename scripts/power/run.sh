@@ -36,7 +36,7 @@ R=$PW/initramfs
 rm -rf "$R"
 mkdir -p "$R"/{bin,dev,proc,sys,tmp,lib/modules}
 cp "$SYSROOT/bin/busybox" "$R/bin/busybox"
-for a in sh mount mkdir cat echo insmod rmmod modprobe poweroff sleep seq ls grep tr base64; do
+for a in sh mount mkdir cat echo insmod rmmod modprobe poweroff sleep seq ls grep tr base64 timeout; do
 	ln -s busybox "$R/bin/$a"
 done
 cp "$TOP/build/powerpc/kvmrace-trace" "$TOP/build/powerpc/kvmrace-load" "$R/bin/"
