@@ -49,9 +49,14 @@ assert_injected() {
 	DETAIL="$(jq -c '{findings_total, findings_retained}' "$f.json")"
 	t "$m: no finding without an injection (every entered_pending paired; late exits are natural requests)" jqt \
 		".findings_total.entered_pending == $((fs + fr)) and .findings_retained == .findings_total.entered_pending + .findings_total.late_exit" "$f.json"
-	DETAIL="$(jq -c '[.findings[] | {vcpu, past_ns, exit: .exit.name}] | .[0:3]' "$f.json")"
-	t "$m: every injected finding on vCPU 0, guest time past <= 12 ms" jqt \
-		'all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .past_ns <= 12000000)' "$f.json"
+	# Bounded: each runs to the next unrelated exit, normally the next host
+	# tick (4 ms, the median check below).  Under TCG on a host whose CPUs are
+	# busy the emulated tick itself comes late: 13.1 ms once with two CPU hogs
+	# on the 2-core host (median 5.2 ms).  25 ms still fails a request left
+	# pending for a timeslice or for the rest of the run.
+	DETAIL="$(jq -c '[.findings[] | select(.kind == "entered_pending" and (.vcpu != 0 or .past_ns > 25000000)) | {vcpu, past_ns, exit: .exit.name}] | .[0:3]' "$f.json")"
+	t "$m: every injected finding on vCPU 0, guest time past <= 25 ms" jqt \
+		'all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .past_ns <= 25000000)' "$f.json"
 	med=$(jq '[.findings[] | select(.kind == "entered_pending") | .past_ns] | sort | .[length/2|floor]' "$f.json")
 	DETAIL="median $med ns"
 	t "$m: guest time past around the host tick (median $med ns, in 2..6 ms)" \
