@@ -1,6 +1,7 @@
 #!/bin/sh
 # /init of the emulated arm64 KVM host (scripts/arm64/run.sh builds it in).
 . /lib/kvmrace-vm.sh
+vm_start
 run_modes tp_btf raw_tp tracepoint kprobe fentry ftrace
 # The same load traced by the kernel alone (ftrace text with its flags column), for
 # report to replay on the build host.
@@ -19,4 +20,4 @@ cat $T/trace > /tmp/trace.txt
 emit trace.load /tmp/trace.load
 emit trace.txt /tmp/trace.txt
 run_injected
-poweroff -f
+finish

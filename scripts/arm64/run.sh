@@ -46,12 +46,14 @@ cp "$X/inject/kvmrace_inject.ko" "$X/initramfs/"
 vm_pack "$X/initramfs" "$X/initramfs.cpio.gz"
 
 echo "arm64: booting $KREL (KVM at emulated EL2 under TCG)"
-rm -f "$X"/*.json "$X"/*.rc "$X"/*.err "$X"/*.pf "$X"/trace.* "$X"/injected.*
-timeout 600 qemu-system-aarch64 -accel tcg,thread=multi -M virt,virtualization=on,gic-version=3 -cpu max \
+rm -f "$X"/*.json "$X"/*.rc "$X"/*.err "$X"/*.pf "$X"/trace.* "$X"/injected.* "$X"/hang.*
+vm_boot "$X/console" qemu-system-aarch64 -accel tcg,thread=multi -M virt,virtualization=on,gic-version=3 -cpu max \
 	-m 2G -smp 2 -nographic -no-reboot -nic none -kernel "$X/kernel/boot/vmlinuz-$KREL" \
-	-initrd "$X/initramfs.cpio.gz" -append "console=ttyAMA0 quiet loglevel=1 panic=-1" > "$X/console" 2>&1
+	-initrd "$X/initramfs.cpio.gz" -append "console=ttyAMA0 quiet loglevel=4 panic=-1"
 vm_extract "$X/console" "$X"
 echo "arm64: emulated stage took $(( $(date +%s) - t0 )) s"
+vm_finished "$X/console" "arm64"
+vm_report_hangs "$X"
 
 # Assertions
 grep -q "rc=0" "$X/check.txt" 2> /dev/null && ok "arm64 check: exit 0" || nok "arm64 check" "$(tail -3 "$X/check.txt" 2>&1)"

@@ -6,14 +6,15 @@
 set -u
 . "$(dirname "$0")/env.sh"
 machines=${*:-p9 p8}
-P=0 F=0
-ok() { echo "ok - $1"; P=$((P + 1)); }
-nok() { echo "not ok - $1${2:+: $2}"; F=$((F + 1)); }
-. "$(dirname "$0")/../inject-lib.sh"	# t, jqt, assert_injected
+VM_NAME=power
+. "$TOP/scripts/vm-lib.sh"	# ok, nok, vm_finished, vm_report_hangs
+. "$TOP/scripts/inject-lib.sh"	# t, jqt, assert_injected
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
 
 for m in $machines; do
 	f=$PW/$m
+	vm_finished "$f.console" "$m"
+	vm_report_hangs "$PW" "$m-"
 	if [ ! -s "$f-clean.json" ]; then
 		nok "$m: the emulated host produced results" "see $f.console"
 		continue

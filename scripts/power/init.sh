@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the emulated POWER KVM-HV host (scripts/power/run.sh builds it in).
 # Runs the cases and prints every result file between @@@FILE/@@@END markers.
-. /lib/kvmrace-vm.sh	# mounts, emit, run_injected (scripts/vm-init.sh)
+. /lib/kvmrace-vm.sh	# vm_start, emit, run_injected (scripts/vm-init.sh)
+vm_start
 echo 1 > /proc/sys/net/core/bpf_jit_enable
 m=p9
 for a in $(cat /proc/cmdline); do
@@ -35,4 +36,4 @@ for x in json rc load err; do emit "clean.$x" "/tmp/clean.$x"; done
 for c in clean injected; do
 	base64 "/tmp/$c.rec" > "/tmp/$c.rec.b64" && emit "$c.rec.b64" "/tmp/$c.rec.b64"
 done
-poweroff -f
+finish

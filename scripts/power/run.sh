@@ -12,6 +12,8 @@
 #   scripts/power/run.sh [p9] [p8]          (default: both)
 set -u
 . "$(dirname "$0")/env.sh"
+VM_NAME=power
+. "$TOP/scripts/vm-lib.sh"	# vm_extract
 machines=${*:-p9 p8}
 t0=$(date +%s)
 
@@ -58,15 +60,11 @@ boot() {	# boot MACHINE: qemu with the initramfs; the guest runs /init
 	p8) qm=powernv8; cpu=power8 ;;
 	esac
 	echo "power: booting $qm ($KREL)"
-	timeout 600 qemu-system-ppc64 -M "$qm" -cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot -vga none \
+	vm_boot "$PW/$m.console" qemu-system-ppc64 -M "$qm" -cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot -vga none \
 		-kernel "$KDIR/boot/vmlinux-$KREL" -initrd "$PW/initramfs.cpio.gz" \
-		-append "console=hvc0 quiet loglevel=1 panic=-1 kvmrace_machine=$m" > "$PW/$m.console" 2>&1
+		-append "console=hvc0 quiet loglevel=4 panic=-1 kvmrace_machine=$m"
 	echo "power: $qm done (exit $?)"
-	# Cut the files out of the console log.
-	tr -d '\r' < "$PW/$m.console" | awk -v dir="$PW" -v m="$m" '
-		/^@@@FILE / { f = dir "/" m "-" $2; printf "" > f; next }
-		/^@@@END/ { if (f) close(f); f = ""; next }
-		f { print >> f }'
+	vm_extract "$PW/$m.console" "$PW" "$m-"
 	for c in clean injected; do
 		[ -s "$PW/$m-$c.rec.b64" ] && base64 -d "$PW/$m-$c.rec.b64" > "$PW/$m-$c.kvmrace" && rm -f "$PW/$m-$c.rec.b64"
 	done

@@ -55,12 +55,14 @@ cp "$X/inject/kvmrace_inject.ko" "$R/"
 vm_pack "$R" "$X/initramfs.cpio.gz"
 
 echo "x86: booting $KREL (KVM SVM under TCG)"
-rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/injected.*
-timeout 600 qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
+rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/injected.* "$X"/hang.*
+vm_boot "$X/console" qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
 	-nographic -no-reboot -nic none -kernel "$(ls "$K"/boot/vmlinuz-* | head -1)" -initrd "$X/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=1 panic=-1" > "$X/console" 2>&1
+	-append "console=ttyS0 quiet loglevel=4 panic=-1"
 vm_extract "$X/console" "$X"
 echo "x86: emulated stage took $(( $(date +%s) - t0 )) s"
+vm_finished "$X/console" "x86"
+vm_report_hangs "$X"
 
 # Assertions
 grep -q "rc=0" "$X/check.txt" 2> /dev/null && ok "x86 check: exit 0" || nok "x86 check" "$(tail -3 "$X/check.txt" 2>&1)"
