@@ -128,10 +128,17 @@ const char *kr_irq_kind_name(int kind)
 	return kind > 0 && kind < KR_NR_IRQ_KINDS ? n[kind] : "unknown";
 }
 
-/* Remember the last host interrupt per CPU. */
+static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid);
+
+/* Remember the last host interrupt per CPU that interrupted a vCPU task (the
+ * kick the 2017 race consumed in the host hit the vCPU's task on its way into
+ * the guest; one that woke an idle CPU is not that).  The BPF side records
+ * only those; text and ftrace inputs have them all. */
 static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 {
 	e->r.host_irq_events++;
+	if (!vcpu_slot(e->tab, e->tab_size, ev->tid)->used)
+		return;
 	if (ev->cpu >= e->n_cpu_irq) {
 		uint32_t n = e->n_cpu_irq ? e->n_cpu_irq : 64;
 		struct cpu_irq *c;
@@ -739,6 +746,11 @@ void kr_engine_set_truncated(struct kr_engine *e)
 void kr_engine_set_caveat(struct kr_engine *e, const char *why)
 {
 	e->r.caveat = why;
+}
+
+void kr_engine_set_irqs_traced(struct kr_engine *e)
+{
+	e->r.host_irqs_traced = true;
 }
 
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)

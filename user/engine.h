@@ -106,7 +106,8 @@ struct kr_result {
 	/* Which task state the input carried, over the vCPU tasks' own events
 	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace
 	 * and text traces give irqs-off and need-resched from their flags. */
-	uint64_t host_irq_events;	/* KR_EV_HOST_IRQ seen (0: interrupts unknown) */
+	uint64_t host_irq_events;	/* KR_EV_HOST_IRQ seen */
+	bool host_irqs_traced;		/* the capture traced host interrupts (else: known if any were seen) */
 	const char *caveat;		/* the capture is known to miss requests: no pass */
 	uint64_t state_events;		/* events counted here */
 	uint64_t state_irq, state_nr, state_tif, state_paca;
@@ -141,6 +142,8 @@ void kr_engine_set_truncated(struct kr_engine *e);
 /* The capture is known to miss requests (why): a run without violations is
  * inconclusive, not a pass. */
 void kr_engine_set_caveat(struct kr_engine *e, const char *why);
+/* The input traced host interrupts: none seen means none happened. */
+void kr_engine_set_irqs_traced(struct kr_engine *e);
 /* Drain the reorder stage and close every request still open. */
 void kr_engine_finish(struct kr_engine *e);
 const struct kr_result *kr_engine_result(const struct kr_engine *e);

@@ -337,6 +337,8 @@ static struct kr_engine *new_engine(const struct opts *o, const struct kr_run_in
 		fprintf(stderr, "kvmrace-trace: warning: %s\n", caveat);
 		kr_engine_set_caveat(e, caveat);
 	}
+	if (kr_hooks_irqs(hooks))
+		kr_engine_set_irqs_traced(e);
 	return e;
 }
 
@@ -651,12 +653,12 @@ static int cmd_check(int argc, char **argv)
 		return 1;
 	}
 	kr_capture_probe(hooks, method);
-	printf("  hooks       : %-24s %-7s %-7s %-10s %-7s %-7s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint",
+	printf("  hooks       : %-27s %-7s %-7s %-10s %-7s %-7s %s\n", "EVENT", "tp_btf", "raw_tp", "tracepoint",
 	       "fentry", "kprobe", "CHOSEN");
 	for (h = 0; h < KR_NR_HOOKS; h++) {
 		if (!hooks[h].on_arch)
 			continue;
-		printf("                %-24s", hooks[h].event);
+		printf("                %-27s", hooks[h].event);
 		for (m = 0; m < KR_NR_METHODS; m++)
 			printf(" %-*s", m == KR_M_TRACEPOINT ? 10 : 7,
 			       !hooks[h].applies[m] ? "-" : hooks[h].available[m] ? "yes" : "no");

@@ -413,9 +413,10 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 				kj_null(&j);
 			kj_obj_close(&j);
 		}
-		/* Host interrupt evidence: null where the input had none (BPF). */
+		/* Host interrupt evidence: null where interrupts were not
+		 * traced (hooks) and the input had none. */
 		kj_key(&j, "host_irq_before_entry");
-		if (!r->host_irq_events || !x->entry_ns) {
+		if ((!r->host_irq_events && !r->host_irqs_traced) || !x->entry_ns) {
 			kj_null(&j);
 		} else {
 			kj_obj_open(&j);

@@ -87,6 +87,25 @@ const char *kr_arch_name(void)
 #endif
 }
 
+bool kr_hooks_irqs(const char *hooks)
+{
+	static const char *const irq_events[] = {
+		"irq_handler_entry:", "reschedule_entry:", "call_function_entry:", "call_function_single_entry:",
+		"ipi_entry:", "doorbell_entry:", "irq_entry:",
+	};
+	size_t i;
+
+	for (i = 0; hooks && i < sizeof(irq_events) / sizeof(irq_events[0]); i++) {
+		const char *p = strstr(hooks, irq_events[i]);
+
+		/* a whole event name: "softirq_entry:" ends in "irq_entry:" */
+		for (; p; p = strstr(p + 1, irq_events[i]))
+			if (p == hooks || p[-1] == ',')
+				return true;
+	}
+	return false;
+}
+
 const char *kr_hooks_caveat(const char *arch, const char *hooks)
 {
 	/* Measured on the emulated arm64 host (6.1): with sched_wakeup as a

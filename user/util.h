@@ -2,6 +2,7 @@
 #ifndef KR_UTIL_H
 #define KR_UTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* "500us", "2ms", "1s", "1500" (ns), "1.5ms": 0 or -1. */
@@ -14,5 +15,7 @@ const char *kr_arch_name(void);
 /* What a capture with these hooks ("event:method,...") on arch is known to
  * miss, as a one-line warning; NULL if nothing.  Live and report alike. */
 const char *kr_hooks_caveat(const char *arch, const char *hooks);
+/* The hooks ("event:method,...") include a host interrupt event. */
+bool kr_hooks_irqs(const char *hooks);
 
 #endif

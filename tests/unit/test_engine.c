@@ -497,17 +497,20 @@ static void host_irq_before_entry(void)
 	add(&s, T0 + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
 	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1);
 	add(&s, T0 + 4 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
-	/* a second request, no interrupt before its entry */
+	/* a second request; before its entry only an interrupt of another
+	 * task on that CPU (idle, woken): not a kick the vCPU's task consumed */
 	req(&s, T0 + 10 * MS, 1001, KR_CAUSE_RESCHED);
+	i = add(&s, T0 + 10 * MS + 5 * US, KR_EV_HOST_IRQ, 0, 1);
+	i->reason = KR_IRQ_RESCHED;
 	add(&s, T0 + 10 * MS + 10 * US, KR_EV_GUEST_ENTER, 1001, 1);
 	add(&s, T0 + 14 * MS, KR_EV_GUEST_EXIT, 1001, 1);
 	add(&s, T0 + 14 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);
 	e = run_stream(&s, 1 * MS, 0);
 	r = kr_engine_result(e);
-	CHECK_EQ(r->host_irq_events, 4);
+	CHECK_EQ(r->host_irq_events, 5);
 	CHECK_EQ(r->violations, 2);
 	CHECK_EQ(r->nr_findings, 2);
-	CHECK_EQ(r->state_events, (uint64_t)(s.n - 4 - 2));	/* not the interrupts, not the requests */
+	CHECK_EQ(r->state_events, (uint64_t)(s.n - 5 - 2));	/* not the interrupts, not the requests */
 	for (int k = 0; k < (int)r->nr_findings; k++) {
 		const struct kr_finding *f = &r->findings[k];
 

@@ -66,6 +66,18 @@ static void caveats(void)
 	CHECK(kr_hooks_caveat("arm64", "sched_wakeup:ftrace") == NULL);
 }
 
+static void irq_hooks(void)
+{
+	CHECK(kr_hooks_irqs("sched_switch:tp_btf,irq_handler_entry:tp_btf"));
+	CHECK(kr_hooks_irqs("doorbell_entry:raw_tp,kvm_guest_enter:raw_tp"));
+	CHECK(kr_hooks_irqs("kvm_fpu:ftrace,irq_entry:ftrace"));
+	CHECK(kr_hooks_irqs("reschedule_entry:ftrace"));
+	CHECK(!kr_hooks_irqs("kvm_fpu:tracepoint,sched_switch:tracepoint"));
+	CHECK(!kr_hooks_irqs("softirq_entry:ftrace,kvm_entry:ftrace"));	/* not a host interrupt here */
+	CHECK(!kr_hooks_irqs(""));
+	CHECK(!kr_hooks_irqs(NULL));
+}
+
 static void json_writer(void)
 {
 	char *buf = NULL;
@@ -105,6 +117,7 @@ int main(void)
 	RUN(seconds);
 	RUN(names);
 	RUN(caveats);
+	RUN(irq_hooks);
 	RUN(json_writer);
 	DONE();
 }
