@@ -820,6 +820,40 @@ static __always_inline int on_exit(__u32 tid)
 
 BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE_READ(p, pid)); })
 
+/* ---- host interrupts taken while a vCPU task of ours runs: a kick that
+ * lands between the last request check and the guest entry is consumed in
+ * the host (the 2017 race's signature).  tp_btf/raw_tp only: a classic
+ * tracepoint program in hard-IRQ context is skipped whenever it interrupts
+ * another classic program (the per-CPU bpf_prog_active), and each skip would
+ * count as a lost event. ---- */
+static __always_inline int on_host_irq(__u32 kind)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct kr_event *e;
+
+	if (!v)
+		return 0;
+	e = ev_new(KR_EV_HOST_IRQ, tid, v->pid);
+	if (!e)
+		return 0;
+	e->reason = kind;
+	ev_submit(e);
+	return 0;
+}
+
+BTF_AND_RAW(irq_handler_entry, int irq COMMA void *action, { return on_host_irq(KR_IRQ_DEVICE); })
+#if defined(__TARGET_ARCH_x86)
+BTF_AND_RAW(reschedule_entry, int vector, { return on_host_irq(KR_IRQ_RESCHED); })
+BTF_AND_RAW(call_function_entry, int vector, { return on_host_irq(KR_IRQ_IPI); })
+BTF_AND_RAW(call_function_single_entry, int vector, { return on_host_irq(KR_IRQ_IPI); })
+#elif defined(__TARGET_ARCH_arm64)
+BTF_AND_RAW(ipi_entry, const char *reason, { return on_host_irq(KR_IRQ_IPI); })
+#elif defined(__TARGET_ARCH_powerpc)
+BTF_AND_RAW(doorbell_entry, void *regs, { return on_host_irq(KR_IRQ_DOORBELL); })
+BTF_AND_RAW(irq_entry, void *regs, { return on_host_irq(KR_IRQ_EXTERNAL); })
+#endif
+
 /* KVM_RUN begins (enter) or ends in the current task: the vCPU tracked (and
  * on enter registered with vcpu_id), marked in or out of its run, and the
  * event reserved for the caller to complete and submit; NULL if the task is

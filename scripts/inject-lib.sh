@@ -57,6 +57,13 @@ assert_injected() {
 	DETAIL="$(jq -c '[.findings[] | select(.kind == "entered_pending" and (.vcpu != 0 or .past_ns > 25000000)) | {vcpu, past_ns, exit: .exit.name}] | .[0:3]' "$f.json")"
 	t "$m: every injected finding on vCPU 0, guest time past <= 25 ms" jqt \
 		'all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .past_ns <= 25000000)' "$f.json"
+	# Host interrupts are traced (tp_btf/raw_tp hooks), and none came
+	# between an injected request and its entry: the injector raises it at
+	# the entry itself with interrupts off, so a "seen" would be a false
+	# attribution of the 2017 race's signature.
+	DETAIL="$(jq -c '{host_irq_events, irq_hooks: [.hooks[] | select(.event | test("irq|ipi|doorbell|reschedule_entry|call_function")) | "\(.event):\(.method)"], seen: [.findings[] | select(.kind == "entered_pending") | .host_irq_before_entry | select(. == null or .seen)] | .[0:3]}' "$f.json")"
+	t "$m: host interrupts traced, none between an injected request and its entry" jqt \
+		'([.hooks[].event] | any(test("^(irq_handler_entry|ipi_entry|doorbell_entry|irq_entry|reschedule_entry)$"))) and all(.findings[] | select(.kind == "entered_pending"); .host_irq_before_entry.seen == false)' "$f.json"
 	med=$(jq '[.findings[] | select(.kind == "entered_pending") | .past_ns] | sort | .[length/2|floor]' "$f.json")
 	DETAIL="median $med ns"
 	t "$m: guest time past around the host tick (median $med ns, in 2..6 ms)" \

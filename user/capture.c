@@ -52,7 +52,7 @@ static const char *const method_prefix2[KR_NR_METHODS] = { NULL, NULL, NULL, "fe
 #define A_ARM64 4
 #define A_ALL 7
 #define M_ALL 7		/* tp_btf, raw_tp, tracepoint */
-#define M_BTF_RAW 3	/* kvm_hv: the classic records' types are in the module's BTF */
+#define M_BTF_RAW 3	/* kvm_hv: the classic records' types are in the module's BTF; host interrupts */
 #define M_FUNC 0x18	/* fentry, kprobe */
 
 #if defined(__powerpc64__)
@@ -79,6 +79,14 @@ static const struct { const char *event, *category; int arch, methods; } hook_de
 	[KR_H_KVM_GUEST_EXIT] = { "kvm_guest_exit", "kvm_hv", A_PPC, M_BTF_RAW },
 	[KR_H_KVMPPC_RUN_CORE] = { "kvmppc_run_core", "kvm_hv", A_PPC, M_BTF_RAW },
 	[KR_H_KVM_RUN_FN] = { "kvm_arch_vcpu_ioctl_run", "function", A_X86 | A_ARM64, M_FUNC },
+	/* Host interrupts: tp_btf/raw_tp only (see on_host_irq in the BPF side). */
+	[KR_H_IRQ_HANDLER_ENTRY] = { "irq_handler_entry", "irq", A_ALL, M_BTF_RAW },
+	[KR_H_RESCHEDULE_ENTRY] = { "reschedule_entry", "irq_vectors", A_X86, M_BTF_RAW },
+	[KR_H_CALL_FUNCTION_ENTRY] = { "call_function_entry", "irq_vectors", A_X86, M_BTF_RAW },
+	[KR_H_CALL_FUNCTION_SINGLE_ENTRY] = { "call_function_single_entry", "irq_vectors", A_X86, M_BTF_RAW },
+	[KR_H_IPI_ENTRY] = { "ipi_entry", "ipi", A_ARM64, M_BTF_RAW },
+	[KR_H_DOORBELL_ENTRY] = { "doorbell_entry", "powerpc", A_PPC, M_BTF_RAW },
+	[KR_H_PPC_IRQ_ENTRY] = { "irq_entry", "powerpc", A_PPC, M_BTF_RAW },
 };
 
 const char *kr_method_name(int m)
@@ -361,9 +369,9 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 			}
 
 			if (!(hook_defs[h].methods & (1 << m))) {
-				why(p->why[m], m >= KR_M_FENTRY ? "a tracepoint, not a function" :
-					       "no %s program for it (its record types are in the module's BTF)",
-				    method_names[m]);
+				why(p->why[m], "no %s program for it (%s)", method_names[m],
+				    !strcmp(p->category, "kvm_hv") ? "its record types are in the module's BTF" :
+				    "in hard-IRQ context it would be skipped under any other classic program");
 				continue;
 			}
 			if (!mok[m])

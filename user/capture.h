@@ -22,6 +22,9 @@ enum kr_hook_id {
 	KR_H_KVMPPC_RUN_VCPU_ENTER, KR_H_KVMPPC_RUN_VCPU_EXIT, KR_H_KVM_GUEST_ENTER, KR_H_KVM_GUEST_EXIT,
 	KR_H_KVMPPC_RUN_CORE,
 	KR_H_KVM_RUN_FN,	/* kvm_arch_vcpu_ioctl_run (function) */
+	/* host interrupts (optional: evidence for findings, not needed for the verdict) */
+	KR_H_IRQ_HANDLER_ENTRY, KR_H_RESCHEDULE_ENTRY, KR_H_CALL_FUNCTION_ENTRY, KR_H_CALL_FUNCTION_SINGLE_ENTRY,
+	KR_H_IPI_ENTRY, KR_H_DOORBELL_ENTRY, KR_H_PPC_IRQ_ENTRY,
 	KR_NR_HOOKS,
 };
 

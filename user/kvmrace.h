@@ -31,7 +31,7 @@ enum kr_type {
 	KR_EV_SIG_DELIVER = 9,	/* signal delivered to (consumed by) the vCPU task */
 	KR_EV_VCORE = 10,	/* POWER kvmppc_run_core: reason = where (0 enter, 1 exit), err = n_runnable */
 	KR_EV_HOST_IRQ = 11,	/* the host took an interrupt on cpu (tid: the task it interrupted);
-				 * reason = enum kr_irq_kind.  Text/ftrace inputs only. */
+				 * reason = enum kr_irq_kind.  BPF: only those that interrupted a vCPU task. */
 	KR_EV_MAX_EVENT = 12,
 
 	/* Recording-only meta records (struct kr_meta). */

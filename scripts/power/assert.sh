@@ -43,8 +43,9 @@ for m in $machines; do
 	t "$m clean: resched requests within [95%, 120%+10] of wake-ups sent ($nr; counted $got)" \
 		test "$got" -ge $((nr * 95 / 100)) -a "$got" -le $((nr * 120 / 100 + 10))
 	DETAIL="$(jq -c '[.hooks[] | .event + ":" + .method]' "$f-clean.json")"
-	t "$m clean: kvm_hv hooks attached (raw_tp, CO-RE through the embedded BTF, no --btf)" jqt \
-		'[.hooks[] | select(.event == "kvm_guest_enter" or .event == "kvm_guest_exit" or .event == "kvmppc_run_vcpu_enter") | .method] == ["raw_tp","raw_tp","raw_tp"]' "$f-clean.json"
+	DETAIL="$(jq -c '{hooks: [.hooks[] | "\(.event):\(.method)"], host_irq_events}' "$f-clean.json")"
+	t "$m clean: kvm_hv and host interrupt hooks attached (raw_tp, CO-RE through the embedded BTF, no --btf), interrupts seen" jqt \
+		'[.hooks[] | select(.event == "kvm_guest_enter" or .event == "kvm_guest_exit" or .event == "kvmppc_run_vcpu_enter") | .method] == ["raw_tp","raw_tp","raw_tp"] and ([.hooks[] | select(.event == "doorbell_entry" or .event == "irq_entry") | .method] == ["raw_tp","raw_tp"]) and .host_irq_events > 0' "$f-clean.json"
 	want=$([ "$m" = p8 ] && echo vcore || echo p9)
 	DETAIL="$(jq -c '{powerpc_entry_path, vcore: .events_by_type.vcore}' "$f-clean.json")"
 	t "$m clean: entry path $want reported" jqt ".powerpc_entry_path == \"$want\"" "$f-clean.json"

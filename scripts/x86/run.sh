@@ -72,6 +72,9 @@ for m in tp_btf raw_tp tracepoint fentry kprobe ftrace; do
 	*) want="([.hooks[].method] | unique) == [\"$m\"]" ;;
 	esac
 	want="$want and .kvm_run_calls > 0"
+	# Host interrupts (the kicks) are traced by tp_btf/raw_tp hooks whatever
+	# brackets KVM_RUN, and by ftrace; never as classic tracepoints.
+	if [ $m = tracepoint ]; then want="$want and .host_irq_events == 0"; else want="$want and .host_irq_events > 0"; fi
 	vm_assert_run "$X" $m "x86 SVM $([ $m = ftrace ] && echo "--backend ftrace" || echo "--attach $m")" "$want"
 done
 # Exit reasons decoded in every BPF method (tp_btf/raw_tp read vcpu_svm->vmcb

@@ -13,7 +13,7 @@ left() { if [ "$B" = bpf ]; then progs_left; else sleep 0.2; loaded; fi; }
 
 why=$(live_missing)
 if [ -n "$why" ]; then
-	for c in signal_storm resched_storm report_reproduces pid_filter sigint kill9 no_vcpu command_status; do
+	for c in signal_storm resched_storm host_irqs report_reproduces pid_filter sigint kill9 no_vcpu command_status; do
 		skip "live_$c$sfx" "$why"
 	done
 	exit 0
@@ -50,6 +50,15 @@ if [ "$rc" = 0 ] && [ "${n:-0}" = 200 ] && [ -n "$got" ] && [ "$got" -ge $((n * 
 	pass "live_resched_storm$sfx (sent $n, counted $got)"
 else
 	fail "live_resched_storm$sfx" "rc=$rc sent=$n counted=$got err=$(head -c 300 "$WORK/res.err")"
+fi
+
+# ---- host interrupts: the reschedule IPIs that wake the vCPU's CPU are traced
+# (BPF: tp_btf/raw_tp hooks, those taken in a vCPU task; ftrace: the events),
+# so each finding says whether one came between its request and its entry ----
+if jqe '.host_irq_events > 0 and ([.hooks[].event] | index("reschedule_entry")) != null and all(.findings[]; .host_irq_before_entry != null and (.host_irq_before_entry.seen | type) == "boolean")' "$WORK/res.json"; then
+	pass "live_host_irqs$sfx ($(jq -c '{host_irq_events, findings: [.findings[].host_irq_before_entry.kind]}' "$WORK/res.json"))"
+else
+	fail "live_host_irqs$sfx" "$(jq -c '{host_irq_events, hooks: [.hooks[].event], f: [.findings[].host_irq_before_entry]}' "$WORK/res.json" 2>&1 | head -c 400)"
 fi
 
 # ---- report on the recordings reproduces the live JSON exactly ----
