@@ -52,13 +52,15 @@ else
 	fail "live_resched_storm$sfx" "rc=$rc sent=$n counted=$got err=$(head -c 300 "$WORK/res.err")"
 fi
 
-# ---- host interrupts: the reschedule IPIs that wake the vCPU's CPU are traced
-# (BPF: tp_btf/raw_tp hooks, those taken in a vCPU task; ftrace: the events),
-# so each finding says whether one came between its request and its entry ----
-if jqe '.host_irq_events > 0 and ([.hooks[].event] | index("reschedule_entry")) != null and all(.findings[]; .host_irq_before_entry != null and (.host_irq_before_entry.seen | type) == "boolean")' "$WORK/res.json"; then
-	pass "live_host_irqs$sfx ($(jq -c '{host_irq_events, findings: [.findings[].host_irq_before_entry.kind]}' "$WORK/res.json"))"
+# ---- host interrupts: the kicks of the signal storm (reschedule IPIs to the
+# vCPU's CPU) are traced (BPF: tp_btf/raw_tp hooks, those that interrupt a
+# vCPU task, 200 of 200 here; ftrace: the events), so each finding says whether
+# one came between its request and its entry.  (In the reschedule storm the
+# IPIs mostly wake an idle CPU: 0-4 of them interrupt the vCPU task.) ----
+if jqe '.host_irq_events >= 100 and ([.hooks[].event] | index("reschedule_entry")) != null and all(.findings[]; .host_irq_before_entry != null and (.host_irq_before_entry.seen | type) == "boolean")' "$WORK/sig.json"; then
+	pass "live_host_irqs$sfx ($(jq -c '{host_irq_events, findings: [.findings[].host_irq_before_entry.kind]}' "$WORK/sig.json"))"
 else
-	fail "live_host_irqs$sfx" "$(jq -c '{host_irq_events, hooks: [.hooks[].event], f: [.findings[].host_irq_before_entry]}' "$WORK/res.json" 2>&1 | head -c 400)"
+	fail "live_host_irqs$sfx" "$(jq -c '{host_irq_events, hooks: [.hooks[].event], f: [.findings[].host_irq_before_entry]}' "$WORK/sig.json" 2>&1 | head -c 400)"
 fi
 
 # ---- report on the recordings reproduces the live JSON exactly ----
