@@ -842,6 +842,43 @@ static __always_inline int on_host_irq(__u32 kind)
 	return 0;
 }
 
+/* ---- IPIs sent to a CPU a vCPU task runs on: its kick, for the late exits'
+ * "was it kicked, and how soon".  tp_btf/raw_tp only, as above. ---- */
+static __always_inline void ipi_sent_to(__u32 target)
+{
+	struct cpu_cur *cc = bpf_map_lookup_elem(&cpus, &target);
+	__u64 id;
+	struct kr_event *e;
+
+	if (!cc || !cc->tid)
+		return;
+	id = bpf_get_current_pid_tgid();
+	e = ev_new(KR_EV_IPI_SEND, (__u32)id, id >> 32);
+	if (!e)
+		return;
+	e->reason = target;
+	ev_submit(e);
+}
+
+/* A cpumask target: its first 64 CPUs. */
+static __always_inline int ipi_sent_mask(const struct cpumask *mask)
+{
+	__u64 bits = 0;
+	__u32 i;
+
+	bpf_probe_read_kernel(&bits, sizeof(bits), &mask->bits[0]);
+	for (i = 0; i < 64 && bits; i++, bits >>= 1)
+		if (bits & 1)
+			ipi_sent_to(i);
+	return 0;
+}
+
+BTF_AND_RAW(ipi_send_cpu, unsigned int cpu COMMA unsigned long callsite COMMA void *callback,
+	    { ipi_sent_to(cpu); return 0; })
+BTF_AND_RAW(ipi_send_cpumask, const struct cpumask *mask COMMA unsigned long callsite COMMA void *callback,
+	    { return ipi_sent_mask(mask); })
+BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { return ipi_sent_mask(mask); })
+
 BTF_AND_RAW(irq_handler_entry, int irq COMMA void *action, { return on_host_irq(KR_IRQ_DEVICE); })
 #if defined(__TARGET_ARCH_x86)
 BTF_AND_RAW(reschedule_entry, int vector, { return on_host_irq(KR_IRQ_RESCHED); })

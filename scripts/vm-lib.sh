@@ -138,7 +138,7 @@ vm_assert_run() {
 	ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
 	nr=$(sed -n 's/^kvmrace-load: sent .*resched=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
 	if [ -s "$j" ] && [ "$(cat "$d/$m.rc")" = 0 ] && jq -e ".verdict == \"pass\" and .entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * $pct / 100 and $want and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0" "$j" > /dev/null; then
-		ok "$label: pass, kvm_entry/kvm_exit used ($(jq -c '{runs, kvm_run_calls, requests, guest_enter: .events_by_type.guest_enter}' "$j"))"
+		ok "$label: pass, kvm_entry/kvm_exit used ($(jq -c '{runs, kvm_run_calls, requests, guest_enter: .events_by_type.guest_enter, host_irqs: .host_irq_events, signals_kicked: (if .kicks then "\(.kicks.signal.kicked)/\(.kicks.signal.requests_in_guest)" else null end)}' "$j"))"
 	else
 		nok "$label" "rc=$(cat "$d/$m.rc" 2>&1) sent $ns/$nr $(jq -c '{verdict, entry_path, runs, kvm_run_calls, requests, hooks: [.hooks[].method] | unique}' "$j" 2>&1) $(head -c 300 "$d/$m.err" 2>&1)"
 	fi

@@ -87,6 +87,10 @@ static const struct { const char *event, *category; int arch, methods; } hook_de
 	[KR_H_IPI_ENTRY] = { "ipi_entry", "ipi", A_ARM64, M_BTF_RAW },
 	[KR_H_DOORBELL_ENTRY] = { "doorbell_entry", "powerpc", A_PPC, M_BTF_RAW },
 	[KR_H_PPC_IRQ_ENTRY] = { "irq_entry", "powerpc", A_PPC, M_BTF_RAW },
+	/* IPIs sent: ipi_send_cpu/cpumask (6.4+), ipi_raise (arm64 before). */
+	[KR_H_IPI_SEND_CPU] = { "ipi_send_cpu", "ipi", A_ALL, M_BTF_RAW },
+	[KR_H_IPI_SEND_CPUMASK] = { "ipi_send_cpumask", "ipi", A_ALL, M_BTF_RAW },
+	[KR_H_IPI_RAISE] = { "ipi_raise", "ipi", A_ARM64, M_BTF_RAW },
 };
 
 const char *kr_method_name(int m)
@@ -371,7 +375,7 @@ void kr_capture_probe(struct kr_hook_probe hooks[KR_NR_HOOKS], int method)
 			if (!(hook_defs[h].methods & (1 << m))) {
 				why(p->why[m], "no %s program for it (%s)", method_names[m],
 				    !strcmp(p->category, "kvm_hv") ? "its record types are in the module's BTF" :
-				    "in hard-IRQ context it would be skipped under any other classic program");
+				    "in interrupt context it would be skipped under any other classic program");
 				continue;
 			}
 			if (!mok[m])

@@ -37,6 +37,8 @@ struct req {
 	uint8_t entry_soft_mask, entry_irq_happened;
 	uint64_t irq_ns;	/* host interrupt on the entry's CPU between request and entry */
 	uint8_t irq_kind;
+	bool in_guest_at_raise;	/* raised from another CPU while the vCPU was in the guest: a kick is due */
+	uint64_t kick_ns;	/* the first IPI sent to its CPU after it was raised there */
 };
 
 struct vcpu {
@@ -44,15 +46,29 @@ struct vcpu {
 	bool used;
 	bool in_run, in_guest;
 	uint16_t cpu;
+	uint64_t guest_since;	/* the current guest run's entry */
 	struct req req[KR_NR_CAUSES];
 };
 
 
-/* The last host interrupt taken on a CPU, and the last IPI (a kick). */
+/* Per CPU: the last host interrupt taken there, and the last IPI (a kick);
+ * the vCPU task in the guest there (0: none); and, as a sender, the IPI it
+ * sent last if no other event of it came since (sent_ts 0: none). */
 struct cpu_irq {
 	uint64_t ts, ipi_ts;
 	uint8_t kind, ipi_kind;
+	uint32_t guest_tid;
+	uint64_t sent_ts;
+	uint64_t sent_to;	/* target CPUs < 64 of the IPIs sent at sent_ts */
 };
+
+/* The kernel sends the kick before the request's own event fires: signal_generate
+ * comes after complete_signal()'s kick_process(), sched_wakeup after
+ * wakeup_preempt()'s resched_curr(), with nothing traced between on that CPU.
+ * So an IPI to the vCPU's CPU that is the requesting CPU's last event, sent in
+ * the same guest run and at most this long before (emulated hosts stretch the
+ * gap to tens of microseconds), is the request's kick. */
+#define KICK_BEFORE_NS 10000000
 
 static bool irq_is_ipi(int kind)
 {
@@ -115,7 +131,7 @@ const char *kr_type_name(int type)
 {
 	static const char *const n[KR_EV_MAX_EVENT] = {
 		"none", "run_begin", "run_end", "userspace_exit", "guest_enter", "guest_exit",
-		"switch_out", "switch_in", "request", "signal_deliver", "vcore", "host_irq",
+		"switch_out", "switch_in", "request", "signal_deliver", "vcore", "host_irq", "ipi_send",
 	};
 	return type > 0 && type < KR_EV_MAX_EVENT ? n[type] : "unknown";
 }
@@ -130,33 +146,71 @@ const char *kr_irq_kind_name(int kind)
 
 static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid);
 
+/* The per-CPU state of cpu, grown on demand; NULL if out of memory. */
+static struct cpu_irq *cpu_at(struct kr_engine *e, uint32_t cpu)
+{
+	if (cpu >= e->n_cpu_irq) {
+		uint32_t n = e->n_cpu_irq ? e->n_cpu_irq : 64;
+		struct cpu_irq *c;
+
+		while (n <= cpu)
+			n *= 2;
+		c = realloc(e->cpu_irq, n * sizeof(*c));
+		if (!c)
+			return NULL;
+		memset(c + e->n_cpu_irq, 0, (n - e->n_cpu_irq) * sizeof(*c));
+		e->cpu_irq = c;
+		e->n_cpu_irq = n;
+	}
+	return &e->cpu_irq[cpu];
+}
+
 /* Remember the last host interrupt per CPU that interrupted a vCPU task (the
  * kick the 2017 race consumed in the host hit the vCPU's task on its way into
  * the guest; one that woke an idle CPU is not that).  The BPF side records
  * only those; text and ftrace inputs have them all. */
 static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 {
-	e->r.host_irq_events++;
-	if (!vcpu_slot(e->tab, e->tab_size, ev->tid)->used)
-		return;
-	if (ev->cpu >= e->n_cpu_irq) {
-		uint32_t n = e->n_cpu_irq ? e->n_cpu_irq : 64;
-		struct cpu_irq *c;
+	struct cpu_irq *ci;
 
-		while (n <= ev->cpu)
-			n *= 2;
-		c = realloc(e->cpu_irq, n * sizeof(*c));
-		if (!c)
-			return;
-		memset(c + e->n_cpu_irq, 0, (n - e->n_cpu_irq) * sizeof(*c));
-		e->cpu_irq = c;
-		e->n_cpu_irq = n;
-	}
-	e->cpu_irq[ev->cpu].ts = ev->ts;
-	e->cpu_irq[ev->cpu].kind = (uint8_t)ev->reason;
+	e->r.host_irq_events++;
+	if (!vcpu_slot(e->tab, e->tab_size, ev->tid)->used || !(ci = cpu_at(e, ev->cpu)))
+		return;
+	ci->ts = ev->ts;
+	ci->kind = (uint8_t)ev->reason;
 	if (irq_is_ipi((int)ev->reason)) {
-		e->cpu_irq[ev->cpu].ipi_ts = ev->ts;
-		e->cpu_irq[ev->cpu].ipi_kind = (uint8_t)ev->reason;
+		ci->ipi_ts = ev->ts;
+		ci->ipi_kind = (uint8_t)ev->reason;
+	}
+}
+
+/* An IPI sent to a CPU: the kick of the vCPU in the guest there, for its
+ * requests raised while it ran and not kicked yet. */
+static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
+{
+	struct cpu_irq *ci;
+	struct vcpu *v;
+	int c;
+
+	e->r.ipi_send_events++;
+	if ((ci = cpu_at(e, ev->cpu))) {	/* the sender's last event */
+		if (ci->sent_ts != ev->ts)
+			ci->sent_to = 0;
+		ci->sent_ts = ev->ts;
+		if (ev->reason < 64)
+			ci->sent_to |= 1ull << ev->reason;
+	}
+	if (!(ci = cpu_at(e, ev->reason)) || !ci->guest_tid)
+		return;
+	v = vcpu_slot(e->tab, e->tab_size, ci->guest_tid);
+	if (!v->used || !v->in_guest)
+		return;
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		struct req *q = &v->req[c];
+
+		if (q->state == RQ_IN_GUEST && q->in_guest_at_raise && !q->segments && !q->kick_ns &&
+		    ev->ts >= q->raised_ns)
+			q->kick_ns = ev->ts;
 	}
 }
 
@@ -371,6 +425,8 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		f.entry_irq_happened = q->entry_irq_happened;
 		f.irq_before_entry_ns = q->irq_ns;
 		f.irq_before_entry_kind = q->irq_kind;
+		f.kick_due = q->in_guest_at_raise;
+		f.kick_ns = q->kick_ns;
 		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
 		e->r.findings_total[q->kind]++;
 		v->st.findings++;
@@ -388,7 +444,7 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 	memset(q, 0, sizeof(*q));
 }
 
-static void req_open(struct vcpu *v, int cause, const struct kr_event *ev, bool from_tif)
+static void req_open(struct kr_engine *e, struct vcpu *v, int cause, const struct kr_event *ev, bool from_tif)
 {
 	struct req *q = &v->req[cause];
 
@@ -400,6 +456,16 @@ static void req_open(struct vcpu *v, int cause, const struct kr_event *ev, bool 
 	q->cpu = v->cpu;
 	if (v->in_guest) {
 		q->state = RQ_IN_GUEST;
+		/* Raised from another CPU: that CPU must kick the vCPU's (one
+		 * raised on the vCPU's own CPU came with an exit already). */
+		q->in_guest_at_raise = !from_tif && ev->cpu != v->cpu;
+		if (q->in_guest_at_raise && ev->cpu < e->n_cpu_irq && v->cpu < 64) {	/* its kick, sent just before */
+			const struct cpu_irq *ci = &e->cpu_irq[ev->cpu];
+
+			if (ci->sent_ts && (ci->sent_to & (1ull << v->cpu)) && ci->sent_ts >= v->guest_since &&
+			    ci->sent_ts <= ev->ts && ev->ts - ci->sent_ts <= KICK_BEFORE_NS)
+				q->kick_ns = ci->sent_ts;
+		}
 		q->kind = KR_KIND_LATE_EXIT;
 		q->saved_kind = KR_KIND_NONE;
 		q->seg_start = ev->ts;
@@ -422,10 +488,15 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 {
 	int c;
 
+	struct cpu_irq *ci;
+
 	if (v->in_guest)
 		return;
 	v->in_guest = true;
 	v->cpu = ev->cpu;
+	v->guest_since = ev->ts;
+	if ((ci = cpu_at(e, ev->cpu)))
+		ci->guest_tid = v->st.tid;
 	v->st.runs++;
 	e->r.runs++;
 	if ((ev->flags & KR_F_PACA) && ev->type == KR_EV_GUEST_ENTER) {
@@ -439,12 +510,12 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 	 * tracepoint).  It is pending all the same. */
 	if (ev->flags & (KR_F_TIF | KR_F_NR)) {
 		if ((ev->flags & KR_F_TIF) && (ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
-			req_open(v, KR_CAUSE_SIGNAL, ev, true);
+			req_open(e, v, KR_CAUSE_SIGNAL, ev, true);
 			e->r.tif_requests[KR_CAUSE_SIGNAL]++;
 			v->req[KR_CAUSE_SIGNAL].state = RQ_WAITING;
 		}
 		if ((ev->tif & KR_TIF_NEED_RESCHED) && v->req[KR_CAUSE_RESCHED].state == RQ_IDLE) {
-			req_open(v, KR_CAUSE_RESCHED, ev, true);
+			req_open(e, v, KR_CAUSE_RESCHED, ev, true);
 			e->r.tif_requests[KR_CAUSE_RESCHED]++;
 			v->req[KR_CAUSE_RESCHED].state = RQ_WAITING;
 		}
@@ -516,18 +587,42 @@ static void abort_guest(struct kr_engine *e, struct vcpu *v)
 	}
 }
 
-static void leave_guest(struct vcpu *v, uint64_t ts, int exit_kind, uint32_t reason, int32_t err)
+static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int exit_kind, uint32_t reason,
+			int32_t err)
 {
 	int c;
 
 	if (!v->in_guest)
 		return;
 	v->in_guest = false;
+	if (v->cpu < e->n_cpu_irq && e->cpu_irq[v->cpu].guest_tid == v->st.tid)
+		e->cpu_irq[v->cpu].guest_tid = 0;
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		struct req *q = &v->req[c];
 
 		if (q->state != RQ_IN_GUEST)
 			continue;
+		/* The exit that ended the run the request was raised in: was
+		 * the vCPU's CPU sent an IPI, how soon, and how long did the
+		 * guest run on after it. */
+		if (q->in_guest_at_raise && !q->segments && exit_kind != KR_EXIT_NONE) {
+			struct kr_kick_stats *k = &e->r.kicks[c];
+
+			k->requests++;
+			if (q->kick_ns) {
+				/* 0: sent with the request, before its event */
+				uint64_t d = q->kick_ns > q->raised_ns ? q->kick_ns - q->raised_ns : 0;
+				uint64_t l = ts > q->kick_ns ? ts - q->kick_ns : 0;
+
+				k->kicked++;
+				k->delay_sum += d;
+				k->delivery_sum += l;
+				if (d > k->delay_max)
+					k->delay_max = d;
+				if (l > k->delivery_max)
+					k->delivery_max = l;
+			}
+		}
 		q->past_ns += ts > q->seg_start ? ts - q->seg_start : 0;
 		if (!q->segments)
 			q->first_seg_ns = q->past_ns;
@@ -553,6 +648,14 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		host_irq(e, ev);
 		return;
 	}
+	if (ev->type == KR_EV_IPI_SEND) {	/* likewise */
+		ipi_send(e, ev);
+		return;
+	}
+	/* Any other event of a CPU ends its last IPI's claim to be the kick of
+	 * a request it raises next (a request reads it first, in req_open). */
+	if (ev->type != KR_EV_REQUEST && ev->type != KR_EV_HOST_IRQ && ev->cpu < e->n_cpu_irq)
+		e->cpu_irq[ev->cpu].sent_ts = 0;
 	if (ev->type != KR_EV_REQUEST) {
 		e->r.state_events++;
 		e->r.state_irq += !!(ev->flags & KR_F_IRQ);
@@ -579,7 +682,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 			enter_guest(e, v, ev);
 		break;
 	case KR_EV_RUN_END:
-		leave_guest(v, ev->ts, KR_EXIT_RUN_END, 0, 0);
+		leave_guest(e, v, ev->ts, KR_EXIT_RUN_END, 0, 0);
 		v->in_run = false;
 		/* Whatever is still pending is honoured on the way out to
 		 * userspace; close at kvm_userspace_exit to learn the reason. */
@@ -593,7 +696,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 
 			if ((ev->flags & KR_F_RUN_END) && ev->src_tid < end)
 				end -= ev->src_tid;
-			leave_guest(v, end, KR_EXIT_RUN_END, ev->reason, ev->err);
+			leave_guest(e, v, end, KR_EXIT_RUN_END, ev->reason, ev->err);
 			v->in_run = false;
 		}
 		for (c = 0; c < KR_NR_CAUSES; c++) {
@@ -632,10 +735,10 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		if (ev->flags & KR_F_ABORTED)
 			abort_guest(e, v);
 		else	/* x86: cause carries the vendor (VMX 1, SVM 2) for decoding */
-			leave_guest(v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
+			leave_guest(e, v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
 		break;
 	case KR_EV_SWITCH_OUT:
-		leave_guest(v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
+		leave_guest(e, v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
 		if (v->req[KR_CAUSE_RESCHED].state != RQ_IDLE)
 			req_close(e, v, KR_CAUSE_RESCHED);
 		break;
@@ -653,15 +756,17 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		} else {
 			if (v->req[c].state != RQ_IDLE)
 				req_close(e, v, c);
-			req_open(v, c, ev, false);
+			req_open(e, v, c, ev, false);
 		}
+		if (ev->cpu < e->n_cpu_irq)
+			e->cpu_irq[ev->cpu].sent_ts = 0;	/* that IPI is taken */
 		break;
 	case KR_EV_VCORE:
 		/* Which entry path the host takes (POWER vcore path); the guest
 		 * runs themselves come from kvm_guest_enter/exit per vCPU. */
 		break;
 	case KR_EV_SIG_DELIVER:
-		leave_guest(v, ev->ts, KR_EXIT_RUN_END, 0, 0);
+		leave_guest(e, v, ev->ts, KR_EXIT_RUN_END, 0, 0);
 		if (v->req[KR_CAUSE_SIGNAL].state != RQ_IDLE)
 			req_close(e, v, KR_CAUSE_SIGNAL);
 		break;
@@ -753,6 +858,11 @@ void kr_engine_set_irqs_traced(struct kr_engine *e)
 	e->r.host_irqs_traced = true;
 }
 
+void kr_engine_set_ipis_traced(struct kr_engine *e)
+{
+	e->r.ipi_sends_traced = true;
+}
+
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)
 {
 	e->r.lost = lost;
@@ -791,7 +901,7 @@ void kr_engine_finish(struct kr_engine *e)
 		if (!v->used)
 			continue;
 		if (v->in_guest)
-			leave_guest(v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
+			leave_guest(e, v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
 		for (c = 0; c < KR_NR_CAUSES; c++) {
 			if (e->truncated && v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
 				e->r.open_at_end++;

@@ -74,6 +74,11 @@ struct kr_finding {
 	 * interrupt events (kr_result.host_irq_events). */
 	uint64_t irq_before_entry_ns;
 	uint8_t irq_before_entry_kind;	/* enum kr_irq_kind */
+	/* Raised while the vCPU was in the guest (a late exit's request): the
+	 * first IPI sent to its CPU after it, 0 if none was seen.  Known only
+	 * where IPI sends were traced (kr_result.ipi_sends_traced). */
+	bool kick_due;
+	uint64_t kick_ns;
 	char comm[KR_COMM_LEN];
 };
 
@@ -86,6 +91,14 @@ struct kr_vcpu_stats {
 	uint64_t requests[KR_NR_CAUSES];
 	uint64_t findings, violations;
 	uint64_t max_past_ns;
+};
+
+/* Requests raised while their vCPU was in the guest, at the exit that ended
+ * that run: how many, how many saw an IPI sent to the vCPU's CPU (the kick),
+ * the delay from the request to the kick and from the kick to the exit. */
+struct kr_kick_stats {
+	uint64_t requests, kicked;
+	uint64_t delay_sum, delay_max, delivery_sum, delivery_max;
 };
 
 struct kr_result {
@@ -108,6 +121,9 @@ struct kr_result {
 	 * and text traces give irqs-off and need-resched from their flags. */
 	uint64_t host_irq_events;	/* KR_EV_HOST_IRQ seen */
 	bool host_irqs_traced;		/* the capture traced host interrupts (else: known if any were seen) */
+	uint64_t ipi_send_events;	/* KR_EV_IPI_SEND seen */
+	bool ipi_sends_traced;		/* the capture traced IPI sends (else: known if any were seen) */
+	struct kr_kick_stats kicks[KR_NR_CAUSES];
 	const char *caveat;		/* the capture is known to miss requests: no pass */
 	uint64_t state_events;		/* events counted here */
 	uint64_t state_irq, state_nr, state_tif, state_paca;
@@ -144,6 +160,8 @@ void kr_engine_set_truncated(struct kr_engine *e);
 void kr_engine_set_caveat(struct kr_engine *e, const char *why);
 /* The input traced host interrupts: none seen means none happened. */
 void kr_engine_set_irqs_traced(struct kr_engine *e);
+/* The input traced IPI sends: a kick not seen was not sent. */
+void kr_engine_set_ipis_traced(struct kr_engine *e);
 /* Drain the reorder stage and close every request still open. */
 void kr_engine_finish(struct kr_engine *e);
 const struct kr_result *kr_engine_result(const struct kr_engine *e);

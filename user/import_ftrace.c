@@ -61,6 +61,8 @@ struct cpu_state {
 	bool resched_seen;
 };
 
+#define KR_IPI_MASK_CPUS 64	/* an IPI sent to a mask: its first 64 CPUs */
+
 struct kr_import {
 	struct parser *p;
 	int np;
@@ -68,7 +70,7 @@ struct kr_import {
 	struct kr_import_stats st;
 	struct vcpu_task vc[MAX_VCPUS];	/* small open table: vCPU tasks */
 	struct cpu_state cpus[MAX_CPUS];
-	struct kr_event q[2];
+	struct kr_event q[2 + KR_IPI_MASK_CPUS];	/* an IPI to a mask: one event per CPU */
 	int qn, qi;
 };
 
@@ -549,6 +551,78 @@ static int irq_kind(const char *ev)
 	return 0;
 }
 
+/* An IPI sent from this line's CPU to cpu: the kick of a vCPU there. */
+static void ipi_to(struct kr_import *im, const struct kr_ftline *l, long cpu)
+{
+	struct kr_event *e;
+
+	if (cpu < 0 || cpu >= 65536 || im->qn >= (int)(sizeof(im->q) / sizeof(im->q[0])))
+		return;
+	e = &im->q[im->qn++];
+	memset(e, 0, sizeof(*e));
+	e->ts = l->ts;
+	e->type = KR_EV_IPI_SEND;
+	e->tid = l->pid;
+	e->pid = l->tgid ? l->tgid : l->pid;
+	e->cpu = l->cpu;
+	e->vcpu = -1;
+	e->reason = (uint32_t)cpu;
+}
+
+/* The sending side of an IPI: ipi_send_cpu "cpu=1 callsite=..." (6.4+),
+ * ipi_send_cpumask "cpumask=0-1,3 callsite=...", ipi_raise (arm, arm64)
+ * "target_mask=00000000,00000002 (Rescheduling interrupts)".  False if the
+ * event is none of these or its target does not parse. */
+static bool ipi_send(struct kr_import *im, const struct kr_ftline *l, const char *ev, const char *pl)
+{
+	const char *s;
+	long a;
+
+	if (!strcmp(ev, "ipi_send_cpu"))
+		return field_long(pl, "cpu", &a) ? (ipi_to(im, l, a), true) : false;
+	if (!strcmp(ev, "ipi_send_cpumask")) {	/* a cpulist: 0-1,3 */
+		char *end;
+
+		if (!(s = field(pl, "cpumask")))
+			return false;
+		while (*s >= '0' && *s <= '9') {
+			long lo = strtol(s, &end, 10), hi = lo;
+
+			if (*end == '-')
+				hi = strtol(end + 1, &end, 10);
+			for (a = lo; a <= hi && a < KR_IPI_MASK_CPUS; a++)
+				ipi_to(im, l, a);
+			if (*end != ',')
+				break;
+			s = end + 1;
+		}
+		return true;
+	}
+	if (!strcmp(ev, "ipi_raise")) {	/* a bitmap: 32-bit hex words, most significant first */
+		unsigned long words[2] = { 0, 0 };	/* the last two: CPUs 32-63, 0-31 */
+		char *end;
+
+		if (!(s = field(pl, "target_mask")))
+			return false;
+		for (;;) {
+			unsigned long w = strtoul(s, &end, 16);
+
+			if (end == s)
+				return false;
+			words[0] = words[1];
+			words[1] = w;
+			if (*end != ',')
+				break;
+			s = end + 1;
+		}
+		for (a = 0; a < 64; a++)
+			if (words[1 - a / 32] & (1ul << (a % 32)))
+				ipi_to(im, l, a);
+		return true;
+	}
+	return false;
+}
+
 static void convert(struct kr_import *im, const struct kr_ftline *l)
 {
 	const char *pl = l->payload, *ev = l->event, *colon;
@@ -587,6 +661,10 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	if (id == E_OTHER) {
 		int k = irq_kind(ev);
 
+		if (!k && ev[0] == 'i' && ipi_send(im, l, ev, pl)) {
+			im->st.used++;
+			return;
+		}
 		if (!k) {
 			im->st.unknown++;
 			return;

@@ -32,7 +32,9 @@ enum kr_type {
 	KR_EV_VCORE = 10,	/* POWER kvmppc_run_core: reason = where (0 enter, 1 exit), err = n_runnable */
 	KR_EV_HOST_IRQ = 11,	/* the host took an interrupt on cpu (tid: the task it interrupted);
 				 * reason = enum kr_irq_kind.  BPF: only those that interrupted a vCPU task. */
-	KR_EV_MAX_EVENT = 12,
+	KR_EV_IPI_SEND = 12,	/* an IPI sent from cpu (tid: the sender) to CPU reason: the kick
+				 * of a vCPU in the guest.  BPF: only to CPUs a vCPU task runs on. */
+	KR_EV_MAX_EVENT = 13,
 
 	/* Recording-only meta records (struct kr_meta). */
 	KR_REC_LOST = 100,	/* cumulative loss counters: v[0] ring drops, v[1] untracked vCPUs */

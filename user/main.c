@@ -339,6 +339,8 @@ static struct kr_engine *new_engine(const struct opts *o, const struct kr_run_in
 	}
 	if (kr_hooks_irqs(hooks))
 		kr_engine_set_irqs_traced(e);
+	if (kr_hooks_ipis(hooks))
+		kr_engine_set_ipis_traced(e);
 	return e;
 }
 

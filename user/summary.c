@@ -22,6 +22,12 @@ void kr_fmt_ns(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "ns", ns);
 }
 
+/* Were IPI sends traced (hooks), or seen in the input? */
+static bool kicks_known(const struct kr_result *r)
+{
+	return r->ipi_sends_traced || r->ipi_send_events;
+}
+
 static const char *entry_path(const struct kr_result *r)
 {
 	uint32_t i, g = 0;
@@ -138,6 +144,22 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 			PRIu64 ")\n", kr_cause_name(c), r->requests[c], r->coalesced[c], r->tif_requests[c]);
 		print_hist(f, r->hist[c]);
 	}
+	if (kicks_known(r)) {
+		for (c = 0; c < KR_NR_CAUSES; c++) {
+			const struct kr_kick_stats *k = &r->kicks[c];
+			char d[32], l[32];
+
+			if (!k->requests)
+				continue;
+			kr_fmt_ns(k->kicked ? k->delay_sum / k->kicked : 0, a, sizeof(a));
+			kr_fmt_ns(k->delay_max, d, sizeof(d));
+			kr_fmt_ns(k->kicked ? k->delivery_sum / k->kicked : 0, b, sizeof(b));
+			kr_fmt_ns(k->delivery_max, l, sizeof(l));
+			fprintf(f, "  %-7s kicks   : %" PRIu64 " of %" PRIu64 " raised in the guest saw an IPI sent to its "
+				"CPU; request -> IPI mean %s max %s; IPI -> exit mean %s max %s\n", kr_cause_name(c),
+				k->kicked, k->requests, a, d, b, l);
+		}
+	}
 	fprintf(f, "  findings  : late_exit %" PRIu64 ", entered_pending %" PRIu64 "; over threshold %s: %"
 		PRIu64 "\n", r->findings_total[KR_KIND_LATE_EXIT], r->findings_total[KR_KIND_ENTERED_PENDING], t,
 		r->violations);
@@ -169,6 +191,18 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 							 x->irq_before_entry_kind == KR_IRQ_RESCHED ||
 							 x->irq_before_entry_kind == KR_IRQ_DOORBELL) ?
 					": the kick was consumed in the host and the guest ran on" : "");
+			/* A late exit: did the kernel kick, and when. */
+			if (x->kick_due && kicks_known(r)) {
+				if (x->kick_ns) {
+					kr_fmt_ns(x->kick_ns - x->request_ns, a, sizeof(a));
+					kr_fmt_ns(x->exit_ns > x->kick_ns ? x->exit_ns - x->kick_ns : 0, b, sizeof(b));
+					fprintf(f, "        IPI sent to CPU %u at %" PRIu64 ", %s after the request; the guest "
+						"exited %s after it\n", x->cpu, x->kick_ns, a, b);
+				} else {
+					fprintf(f, "        no IPI was sent to CPU %u between the request and the exit: "
+						"the vCPU was not kicked\n", x->cpu);
+				}
+			}
 		}
 		if (r->nr_findings < r->findings_total[1] + r->findings_total[2])
 			fprintf(f, "    (%u worst shown of %" PRIu64 ")\n", r->nr_findings,
@@ -296,6 +330,27 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(&j, "reorder_late", r->reorder_late);
 	kj_ku64(&j, "host_irq_events", r->host_irq_events);
+	kj_ku64(&j, "ipi_send_events", r->ipi_send_events);
+	kj_key(&j, "kicks");
+	if (!kicks_known(r)) {
+		kj_null(&j);
+	} else {
+		kj_obj_open(&j);
+		for (c = 0; c < KR_NR_CAUSES; c++) {
+			const struct kr_kick_stats *k = &r->kicks[c];
+
+			kj_key(&j, kr_cause_name(c));
+			kj_obj_open(&j);
+			kj_ku64(&j, "requests_in_guest", k->requests);
+			kj_ku64(&j, "kicked", k->kicked);
+			kj_ku64(&j, "delay_mean_ns", k->kicked ? k->delay_sum / k->kicked : 0);
+			kj_ku64(&j, "delay_max_ns", k->delay_max);
+			kj_ku64(&j, "delivery_mean_ns", k->kicked ? k->delivery_sum / k->kicked : 0);
+			kj_ku64(&j, "delivery_max_ns", k->delivery_max);
+			kj_obj_close(&j);
+		}
+		kj_obj_close(&j);
+	}
 	kj_key(&j, "capture_caveat");
 	if (r->caveat)
 		kj_str(&j, r->caveat);
@@ -429,6 +484,20 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 			kj_key(&j, "kind");
 			if (x->irq_before_entry_ns)
 				kj_str(&j, kr_irq_kind_name(x->irq_before_entry_kind));
+			else
+				kj_null(&j);
+			kj_obj_close(&j);
+		}
+		/* A late exit's kick: null where IPI sends were not traced. */
+		kj_key(&j, "kick");
+		if (!x->kick_due || !kicks_known(r)) {
+			kj_null(&j);
+		} else {
+			kj_obj_open(&j);
+			kj_kbool(&j, "sent", x->kick_ns != 0);
+			kj_key(&j, "ns");
+			if (x->kick_ns)
+				kj_u64(&j, x->kick_ns);
 			else
 				kj_null(&j);
 			kj_obj_close(&j);

@@ -87,23 +87,37 @@ const char *kr_arch_name(void)
 #endif
 }
 
+/* hooks ("event:method,...") has one of the events (each "name:"). */
+static bool hooks_have(const char *hooks, const char *const *events, size_t n)
+{
+	size_t i;
+
+	for (i = 0; hooks && i < n; i++) {
+		const char *p = strstr(hooks, events[i]);
+
+		/* a whole event name: "softirq_entry:" ends in "irq_entry:" */
+		for (; p; p = strstr(p + 1, events[i]))
+			if (p == hooks || p[-1] == ',')
+				return true;
+	}
+	return false;
+}
+
 bool kr_hooks_irqs(const char *hooks)
 {
 	static const char *const irq_events[] = {
 		"irq_handler_entry:", "reschedule_entry:", "call_function_entry:", "call_function_single_entry:",
 		"ipi_entry:", "doorbell_entry:", "irq_entry:",
 	};
-	size_t i;
 
-	for (i = 0; hooks && i < sizeof(irq_events) / sizeof(irq_events[0]); i++) {
-		const char *p = strstr(hooks, irq_events[i]);
+	return hooks_have(hooks, irq_events, sizeof(irq_events) / sizeof(irq_events[0]));
+}
 
-		/* a whole event name: "softirq_entry:" ends in "irq_entry:" */
-		for (; p; p = strstr(p + 1, irq_events[i]))
-			if (p == hooks || p[-1] == ',')
-				return true;
-	}
-	return false;
+bool kr_hooks_ipis(const char *hooks)
+{
+	static const char *const ipi_events[] = { "ipi_send_cpu:", "ipi_send_cpumask:", "ipi_raise:" };
+
+	return hooks_have(hooks, ipi_events, sizeof(ipi_events) / sizeof(ipi_events[0]));
 }
 
 const char *kr_hooks_caveat(const char *arch, const char *hooks)

@@ -17,5 +17,7 @@ const char *kr_arch_name(void);
 const char *kr_hooks_caveat(const char *arch, const char *hooks);
 /* The hooks ("event:method,...") include a host interrupt event. */
 bool kr_hooks_irqs(const char *hooks);
+/* The hooks include an IPI send event (ipi_send_cpu, ipi_send_cpumask, ipi_raise). */
+bool kr_hooks_ipis(const char *hooks);
 
 #endif

@@ -145,6 +145,52 @@ else
 	fi
 fi
 
+# The sending side: was a request raised in the guest kicked (an IPI sent to
+# the vCPU's CPU: ipi_send_cpu, ipi_raise's bitmap), how soon, and how long the
+# guest ran on after it.  The kernel sends the kick just before the request's
+# own event (signal_generate after complete_signal): the first one is that.
+# The second request got an IPI to another CPU only: a late exit, not kicked.
+cat > "$WORK/kick.txt" <<'TRACE'
+ CPU 0/KVM-10 [001] .....  1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9
+ CPU 0/KVM-10 [001] d....  1.000100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0
+ other-11     [000] d....  1.000299: ipi_send_cpu: cpu=1 callsite=kick_process+0x60 callback=0x0
+ other-11     [000] d....  1.000300: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0
+ CPU 0/KVM-10 [001] d....  1.000310: kvm_guest_exit: VCPU 0: trap=0xe80 pc=0x0 msr=0x0, ceded=0
+ CPU 0/KVM-10 [001] .....  1.000400: kvmppc_run_vcpu_exit: VCPU 0: exit=0, ret=-4
+ CPU 0/KVM-10 [001] .....  1.000500: signal_deliver: sig=10 errno=0 code=-6 sa_handler=1 sa_flags=0
+ CPU 0/KVM-10 [001] .....  1.010000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9
+ CPU 0/KVM-10 [001] d....  1.010100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0
+ other-11     [000] d....  1.010200: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0
+ other-11     [000] d....  1.010203: ipi_raise: target_mask=00000000,00000001 (Function call interrupts)
+ CPU 0/KVM-10 [001] d....  1.014200: kvm_guest_exit: VCPU 0: trap=HV_DECREMENTER pc=0x0 msr=0x0, ceded=0
+ CPU 0/KVM-10 [001] .....  1.014300: kvmppc_run_vcpu_exit: VCPU 0: exit=0, ret=-4
+ CPU 0/KVM-10 [001] .....  1.014400: signal_deliver: sig=10 errno=0 code=-6 sa_handler=1 sa_flags=0
+ CPU 0/KVM-10 [001] .....  1.020000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9
+ CPU 0/KVM-10 [001] d....  1.020100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0
+ other-11     [000] d....  1.020200: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0
+ other-11     [000] d....  1.020203: ipi_raise: target_mask=00000000,00000002 (Rescheduling interrupts)
+ CPU 0/KVM-10 [001] d....  1.020210: kvm_guest_exit: VCPU 0: trap=0x500 pc=0x0 msr=0x0, ceded=0
+ CPU 0/KVM-10 [001] .....  1.020300: kvmppc_run_vcpu_exit: VCPU 0: exit=0, ret=-4
+ CPU 0/KVM-10 [001] .....  1.020400: signal_deliver: sig=10 errno=0 code=-6 sa_handler=1 sa_flags=0
+TRACE
+"$KT" report -t 1ms --json "$WORK/kick.json" "$WORK/kick.txt" > "$WORK/kick.out" 2>&1
+rc=$?
+if [ $rc = 2 ] && jqe '.ipi_send_events == 3 and .kicks.signal == {"requests_in_guest": 3, "kicked": 2, "delay_mean_ns": 1500, "delay_max_ns": 3000, "delivery_mean_ns": 9000, "delivery_max_ns": 11000} and [.findings[] | {kind, kick}] == [{"kind": "late_exit", "kick": {"sent": false, "ns": null}}]' "$WORK/kick.json" &&
+	grep -q "no IPI was sent to CPU 1 between the request and the exit: the vCPU was not kicked" "$WORK/kick.out" &&
+	grep -q "signal  kicks   : 2 of 3 raised in the guest saw an IPI sent to its CPU" "$WORK/kick.out"; then
+	pass "import_kicks (IPI sends: 2 of 3 requests kicked, the late exit not, in JSON and summary)"
+else
+	fail "import_kicks" "rc=$rc $(jq -c '{ipi_send_events, kicks: .kicks.signal, f: [.findings[] | .kick]}' "$WORK/kick.json" 2>&1)"
+fi
+# Without IPI send events the kicks are unknown: null, never "not kicked".
+grep -v -e ipi_send_cpu -e ipi_raise "$WORK/kick.txt" > "$WORK/nokick.txt"
+"$KT" report -q -t 1ms --json "$WORK/nokick.json" "$WORK/nokick.txt" 2> /dev/null
+if jqe '.ipi_send_events == 0 and .kicks == null and .findings[0].kick == null' "$WORK/nokick.json"; then
+	pass "import_kicks_unknown (no IPI send events: null)"
+else
+	fail "import_kicks_unknown" "$(jq -c '{ipi_send_events, kicks, f: .findings[0].kick}' "$WORK/nokick.json" 2>&1)"
+fi
+
 # The same run as ftrace text, trace-cmd's trace.dat and trace-cmd report text
 # (its plugins' own sched formats), and as real perf script output.
 if [ -n "$(live_missing)" ] || ! command -v trace-cmd > /dev/null; then

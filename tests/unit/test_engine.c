@@ -525,6 +525,67 @@ static void host_irq_before_entry(void)
 	kr_engine_free(e);
 }
 
+/* The sending side: a request raised from CPU 0 while the vCPU runs in the
+ * guest on CPU 1 is kicked when CPU 0 sends CPU 1 an IPI, either as its last
+ * event before the request (the kernel kicks before signal_generate fires) or
+ * after it; an IPI followed by another event of CPU 0 is not that request's. */
+static void kicks(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *i;
+
+	/* 1: kicked just before its event, the guest out 9 us later */
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	i = add(&s, T0 + 10 * US, KR_EV_IPI_SEND, 77, 0);
+	i->reason = 1;
+	req(&s, T0 + 11 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 20 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 25 * US, KR_EV_SIG_DELIVER, 1001, 1);
+	/* 2: an IPI to CPU 1, then another event of CPU 0, then the request:
+	 * not kicked; the guest runs on to the tick (a late exit) */
+	add(&s, T0 + 1 * MS, KR_EV_GUEST_ENTER, 1001, 1);
+	i = add(&s, T0 + 1 * MS + 10 * US, KR_EV_IPI_SEND, 77, 0);
+	i->reason = 1;
+	add(&s, T0 + 1 * MS + 11 * US, KR_EV_SWITCH_IN, 1002, 0);
+	req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 5 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
+	/* 3: kicked 3 us after the request, by an IPI to a mask of CPUs 0-1 */
+	add(&s, T0 + 10 * MS, KR_EV_GUEST_ENTER, 1001, 1);
+	req(&s, T0 + 10 * MS + 10 * US, 1001, KR_CAUSE_RESCHED);
+	i = add(&s, T0 + 10 * MS + 13 * US, KR_EV_IPI_SEND, 77, 0);
+	i->reason = 0;
+	i = add(&s, T0 + 10 * MS + 13 * US, KR_EV_IPI_SEND, 77, 0);
+	i->reason = 1;
+	add(&s, T0 + 10 * MS + 20 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 10 * MS + 30 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	/* 4: raised on the vCPU's own CPU: no kick due */
+	add(&s, T0 + 20 * MS, KR_EV_GUEST_ENTER, 1001, 1);
+	i = req(&s, T0 + 20 * MS + 10 * US, 1001, KR_CAUSE_RESCHED);
+	i->cpu = 1;
+	add(&s, T0 + 20 * MS + 20 * US, KR_EV_GUEST_EXIT, 1001, 1);
+	add(&s, T0 + 20 * MS + 30 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	kr_engine_set_ipis_traced(e);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->ipi_send_events, 4);
+	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].requests, 2);
+	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].kicked, 1);
+	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].delay_max, 0);	/* sent with the request */
+	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].delivery_max, 10 * US);
+	CHECK_EQ(r->kicks[KR_CAUSE_RESCHED].requests, 1);	/* not the one on CPU 1 itself */
+	CHECK_EQ(r->kicks[KR_CAUSE_RESCHED].kicked, 1);
+	CHECK_EQ(r->kicks[KR_CAUSE_RESCHED].delay_max, 3 * US);
+	CHECK_EQ(r->kicks[KR_CAUSE_RESCHED].delivery_max, 7 * US);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->findings[0].kind, KR_KIND_LATE_EXIT);
+	CHECK(r->findings[0].kick_due);
+	CHECK_EQ(r->findings[0].kick_ns, 0);
+	kr_engine_free(e);
+}
+
 static void too_late_for_reorder(void)
 {
 	struct stream s = { .n = 0 };
@@ -782,6 +843,7 @@ int main(void)
 	RUN(two_vcpus_out_of_order);
 	RUN(ordered_input);
 	RUN(host_irq_before_entry);
+	RUN(kicks);
 	RUN(too_late_for_reorder);
 	RUN(lost_events_inconclusive);
 	RUN(no_runs_inconclusive);

@@ -76,6 +76,9 @@ static void irq_hooks(void)
 	CHECK(!kr_hooks_irqs("softirq_entry:ftrace,kvm_entry:ftrace"));	/* not a host interrupt here */
 	CHECK(!kr_hooks_irqs(""));
 	CHECK(!kr_hooks_irqs(NULL));
+	CHECK(kr_hooks_ipis("sched_switch:raw_tp,ipi_send_cpu:raw_tp"));
+	CHECK(kr_hooks_ipis("ipi_raise:ftrace"));
+	CHECK(!kr_hooks_ipis("ipi_entry:tp_btf,irq_handler_entry:tp_btf"));
 }
 
 static void json_writer(void)
