@@ -552,21 +552,29 @@ static int irq_kind(const char *ev)
 }
 
 /* An IPI sent from this line's CPU to cpu: the kick of a vCPU there. */
-static void ipi_to(struct kr_import *im, const struct kr_ftline *l, long cpu)
+/* A per-CPU event of this line (no vCPU): a host interrupt taken on its CPU,
+ * or an IPI sent from it; tid: the task on that CPU. */
+static void cpu_event(struct kr_import *im, const struct kr_ftline *l, uint8_t type, uint32_t reason)
 {
 	struct kr_event *e;
 
-	if (cpu < 0 || cpu >= 65536 || im->qn >= (int)(sizeof(im->q) / sizeof(im->q[0])))
+	if (im->qn >= (int)(sizeof(im->q) / sizeof(im->q[0])))
 		return;
 	e = &im->q[im->qn++];
 	memset(e, 0, sizeof(*e));
 	e->ts = l->ts;
-	e->type = KR_EV_IPI_SEND;
+	e->type = type;
 	e->tid = l->pid;
 	e->pid = l->tgid ? l->tgid : l->pid;
 	e->cpu = l->cpu;
 	e->vcpu = -1;
-	e->reason = (uint32_t)cpu;
+	e->reason = reason;
+}
+
+static void ipi_to(struct kr_import *im, const struct kr_ftline *l, long cpu)
+{
+	if (cpu >= 0 && cpu < 65536)
+		cpu_event(im, l, KR_EV_IPI_SEND, (uint32_t)cpu);
 }
 
 /* The sending side of an IPI: ipi_send_cpu "cpu=1 callsite=..." (6.4+),
@@ -669,16 +677,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			im->st.unknown++;
 			return;
 		}
-		/* the host took an interrupt on this CPU: per CPU, no vCPU */
-		e = &im->q[im->qn++];
-		memset(e, 0, sizeof(*e));
-		e->ts = l->ts;
-		e->type = KR_EV_HOST_IRQ;
-		e->tid = l->pid;
-		e->pid = l->tgid ? l->tgid : l->pid;
-		e->cpu = l->cpu;
-		e->vcpu = -1;
-		e->reason = (uint32_t)k;
+		cpu_event(im, l, KR_EV_HOST_IRQ, (uint32_t)k);	/* the host took an interrupt here */
 		im->st.used++;
 		return;
 	}

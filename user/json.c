@@ -103,3 +103,12 @@ void kj_kstr(struct kr_json *j, const char *k, const char *s) { kj_key(j, k); kj
 void kj_ku64(struct kr_json *j, const char *k, uint64_t v) { kj_key(j, k); kj_u64(j, v); }
 void kj_ki64(struct kr_json *j, const char *k, int64_t v) { kj_key(j, k); kj_i64(j, v); }
 void kj_kbool(struct kr_json *j, const char *k, bool v) { kj_key(j, k); kj_bool(j, v); }
+
+void kj_ku64_nz(struct kr_json *j, const char *k, uint64_t v)
+{
+	kj_key(j, k);
+	if (v)
+		kj_u64(j, v);
+	else
+		kj_null(j);
+}

@@ -35,5 +35,7 @@ void kj_kstr(struct kr_json *j, const char *k, const char *s);
 void kj_ku64(struct kr_json *j, const char *k, uint64_t v);
 void kj_ki64(struct kr_json *j, const char *k, int64_t v);
 void kj_kbool(struct kr_json *j, const char *k, bool v);
+/* "k": v, or "k": null when v is 0 (a time not seen) */
+void kj_ku64_nz(struct kr_json *j, const char *k, uint64_t v);
 
 #endif

@@ -476,11 +476,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		} else {
 			kj_obj_open(&j);
 			kj_kbool(&j, "seen", x->irq_before_entry_ns != 0);
-			kj_key(&j, "ns");
-			if (x->irq_before_entry_ns)
-				kj_u64(&j, x->irq_before_entry_ns);
-			else
-				kj_null(&j);
+			kj_ku64_nz(&j, "ns", x->irq_before_entry_ns);
 			kj_key(&j, "kind");
 			if (x->irq_before_entry_ns)
 				kj_str(&j, kr_irq_kind_name(x->irq_before_entry_kind));
@@ -495,11 +491,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		} else {
 			kj_obj_open(&j);
 			kj_kbool(&j, "sent", x->kick_ns != 0);
-			kj_key(&j, "ns");
-			if (x->kick_ns)
-				kj_u64(&j, x->kick_ns);
-			else
-				kj_null(&j);
+			kj_ku64_nz(&j, "ns", x->kick_ns);
 			kj_obj_close(&j);
 		}
 		kj_obj_close(&j);
