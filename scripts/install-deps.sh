@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-PKGS="time make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config jq util-linux python3 libtracecmd-dev libtracefs-dev libtraceevent-dev trace-cmd linux-perf busybox"
+PKGS="time make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config jq util-linux python3 python3-yaml libtracecmd-dev libtracefs-dev libtraceevent-dev trace-cmd linux-perf busybox"
 # An index of a secondary suite (or of the ppc64el architecture the POWER
 # runner adds) can fail to download, and apt-get update then exits 100; the
 # main suite is enough, and the install below fails if it is not.

@@ -288,6 +288,10 @@ static void pf_finding(struct kr_export *x, const struct kr_finding *f)
 	kj_ku64(&x->j, "past_ns", f->past_ns);
 	kj_ki64(&x->j, "vcpu", f->vcpu);
 	kj_kstr(&x->j, "exit", kr_exit_name(x->arch, f->exit_kind, f->exit_reason, f->exit_err, ex, sizeof(ex)));
+	if (f->irq_before_entry_ns)
+		kj_ku64(&x->j, "host_irq_before_entry_ns", f->irq_before_entry_ns);
+	if (f->kick_ns)
+		kj_ku64(&x->j, "kick_ns", f->kick_ns);
 	kj_obj_close(&x->j);
 	kj_obj_close(&x->j);
 }
@@ -380,18 +384,31 @@ static void xml_str(FILE *f, const char *s)
 	}
 }
 
-static void finding_text(FILE *f, const struct kr_finding *x, const char *arch, const char *indent)
+/* A finding for JUnit and TAP diagnostics, one YAML list item (its first
+ * line prefixed by item, the others by indent), with the evidence the run
+ * had: a host interrupt before the entry, the kick of a late exit. */
+static void finding_text(FILE *f, const struct kr_finding *x, const struct kr_result *r, const char *arch,
+			 const char *item, const char *indent)
 {
 	char ex[96], tif[64];
 
 	kr_exit_name(arch, x->exit_kind, x->exit_reason, x->exit_err, ex, sizeof(ex));
-	fprintf(f, "%skind: %s\n%scause: %s\n%spast_ns: %" PRIu64 "\n%stid: %u\n%scomm: \"", indent,
+	fprintf(f, "%skind: %s\n%scause: %s\n%spast_ns: %" PRIu64 "\n%stid: %u\n%scomm: \"", item,
 		kr_kind_name(x->kind), indent, kr_cause_name(x->cause), indent, x->past_ns, indent, x->tid, indent);
 	xml_str(f, x->comm);
 	fprintf(f, "\"\n%svcpu: %d\n%scpu: %u\n%srequest_ns: %" PRIu64 "\n%sexit_ns: %" PRIu64 "\n%sexit: \"%s\"\n",
 		indent, x->vcpu, indent, x->cpu, indent, x->request_ns, indent, x->exit_ns, indent, ex);
 	if (x->entry_flags & KR_F_TIF)
 		fprintf(f, "%stif_at_entry: %s\n", indent, kr_tif_names(x->entry_tif, tif, sizeof(tif)));
+	if (x->irq_before_entry_ns)
+		fprintf(f, "%shost_irq_before_entry: \"%s at %" PRIu64 "\"\n", indent,
+			kr_irq_kind_name(x->irq_before_entry_kind), x->irq_before_entry_ns);
+	if (x->kick_due && (r->ipi_sends_traced || r->ipi_send_events)) {
+		if (x->kick_ns)
+			fprintf(f, "%skick_ns: %" PRIu64 "\n", indent, x->kick_ns);
+		else
+			fprintf(f, "%skick: \"none: no IPI was sent to CPU %u\"\n", indent, x->cpu);
+	}
 }
 
 static void junit(FILE *f, const struct kr_result *r, const struct kr_run_info *ri)
@@ -423,7 +440,7 @@ static void junit(FILE *f, const struct kr_result *r, const struct kr_run_info *
 			for (k = 0, shown = 0; c[i].kind && k < r->nr_findings && shown < 10; k++)
 				if (r->findings[k].violation && r->findings[k].kind == c[i].kind) {
 					fputs(shown++ ? "\n" : "\n", f);
-					finding_text(f, &r->findings[k], ri->arch, "- ");
+					finding_text(f, &r->findings[k], r, ri->arch, "- ", "  ");
 				}
 			fprintf(f, "</failure>\n    ");
 		}
@@ -448,7 +465,7 @@ static void tap(FILE *f, const struct kr_result *r, const struct kr_run_info *ri
 			if (r->findings[k].violation && r->findings[k].kind == c[i].kind) {
 				if (!shown++)
 					fprintf(f, "  findings:\n");
-				finding_text(f, &r->findings[k], ri->arch, shown == 1 ? "    - " : "    - ");
+				finding_text(f, &r->findings[k], r, ri->arch, "    - ", "      ");
 			}
 		fprintf(f, "  ...\n");
 	}

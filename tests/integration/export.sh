@@ -91,10 +91,27 @@ PY
 	0) agree=$([ "$nok" = 0 ] && echo y) ;;
 	*) agree=$([ "$nok" -ge 1 ] && echo y) ;;
 	esac
-	if head -1 "$WORK/$r.tap" | grep -qx 'TAP version 14' && grep -qx '1\.\.4' "$WORK/$r.tap" && [ $trc = $rc ] && [ "$agree" = y ]; then
-		pass "export_tap_$r (exit $trc, $nok not ok)"
+	# Its YAML diagnostics are YAML: a mapping per failed case, each finding
+	# one mapping in a list (with kind, cause, past_ns).
+	yaml_ok=$(python3 - "$WORK/$r.tap" << 'PY'
+import sys, yaml
+blocks, cur = [], None
+for line in open(sys.argv[1]):
+    if line.rstrip() == "  ---":
+        cur = []
+    elif line.rstrip() == "  ..." and cur is not None:
+        blocks.append(yaml.safe_load("".join(l[2:] for l in cur))); cur = None
+    elif cur is not None:
+        cur.append(line)
+ok = all(isinstance(b, dict) and all(isinstance(f, dict) and {"kind", "cause", "past_ns"} <= set(f)
+                                     for f in b.get("findings", [])) for b in blocks)
+print("y" if ok and cur is None else "n", sum(len(b.get("findings", [])) for b in blocks))
+PY
+)
+	if head -1 "$WORK/$r.tap" | grep -qx 'TAP version 14' && grep -qx '1\.\.4' "$WORK/$r.tap" && [ $trc = $rc ] && [ "$agree" = y ] && [ "${yaml_ok%% *}" = y ]; then
+		pass "export_tap_$r (exit $trc, $nok not ok, YAML diagnostics with ${yaml_ok#* } findings)"
 	else
-		fail "export_tap_$r" "rc=$trc nok=$nok"
+		fail "export_tap_$r" "rc=$trc nok=$nok yaml=$yaml_ok"
 	fi
 done
 [ "$(jq .verdict "$WORK/syn.a.json")" = '"violation"' ] || fail "export_synthetic_has_violations" "the synthetic recording should violate"
