@@ -39,6 +39,8 @@ struct req {
 	uint8_t irq_kind;
 	bool in_guest_at_raise;	/* raised from another CPU while the vCPU was in the guest: a kick is due */
 	uint64_t kick_ns;	/* the first IPI sent to its CPU after it was raised there */
+	uint64_t kick_rx_ns;	/* the first IPI-like interrupt its vCPU's task took after it */
+	uint8_t kick_rx_kind;
 };
 
 struct vcpu {
@@ -173,9 +175,26 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 {
 	struct cpu_irq *ci;
 
+	struct vcpu *v = vcpu_slot(e->tab, e->tab_size, ev->tid);
+	int c;
+
 	e->r.host_irq_events++;
-	if (!vcpu_slot(e->tab, e->tab_size, ev->tid)->used || !(ci = cpu_at(e, ev->cpu)))
+	if (!v->used || !(ci = cpu_at(e, ev->cpu)))
 		return;
+	/* The kick received: the first IPI (or, POWER8's XICS, external)
+	 * interrupt the vCPU's task took after a request raised in its guest
+	 * run, before its next entry (x86/arm64 take it after the exit event,
+	 * the POWER vcore path before kvm_guest_exit fires). */
+	if (irq_is_ipi((int)ev->reason) || ev->reason == KR_IRQ_EXTERNAL)
+		for (c = 0; c < KR_NR_CAUSES; c++) {
+			struct req *q = &v->req[c];
+
+			if (q->state != RQ_IDLE && q->in_guest_at_raise && !q->kick_rx_ns && ev->ts >= q->raised_ns &&
+			    (q->segments == 0 || (q->segments == 1 && !v->in_guest))) {
+				q->kick_rx_ns = ev->ts;
+				q->kick_rx_kind = (uint8_t)ev->reason;
+			}
+		}
 	ci->ts = ev->ts;
 	ci->kind = (uint8_t)ev->reason;
 	if (irq_is_ipi((int)ev->reason)) {
@@ -427,6 +446,8 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		f.irq_before_entry_kind = q->irq_kind;
 		f.kick_due = q->in_guest_at_raise;
 		f.kick_ns = q->kick_ns;
+		f.kick_rx_ns = q->kick_rx_ns;
+		f.kick_rx_kind = q->kick_rx_kind;
 		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
 		e->r.findings_total[q->kind]++;
 		v->st.findings++;

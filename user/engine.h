@@ -79,6 +79,12 @@ struct kr_finding {
 	 * where IPI sends were traced (kr_result.ipi_sends_traced). */
 	bool kick_due;
 	uint64_t kick_ns;
+	/* ... and the first IPI-like interrupt (enum kr_irq_kind: IPI,
+	 * reschedule, doorbell, external) its vCPU's task took after it, before
+	 * its next entry: the kick received; 0 if none (known where host
+	 * interrupts were traced). */
+	uint64_t kick_rx_ns;
+	uint8_t kick_rx_kind;
 	char comm[KR_COMM_LEN];
 };
 

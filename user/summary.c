@@ -191,6 +191,13 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 							 x->irq_before_entry_kind == KR_IRQ_RESCHED ||
 							 x->irq_before_entry_kind == KR_IRQ_DOORBELL) ?
 					": the kick was consumed in the host and the guest ran on" : "");
+			/* A late exit: when did an IPI reach the vCPU's task. */
+			if (x->kick_due && x->kick_rx_ns) {
+				kr_fmt_ns(x->kick_rx_ns - x->request_ns, a, sizeof(a));
+				fprintf(f, "        host %s interrupt taken by the vCPU's task on CPU %u %s after the "
+					"request%s\n", kr_irq_kind_name(x->kick_rx_kind), x->cpu, a,
+					x->kick_rx_ns <= x->exit_ns ? "" : ", after the exit");
+			}
 			/* A late exit: did the kernel kick, and when. */
 			if (x->kick_due && kicks_known(r)) {
 				if (x->kick_ns) {
@@ -492,6 +499,21 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 			kj_obj_open(&j);
 			kj_kbool(&j, "sent", x->kick_ns != 0);
 			kj_ku64_nz(&j, "ns", x->kick_ns);
+			kj_obj_close(&j);
+		}
+		/* ... and its receipt: null where host interrupts were not traced. */
+		kj_key(&j, "kick_received");
+		if (!x->kick_due || (!r->host_irq_events && !r->host_irqs_traced)) {
+			kj_null(&j);
+		} else {
+			kj_obj_open(&j);
+			kj_kbool(&j, "seen", x->kick_rx_ns != 0);
+			kj_ku64_nz(&j, "ns", x->kick_rx_ns);
+			kj_key(&j, "kind");
+			if (x->kick_rx_ns)
+				kj_str(&j, kr_irq_kind_name(x->kick_rx_kind));
+			else
+				kj_null(&j);
 			kj_obj_close(&j);
 		}
 		kj_obj_close(&j);

@@ -28,13 +28,15 @@ for m in $machines; do
 	# kick.  Likewise an entry with the request pending that the kick then
 	# ended (the fix: hard-disabled into the guest, the pending IPI forces
 	# the exit; 3.1 ms late once on P8), if that kick was not taken in the
-	# host before the entry (which would be the race itself).  At most two
-	# of those are the emulator's, not the kernel's.
-	kicked='[.findings[] | select(.violation)] | length <= 2 and all(([.exit.number] | inside([1280, 3712, 2560])) and (.kind == "late_exit" or (.kind == "entered_pending" and .host_irq_before_entry.seen == false)))'
+	# host before the entry (which would be the race itself).  And a late
+	# exit whose kick did reach the vCPU's task, late (an external interrupt
+	# 3.83 ms after the request once on P8, the exit then recorded as
+	# HV_DECREMENTER).  At most two of those are the emulator's.
+	kicked='[.findings[] | select(.violation)] | length <= 2 and all((.kind == "late_exit" and (([.exit.number] | inside([1280, 3712, 2560])) or .kick_received.seen == true)) or (.kind == "entered_pending" and ([.exit.number] | inside([1280, 3712, 2560])) and .host_irq_before_entry.seen == false))'
 	if [ "$rc" = 0 ] && jqt '.verdict == "pass" and .exit_status == 0' "$f-clean.json"; then
 		ok "$m clean: exit 0, verdict pass"
 	elif [ "$rc" = 2 ] && jqt "$kicked" "$f-clean.json"; then
-		ok "$m clean: no violation but late deliveries of the kick itself by the emulator ($(jq -c '[.findings[] | select(.violation) | {kind, past_ns, exit: .exit.name}]' "$f-clean.json"))"
+		ok "$m clean: no violation but late deliveries of the kick itself by the emulator ($(jq -c '[.findings[] | select(.violation) | {kind, past_ns, exit: .exit.name, kick_received: .kick_received.ns}]' "$f-clean.json"))"
 	else
 		nok "$m clean: exit 0, verdict pass" "$DETAIL"
 	fi

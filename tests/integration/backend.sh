@@ -10,9 +10,12 @@ fi
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
 inst() { ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^kvmrace-' || true; }
 
+# -t 20ms: these compare the backends' counts and verdicts; the timing claims
+# are live.sh's (-t 3ms there).  Once, in a full suite run, the BPF run here
+# saw one request wait past 3 ms on this 2-CPU host.
 for c in signal resched; do
 	for b in bpf ftrace; do
-		"$KT" -q -t 3ms --backend $b --json "$WORK/$c.$b.json" -- "$KL" --$c 150 --period-us 1500 > "$WORK/$c.$b.out" 2> "$WORK/$c.$b.err"
+		"$KT" -q -t 20ms --backend $b --json "$WORK/$c.$b.json" -- "$KL" --$c 150 --period-us 1500 > "$WORK/$c.$b.out" 2> "$WORK/$c.$b.err"
 		echo $? > "$WORK/$c.$b.rc"
 	done
 	nb=$(jq ".requests.$c" "$WORK/$c.bpf.json" 2>/dev/null)
@@ -24,7 +27,7 @@ for c in signal resched; do
 	   { [ $c = signal ] && [ "$nf" = "$n" ] && [ "$nb" = "$n" ] || [ $c = resched ] && [ "$nf" -ge $((n * 95 / 100)) ] && [ "$nf" -le $((n * 120 / 100 + 10)) ]; }; then
 		pass "ftrace_backend_$c (sent $n: BPF $nb, ftrace $nf; both pass)"
 	else
-		fail "ftrace_backend_$c" "sent $n bpf=$nb ftrace=$nf rc=$(cat "$WORK/$c.bpf.rc")/$(cat "$WORK/$c.ftrace.rc") $(head -c 200 "$WORK/$c.ftrace.err")"
+		fail "ftrace_backend_$c" "sent $n bpf=$nb ftrace=$nf rc=$(cat "$WORK/$c.bpf.rc")/$(cat "$WORK/$c.ftrace.rc") $(head -c 200 "$WORK/$c.ftrace.err") violations: $(jq -c '[.findings[] | select(.violation) | {kind, cause, past_ns, exit: .exit.name, kick, kick_received}]' "$WORK/$c.bpf.json" "$WORK/$c.ftrace.json" 2>&1 | tr '\n' ' ' | head -c 400)"
 	fi
 done
 

@@ -550,6 +550,10 @@ static void kicks(void)
 	i->reason = 1;
 	add(&s, T0 + 1 * MS + 11 * US, KR_EV_SWITCH_IN, 1002, 0);
 	req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_SIGNAL);
+	i = add(&s, T0 + 2 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* a device: not a kick */
+	i->reason = KR_IRQ_DEVICE;
+	i = add(&s, T0 + 4 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* the kick received, late */
+	i->reason = KR_IRQ_EXTERNAL;
 	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1);
 	add(&s, T0 + 5 * MS + 5 * US, KR_EV_SIG_DELIVER, 1001, 1);
 	/* 3: kicked 3 us after the request, by an IPI to a mask of CPUs 0-1 */
@@ -571,6 +575,7 @@ static void kicks(void)
 	kr_engine_set_ipis_traced(e);
 	r = kr_engine_result(e);
 	CHECK_EQ(r->ipi_send_events, 4);
+	CHECK_EQ(r->host_irq_events, 2);
 	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].requests, 2);
 	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].kicked, 1);
 	CHECK_EQ(r->kicks[KR_CAUSE_SIGNAL].delay_max, 0);	/* sent with the request */
@@ -583,6 +588,8 @@ static void kicks(void)
 	CHECK_EQ(r->findings[0].kind, KR_KIND_LATE_EXIT);
 	CHECK(r->findings[0].kick_due);
 	CHECK_EQ(r->findings[0].kick_ns, 0);
+	CHECK_EQ(r->findings[0].kick_rx_ns, T0 + 4 * MS);
+	CHECK_EQ(r->findings[0].kick_rx_kind, KR_IRQ_EXTERNAL);
 	kr_engine_free(e);
 }
 
