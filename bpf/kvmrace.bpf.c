@@ -875,8 +875,6 @@ static __always_inline int ipi_sent_mask(const struct cpumask *mask)
 
 BTF_AND_RAW(ipi_send_cpu, unsigned int cpu COMMA unsigned long callsite COMMA void *callback,
 	    { ipi_sent_to(cpu); return 0; })
-BTF_AND_RAW(ipi_send_cpumask, const struct cpumask *mask COMMA unsigned long callsite COMMA void *callback,
-	    { return ipi_sent_mask(mask); })
 BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { return ipi_sent_mask(mask); })
 
 BTF_AND_RAW(irq_handler_entry, int irq COMMA void *action, { return on_host_irq(KR_IRQ_DEVICE); })

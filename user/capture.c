@@ -87,9 +87,10 @@ static const struct { const char *event, *category; int arch, methods; } hook_de
 	[KR_H_IPI_ENTRY] = { "ipi_entry", "ipi", A_ARM64, M_BTF_RAW },
 	[KR_H_DOORBELL_ENTRY] = { "doorbell_entry", "powerpc", A_PPC, M_BTF_RAW },
 	[KR_H_PPC_IRQ_ENTRY] = { "irq_entry", "powerpc", A_PPC, M_BTF_RAW },
-	/* IPIs sent: ipi_send_cpu/cpumask (6.4+), ipi_raise (arm64 before). */
+	/* IPIs sent: ipi_send_cpu (6.4+: smp_send_reschedule(), the kick),
+	 * ipi_raise (arm64 before).  Not ipi_send_cpumask: no kick goes to a
+	 * mask, and on big hosts every TLB shootdown would run the program. */
 	[KR_H_IPI_SEND_CPU] = { "ipi_send_cpu", "ipi", A_ALL, M_BTF_RAW },
-	[KR_H_IPI_SEND_CPUMASK] = { "ipi_send_cpumask", "ipi", A_ALL, M_BTF_RAW },
 	[KR_H_IPI_RAISE] = { "ipi_raise", "ipi", A_ARM64, M_BTF_RAW },
 };
 

@@ -80,20 +80,22 @@ struct kr_ftcap {
 
 /* The events of the BPF programs, then the host interrupts on each CPU
  * (evidence of a kick taken in the host before a guest entry) and the IPIs
- * sent (the kicks of late exits); those not on this kernel are skipped. */
+ * sent to one CPU (the kicks of late exits: smp_send_reschedule() traces
+ * ipi_send_cpu; ipi_send_cpumask, TLB shootdowns and the like on big hosts,
+ * is left out), those not on this kernel skipped. */
 #if !defined(__powerpc64__)
 static const char *const events[] = {
 	"kvm/kvm_fpu", "kvm/kvm_userspace_exit", "kvm/kvm_entry", "kvm/kvm_exit", "signal/signal_generate",
 	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry",
 	"irq_vectors/reschedule_entry", "irq_vectors/call_function_entry", "irq_vectors/call_function_single_entry",
-	"ipi/ipi_entry", "ipi/ipi_send_cpu", "ipi/ipi_send_cpumask", "ipi/ipi_raise", NULL,
+	"ipi/ipi_entry", "ipi/ipi_send_cpu", "ipi/ipi_raise", NULL,
 };
 #else
 static const char *const events[] = {
 	"kvm_hv/kvmppc_run_vcpu_enter", "kvm_hv/kvmppc_run_vcpu_exit", "kvm_hv/kvm_guest_enter",
 	"kvm_hv/kvm_guest_exit", "kvm_hv/kvmppc_run_core", "signal/signal_generate", "signal/signal_deliver",
 	"sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry", "powerpc/doorbell_entry",
-	"powerpc/irq_entry", "ipi/ipi_send_cpu", "ipi/ipi_send_cpumask", NULL,
+	"powerpc/irq_entry", "ipi/ipi_send_cpu", NULL,
 };
 #endif
 /* One of these must be there: what brackets KVM_RUN or a guest run. */
