@@ -28,11 +28,14 @@ for m in $machines; do
 	# kick.  Likewise an entry with the request pending that the kick then
 	# ended (the fix: hard-disabled into the guest, the pending IPI forces
 	# the exit; 3.1 ms late once on P8), if that kick was not taken in the
-	# host before the entry (which would be the race itself).  And a late
-	# exit whose kick did reach the vCPU's task, late (an external interrupt
-	# 3.83 ms after the request once on P8, the exit then recorded as
-	# HV_DECREMENTER).  At most two of those are the emulator's.
-	kicked='[.findings[] | select(.violation)] | length <= 2 and all((.kind == "late_exit" and (([.exit.number] | inside([1280, 3712, 2560])) or .kick_received.seen == true)) or (.kind == "entered_pending" and ([.exit.number] | inside([1280, 3712, 2560])) and .host_irq_before_entry.seen == false))'
+	# host before the entry (which would be the race itself).  And late
+	# exits of a guest run during which the vCPU's task took an interrupt
+	# after the request (kick_received): the task was in the host then, and
+	# on the P8 vcore path kvm_guest_exit fired 0.7 and 5 ms after that
+	# interrupt, the exit recorded as HV_DECREMENTER (fresh-clone runs; a
+	# reschedule raised on that CPU in the same window ends at the same exit).
+	# At most two such findings.
+	kicked='[.findings[] | select(.violation)] as $v | ($v | map(select(.kick_received.seen == true) | .exit_ns)) as $rx | ($v | length) <= 2 and all($v[]; (.kind == "late_exit" and (([.exit.number] | inside([1280, 3712, 2560])) or ([.exit_ns] | inside($rx)))) or (.kind == "entered_pending" and ([.exit.number] | inside([1280, 3712, 2560])) and .host_irq_before_entry.seen == false))'
 	if [ "$rc" = 0 ] && jqt '.verdict == "pass" and .exit_status == 0' "$f-clean.json"; then
 		ok "$m clean: exit 0, verdict pass"
 	elif [ "$rc" = 2 ] && jqt "$kicked" "$f-clean.json"; then
