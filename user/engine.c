@@ -41,6 +41,7 @@ struct req {
 	uint64_t kick_ns;	/* the first IPI sent to its CPU after it was raised there */
 	uint64_t kick_rx_ns;	/* the first IPI-like interrupt its vCPU's task took after it */
 	uint8_t kick_rx_kind;
+	uint64_t host_ran_ns;	/* guest events: its CPU ran host code while the guest "ran" */
 };
 
 struct vcpu {
@@ -167,7 +168,24 @@ static struct cpu_irq *cpu_at(struct kr_engine *e, uint32_t cpu)
 	return &e->cpu_irq[cpu];
 }
 
-/* Remember the last host interrupt per CPU that interrupted a vCPU task (the
+/* The vCPU's task ran host code at ts while, by its guest entry and exit
+ * events, the guest ran: an interrupt it took, or a request raised on its
+ * CPU.  The exit event came late (the POWER paths were seen to fire
+ * kvm_guest_exit milliseconds after such host work), so the guest time of
+ * its requests is overstated from here on; each finding says so. */
+static void host_ran(struct vcpu *v, uint64_t ts)
+{
+	int c;
+
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		struct req *q = &v->req[c];
+
+		if (q->state == RQ_IN_GUEST && !q->host_ran_ns && ts >= q->seg_start)
+			q->host_ran_ns = ts;
+	}
+}
+
+/* Remember the last host interrupt per CPU that interrupted
  * kick the 2017 race consumed in the host hit the vCPU's task on its way into
  * the guest; one that woke an idle CPU is not that).  The BPF side records
  * only those; text and ftrace inputs have them all. */
@@ -185,6 +203,8 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 	 * interrupt the vCPU's task took after a request raised in its guest
 	 * run, before its next entry (x86/arm64 take it after the exit event,
 	 * the POWER vcore path before kvm_guest_exit fires). */
+	if (v->in_guest && v->st.guest_events)
+		host_ran(v, ev->ts);
 	if (irq_is_ipi((int)ev->reason) || ev->reason == KR_IRQ_EXTERNAL)
 		for (c = 0; c < KR_NR_CAUSES; c++) {
 			struct req *q = &v->req[c];
@@ -448,6 +468,7 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		f.kick_ns = q->kick_ns;
 		f.kick_rx_ns = q->kick_rx_ns;
 		f.kick_rx_kind = q->kick_rx_kind;
+		f.host_ran_ns = q->host_ran_ns;
 		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
 		e->r.findings_total[q->kind]++;
 		v->st.findings++;
@@ -779,6 +800,8 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 				req_close(e, v, c);
 			req_open(e, v, c, ev, false);
 		}
+		if (v->in_guest && v->st.guest_events && ev->cpu == v->cpu)
+			host_ran(v, ev->ts);	/* raised on the CPU the guest "runs" on */
 		if (ev->cpu < e->n_cpu_irq)
 			e->cpu_irq[ev->cpu].sent_ts = 0;	/* that IPI is taken */
 		break;

@@ -85,6 +85,11 @@ struct kr_finding {
 	 * interrupts were traced). */
 	uint64_t kick_rx_ns;
 	uint8_t kick_rx_kind;
+	/* Guest entry/exit events: the first time the vCPU's CPU ran host code
+	 * (an interrupt its task took, a request raised there) after the
+	 * request while the guest was still "running" by those events: the exit
+	 * event came late, and past_ns is overstated; 0 if not seen. */
+	uint64_t host_ran_ns;
 	char comm[KR_COMM_LEN];
 };
 

@@ -198,6 +198,11 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 					"request%s\n", kr_irq_kind_name(x->kick_rx_kind), x->cpu, a,
 					x->kick_rx_ns <= x->exit_ns ? "" : ", after the exit");
 			}
+			if (x->host_ran_ns) {
+				kr_fmt_ns(x->host_ran_ns - x->request_ns, a, sizeof(a));
+				fprintf(f, "        CPU %u ran host code %s after the request, before the guest exit event: "
+					"the guest stopped earlier than the event says\n", x->cpu, a);
+			}
 			/* A late exit: did the kernel kick, and when. */
 			if (x->kick_due && kicks_known(r)) {
 				if (x->kick_ns) {
@@ -501,6 +506,8 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 			kj_ku64_nz(&j, "ns", x->kick_ns);
 			kj_obj_close(&j);
 		}
+		/* Evidence that the exit event came late (guest events path). */
+		kj_ku64_nz(&j, "host_ran_in_guest_ns", x->host_ran_ns);
 		/* ... and its receipt: null where host interrupts were not traced. */
 		kj_key(&j, "kick_received");
 		if (!x->kick_due || (!r->host_irq_events && !r->host_irqs_traced)) {

@@ -590,6 +590,8 @@ static void kicks(void)
 	CHECK_EQ(r->findings[0].kick_ns, 0);
 	CHECK_EQ(r->findings[0].kick_rx_ns, T0 + 4 * MS);
 	CHECK_EQ(r->findings[0].kick_rx_kind, KR_IRQ_EXTERNAL);
+	/* the device interrupt at 2 ms already showed CPU 1 in the host */
+	CHECK_EQ(r->findings[0].host_ran_ns, T0 + 2 * MS);
 	kr_engine_free(e);
 }
 
