@@ -199,12 +199,12 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 	e->r.host_irq_events++;
 	if (!v->used || !(ci = cpu_at(e, ev->cpu)))
 		return;
+	if (v->in_guest && v->st.guest_events)
+		host_ran(v, ev->ts);
 	/* The kick received: the first IPI (or, POWER8's XICS, external)
 	 * interrupt the vCPU's task took after a request raised in its guest
 	 * run, before its next entry (x86/arm64 take it after the exit event,
 	 * the POWER vcore path before kvm_guest_exit fires). */
-	if (v->in_guest && v->st.guest_events)
-		host_ran(v, ev->ts);
 	if (irq_is_ipi((int)ev->reason) || ev->reason == KR_IRQ_EXTERNAL)
 		for (c = 0; c < KR_NR_CAUSES; c++) {
 			struct req *q = &v->req[c];
