@@ -37,7 +37,7 @@ struct req {
 	uint8_t entry_soft_mask, entry_irq_happened;
 	uint64_t irq_ns;	/* host interrupt on the entry's CPU between request and entry */
 	uint8_t irq_kind;
-	bool in_guest_at_raise;	/* raised from another CPU while the vCPU was in the guest: a kick is due */
+	bool kick_due;	/* raised from another CPU while the vCPU was in the guest: a kick is due */
 	uint64_t kick_ns;	/* the first IPI sent to its CPU after it was raised there */
 	uint64_t kick_rx_ns;	/* the first IPI-like interrupt its vCPU's task took after it */
 	uint8_t kick_rx_kind;
@@ -57,7 +57,7 @@ struct vcpu {
 /* Per CPU: the last host interrupt taken there, and the last IPI (a kick);
  * the vCPU task in the guest there (0: none); and, as a sender, the IPI it
  * sent last if no other event of it came since (sent_ts 0: none). */
-struct cpu_irq {
+struct cpu_state {
 	uint64_t ts, ipi_ts;
 	uint8_t kind, ipi_kind;
 	uint32_t guest_tid;
@@ -81,8 +81,8 @@ static bool irq_is_ipi(int kind)
 struct kr_engine {
 	struct kr_engine_opts o;
 	struct kr_result r;
-	struct cpu_irq *cpu_irq;	/* by CPU, grown on demand */
-	uint32_t n_cpu_irq;
+	struct cpu_state *cpus;	/* by CPU, grown on demand */
+	uint32_t n_cpus;
 	/* vCPU table: open addressing on tid. */
 	struct vcpu *tab;
 	uint32_t tab_size, tab_used;
@@ -150,22 +150,22 @@ const char *kr_irq_kind_name(int kind)
 static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid);
 
 /* The per-CPU state of cpu, grown on demand; NULL if out of memory. */
-static struct cpu_irq *cpu_at(struct kr_engine *e, uint32_t cpu)
+static struct cpu_state *cpu_at(struct kr_engine *e, uint32_t cpu)
 {
-	if (cpu >= e->n_cpu_irq) {
-		uint32_t n = e->n_cpu_irq ? e->n_cpu_irq : 64;
-		struct cpu_irq *c;
+	if (cpu >= e->n_cpus) {
+		uint32_t n = e->n_cpus ? e->n_cpus : 64;
+		struct cpu_state *c;
 
 		while (n <= cpu)
 			n *= 2;
-		c = realloc(e->cpu_irq, n * sizeof(*c));
+		c = realloc(e->cpus, n * sizeof(*c));
 		if (!c)
 			return NULL;
-		memset(c + e->n_cpu_irq, 0, (n - e->n_cpu_irq) * sizeof(*c));
-		e->cpu_irq = c;
-		e->n_cpu_irq = n;
+		memset(c + e->n_cpus, 0, (n - e->n_cpus) * sizeof(*c));
+		e->cpus = c;
+		e->n_cpus = n;
 	}
-	return &e->cpu_irq[cpu];
+	return &e->cpus[cpu];
 }
 
 /* The vCPU's task ran host code at ts while, by its guest entry and exit
@@ -185,13 +185,13 @@ static void host_ran(struct vcpu *v, uint64_t ts)
 	}
 }
 
-/* Remember the last host interrupt per CPU that interrupted
+/* A host interrupt: remembered per CPU if it interrupted a vCPU task (the
  * kick the 2017 race consumed in the host hit the vCPU's task on its way into
  * the guest; one that woke an idle CPU is not that).  The BPF side records
  * only those; text and ftrace inputs have them all. */
 static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 {
-	struct cpu_irq *ci;
+	struct cpu_state *ci;
 
 	struct vcpu *v = vcpu_slot(e->tab, e->tab_size, ev->tid);
 	int c;
@@ -209,7 +209,7 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 		for (c = 0; c < KR_NR_CAUSES; c++) {
 			struct req *q = &v->req[c];
 
-			if (q->state != RQ_IDLE && q->in_guest_at_raise && !q->kick_rx_ns && ev->ts >= q->raised_ns &&
+			if (q->state != RQ_IDLE && q->kick_due && !q->kick_rx_ns && ev->ts >= q->raised_ns &&
 			    (q->segments == 0 || (q->segments == 1 && !v->in_guest))) {
 				q->kick_rx_ns = ev->ts;
 				q->kick_rx_kind = (uint8_t)ev->reason;
@@ -227,7 +227,7 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
  * requests raised while it ran and not kicked yet. */
 static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 {
-	struct cpu_irq *ci;
+	struct cpu_state *ci;
 	struct vcpu *v;
 	int c;
 
@@ -247,7 +247,7 @@ static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		struct req *q = &v->req[c];
 
-		if (q->state == RQ_IN_GUEST && q->in_guest_at_raise && !q->segments && !q->kick_ns &&
+		if (q->state == RQ_IN_GUEST && q->kick_due && !q->segments && !q->kick_ns &&
 		    ev->ts >= q->raised_ns)
 			q->kick_ns = ev->ts;
 	}
@@ -299,7 +299,7 @@ void kr_engine_free(struct kr_engine *e)
 		return;
 	free(e->tab);
 	free(e->ring);
-	free(e->cpu_irq);
+	free(e->cpus);
 	free(e->fnd);
 	free(e->r.vcpus);
 	free(e->r.findings);
@@ -464,7 +464,7 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		f.entry_irq_happened = q->entry_irq_happened;
 		f.irq_before_entry_ns = q->irq_ns;
 		f.irq_before_entry_kind = q->irq_kind;
-		f.kick_due = q->in_guest_at_raise;
+		f.kick_due = q->kick_due;
 		f.kick_ns = q->kick_ns;
 		f.kick_rx_ns = q->kick_rx_ns;
 		f.kick_rx_kind = q->kick_rx_kind;
@@ -500,9 +500,9 @@ static void req_open(struct kr_engine *e, struct vcpu *v, int cause, const struc
 		q->state = RQ_IN_GUEST;
 		/* Raised from another CPU: that CPU must kick the vCPU's (one
 		 * raised on the vCPU's own CPU came with an exit already). */
-		q->in_guest_at_raise = !from_tif && ev->cpu != v->cpu;
-		if (q->in_guest_at_raise && ev->cpu < e->n_cpu_irq && v->cpu < 64) {	/* its kick, sent just before */
-			const struct cpu_irq *ci = &e->cpu_irq[ev->cpu];
+		q->kick_due = !from_tif && ev->cpu != v->cpu;
+		if (q->kick_due && ev->cpu < e->n_cpus && v->cpu < 64) {	/* its kick, sent just before */
+			const struct cpu_state *ci = &e->cpus[ev->cpu];
 
 			if (ci->sent_ts && (ci->sent_to & (1ull << v->cpu)) && ci->sent_ts >= v->guest_since &&
 			    ci->sent_ts <= ev->ts && ev->ts - ci->sent_ts <= KICK_BEFORE_NS)
@@ -530,7 +530,7 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 {
 	int c;
 
-	struct cpu_irq *ci;
+	struct cpu_state *ci;
 
 	if (v->in_guest)
 		return;
@@ -589,8 +589,8 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 			q->entry_soft_mask = ev->soft_mask;
 			q->entry_irq_happened = ev->irq_happened;
 			/* an IPI (a kick) in the window first, else any interrupt */
-			if (ev->cpu < e->n_cpu_irq) {
-				const struct cpu_irq *ci = &e->cpu_irq[ev->cpu];
+			if (ev->cpu < e->n_cpus) {
+				const struct cpu_state *ci = &e->cpus[ev->cpu];
 
 				if (ci->ipi_ts > q->raised_ns && ci->ipi_ts <= ev->ts) {
 					q->irq_ns = ci->ipi_ts;
@@ -637,8 +637,8 @@ static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int ex
 	if (!v->in_guest)
 		return;
 	v->in_guest = false;
-	if (v->cpu < e->n_cpu_irq && e->cpu_irq[v->cpu].guest_tid == v->st.tid)
-		e->cpu_irq[v->cpu].guest_tid = 0;
+	if (v->cpu < e->n_cpus && e->cpus[v->cpu].guest_tid == v->st.tid)
+		e->cpus[v->cpu].guest_tid = 0;
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		struct req *q = &v->req[c];
 
@@ -647,7 +647,7 @@ static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int ex
 		/* The exit that ended the run the request was raised in: was
 		 * the vCPU's CPU sent an IPI, how soon, and how long did the
 		 * guest run on after it. */
-		if (q->in_guest_at_raise && !q->segments && exit_kind != KR_EXIT_NONE) {
+		if (q->kick_due && !q->segments && exit_kind != KR_EXIT_NONE) {
 			struct kr_kick_stats *k = &e->r.kicks[c];
 
 			k->requests++;
@@ -696,8 +696,8 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 	}
 	/* Any other event of a CPU ends its last IPI's claim to be the kick of
 	 * a request it raises next (a request reads it first, in req_open). */
-	if (ev->type != KR_EV_REQUEST && ev->type != KR_EV_HOST_IRQ && ev->cpu < e->n_cpu_irq)
-		e->cpu_irq[ev->cpu].sent_ts = 0;
+	if (ev->type != KR_EV_REQUEST && ev->cpu < e->n_cpus)
+		e->cpus[ev->cpu].sent_ts = 0;
 	if (ev->type != KR_EV_REQUEST) {
 		e->r.state_events++;
 		e->r.state_irq += !!(ev->flags & KR_F_IRQ);
@@ -802,8 +802,8 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		}
 		if (v->in_guest && v->st.guest_events && ev->cpu == v->cpu)
 			host_ran(v, ev->ts);	/* raised on the CPU the guest "runs" on */
-		if (ev->cpu < e->n_cpu_irq)
-			e->cpu_irq[ev->cpu].sent_ts = 0;	/* that IPI is taken */
+		if (ev->cpu < e->n_cpus)
+			e->cpus[ev->cpu].sent_ts = 0;	/* that IPI is taken */
 		break;
 	case KR_EV_VCORE:
 		/* Which entry path the host takes (POWER vcore path); the guest
@@ -899,12 +899,12 @@ void kr_engine_set_caveat(struct kr_engine *e, const char *why)
 
 void kr_engine_set_irqs_traced(struct kr_engine *e)
 {
-	e->r.host_irqs_traced = true;
+	e->r.irqs_known = true;
 }
 
 void kr_engine_set_ipis_traced(struct kr_engine *e)
 {
-	e->r.ipi_sends_traced = true;
+	e->r.ipis_known = true;
 }
 
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)
@@ -937,6 +937,8 @@ void kr_engine_finish(struct kr_engine *e)
 	if (e->finished)
 		return;
 	release(e, true);
+	e->r.irqs_known |= e->r.host_irq_events != 0;
+	e->r.ipis_known |= e->r.ipi_send_events != 0;
 	/* Close what is still open at the end of the trace: a request still in
 	 * the guest counts its guest time up to the last event seen. */
 	for (i = 0; i < e->tab_size; i++) {

@@ -70,13 +70,13 @@ struct kr_finding {
 	uint8_t entry_soft_mask, entry_irq_happened;
 	/* A host interrupt on the entry's CPU after the request and before the
 	 * entry (the 2017 race: a kick consumed in the host before the guest
-	 * was entered); 0 if none was seen.  Known only where the input has
-	 * interrupt events (kr_result.host_irq_events). */
+	 * was entered); 0 if none was seen.  Known only where host interrupts
+	 * were traced (kr_result.irqs_known). */
 	uint64_t irq_before_entry_ns;
 	uint8_t irq_before_entry_kind;	/* enum kr_irq_kind */
 	/* Raised while the vCPU was in the guest (a late exit's request): the
 	 * first IPI sent to its CPU after it, 0 if none was seen.  Known only
-	 * where IPI sends were traced (kr_result.ipi_sends_traced). */
+	 * where IPI sends were traced (kr_result.ipis_known). */
 	bool kick_due;
 	uint64_t kick_ns;
 	/* ... and the first IPI-like interrupt (enum kr_irq_kind: IPI,
@@ -131,9 +131,9 @@ struct kr_result {
 	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace
 	 * and text traces give irqs-off and need-resched from their flags. */
 	uint64_t host_irq_events;	/* KR_EV_HOST_IRQ seen */
-	bool host_irqs_traced;		/* the capture traced host interrupts (else: known if any were seen) */
+	bool irqs_known;		/* host interrupts traced (kr_engine_set_irqs_traced) or seen */
 	uint64_t ipi_send_events;	/* KR_EV_IPI_SEND seen */
-	bool ipi_sends_traced;		/* the capture traced IPI sends (else: known if any were seen) */
+	bool ipis_known;		/* IPI sends traced (kr_engine_set_ipis_traced) or seen */
 	struct kr_kick_stats kicks[KR_NR_CAUSES];
 	const char *caveat;		/* the capture is known to miss requests: no pass */
 	uint64_t state_events;		/* events counted here */

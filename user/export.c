@@ -403,7 +403,7 @@ static void finding_text(FILE *f, const struct kr_finding *x, const struct kr_re
 	if (x->irq_before_entry_ns)
 		fprintf(f, "%shost_irq_before_entry: \"%s at %" PRIu64 "\"\n", indent,
 			kr_irq_kind_name(x->irq_before_entry_kind), x->irq_before_entry_ns);
-	if (x->kick_due && (r->ipi_sends_traced || r->ipi_send_events)) {
+	if (x->kick_due && r->ipis_known) {
 		if (x->kick_ns)
 			fprintf(f, "%skick_ns: %" PRIu64 "\n", indent, x->kick_ns);
 		else

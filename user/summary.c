@@ -22,10 +22,24 @@ void kr_fmt_ns(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "ns", ns);
 }
 
-/* Were IPI sends traced (hooks), or seen in the input? */
-static bool kicks_known(const struct kr_result *r)
+/* "key": {"seen", "ns", "kind"} of a host interrupt (ns 0: not seen), or
+ * null when it could not be known. */
+static void json_irq_seen(struct kr_json *j, const char *key, bool known, uint64_t ns, uint8_t kind)
 {
-	return r->ipi_sends_traced || r->ipi_send_events;
+	kj_key(j, key);
+	if (!known) {
+		kj_null(j);
+		return;
+	}
+	kj_obj_open(j);
+	kj_kbool(j, "seen", ns != 0);
+	kj_ku64_nz(j, "ns", ns);
+	kj_key(j, "kind");
+	if (ns)
+		kj_str(j, kr_irq_kind_name(kind));
+	else
+		kj_null(j);
+	kj_obj_close(j);
 }
 
 static const char *entry_path(const struct kr_result *r)
@@ -144,7 +158,7 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 			PRIu64 ")\n", kr_cause_name(c), r->requests[c], r->coalesced[c], r->tif_requests[c]);
 		print_hist(f, r->hist[c]);
 	}
-	if (kicks_known(r)) {
+	if (r->ipis_known) {
 		for (c = 0; c < KR_NR_CAUSES; c++) {
 			const struct kr_kick_stats *k = &r->kicks[c];
 			char d[32], l[32];
@@ -204,7 +218,7 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 					"the guest stopped earlier than the event says\n", x->cpu, a);
 			}
 			/* A late exit: did the kernel kick, and when. */
-			if (x->kick_due && kicks_known(r)) {
+			if (x->kick_due && r->ipis_known) {
 				if (x->kick_ns) {
 					kr_fmt_ns(x->kick_ns - x->request_ns, a, sizeof(a));
 					kr_fmt_ns(x->exit_ns > x->kick_ns ? x->exit_ns - x->kick_ns : 0, b, sizeof(b));
@@ -344,7 +358,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_ku64(&j, "host_irq_events", r->host_irq_events);
 	kj_ku64(&j, "ipi_send_events", r->ipi_send_events);
 	kj_key(&j, "kicks");
-	if (!kicks_known(r)) {
+	if (!r->ipis_known) {
 		kj_null(&j);
 	} else {
 		kj_obj_open(&j);
@@ -482,23 +496,11 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		}
 		/* Host interrupt evidence: null where interrupts were not
 		 * traced (hooks) and the input had none. */
-		kj_key(&j, "host_irq_before_entry");
-		if ((!r->host_irq_events && !r->host_irqs_traced) || !x->entry_ns) {
-			kj_null(&j);
-		} else {
-			kj_obj_open(&j);
-			kj_kbool(&j, "seen", x->irq_before_entry_ns != 0);
-			kj_ku64_nz(&j, "ns", x->irq_before_entry_ns);
-			kj_key(&j, "kind");
-			if (x->irq_before_entry_ns)
-				kj_str(&j, kr_irq_kind_name(x->irq_before_entry_kind));
-			else
-				kj_null(&j);
-			kj_obj_close(&j);
-		}
+		json_irq_seen(&j, "host_irq_before_entry", r->irqs_known && x->entry_ns, x->irq_before_entry_ns,
+			      x->irq_before_entry_kind);
 		/* A late exit's kick: null where IPI sends were not traced. */
 		kj_key(&j, "kick");
-		if (!x->kick_due || !kicks_known(r)) {
+		if (!x->kick_due || !r->ipis_known) {
 			kj_null(&j);
 		} else {
 			kj_obj_open(&j);
@@ -509,20 +511,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		/* Evidence that the exit event came late (guest events path). */
 		kj_ku64_nz(&j, "host_ran_in_guest_ns", x->host_ran_ns);
 		/* ... and its receipt: null where host interrupts were not traced. */
-		kj_key(&j, "kick_received");
-		if (!x->kick_due || (!r->host_irq_events && !r->host_irqs_traced)) {
-			kj_null(&j);
-		} else {
-			kj_obj_open(&j);
-			kj_kbool(&j, "seen", x->kick_rx_ns != 0);
-			kj_ku64_nz(&j, "ns", x->kick_rx_ns);
-			kj_key(&j, "kind");
-			if (x->kick_rx_ns)
-				kj_str(&j, kr_irq_kind_name(x->kick_rx_kind));
-			else
-				kj_null(&j);
-			kj_obj_close(&j);
-		}
+		json_irq_seen(&j, "kick_received", x->kick_due && r->irqs_known, x->kick_rx_ns, x->kick_rx_kind);
 		kj_obj_close(&j);
 	}
 	kj_arr_close(&j);
