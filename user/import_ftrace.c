@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "export.h"
 #include "import_ftrace.h"
+#include "util.h"
 
 #define MAX_VCPUS 1024
 #define MAX_CPUS 4096
@@ -531,27 +532,6 @@ static enum ev_id event_id(const char *ev)
 	return E_OTHER;
 }
 
-/* Host interrupt events, by where they are taken (the receiving CPU). */
-static int irq_kind(const char *ev)
-{
-	static const struct { const char *n; int kind; } t[] = {
-		{ "irq_handler_entry", KR_IRQ_DEVICE }, { "ipi_entry", KR_IRQ_IPI },
-		{ "call_function_entry", KR_IRQ_IPI }, { "call_function_single_entry", KR_IRQ_IPI },
-		{ "reschedule_entry", KR_IRQ_RESCHED }, { "doorbell_entry", KR_IRQ_DOORBELL },
-		{ "irq_entry", KR_IRQ_EXTERNAL }, { "timer_interrupt_entry", KR_IRQ_TIMER },
-		{ "local_timer_entry", KR_IRQ_TIMER },
-	};
-	size_t i;
-
-	if (!strstr(ev, "_entry"))
-		return 0;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(ev, t[i].n))
-			return t[i].kind;
-	return 0;
-}
-
-/* An IPI sent from this line's CPU to cpu: the kick of a vCPU there. */
 /* A per-CPU event of this line (no vCPU): a host interrupt taken on its CPU,
  * or an IPI sent from it; tid: the task on that CPU. */
 static void cpu_event(struct kr_import *im, const struct kr_ftline *l, uint8_t type, uint32_t reason)
@@ -571,6 +551,7 @@ static void cpu_event(struct kr_import *im, const struct kr_ftline *l, uint8_t t
 	e->reason = reason;
 }
 
+/* An IPI sent from this line's CPU to cpu: the kick of a vCPU there. */
 static void ipi_to(struct kr_import *im, const struct kr_ftline *l, long cpu)
 {
 	if (cpu >= 0 && cpu < 65536)
@@ -667,7 +648,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		ev = colon + 1;
 	id = event_id(ev);
 	if (id == E_OTHER) {
-		int k = irq_kind(ev);
+		int k = kr_irq_event_kind(ev);
 
 		if (!k && ev[0] == 'i' && ipi_send(im, l, ev, pl)) {
 			im->st.used++;

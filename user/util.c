@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "util.h"
+#include "kvmrace.h"
 
 int kr_parse_time_ns(const char *s, uint64_t *ns)
 {
@@ -87,37 +88,62 @@ const char *kr_arch_name(void)
 #endif
 }
 
-/* hooks ("event:method,...") has one of the events (each "name:"). */
-static bool hooks_have(const char *hooks, const char *const *events, size_t n)
+int kr_irq_event_kind(const char *ev)
 {
+	static const struct { const char *n; int kind; } t[] = {
+		{ "irq_handler_entry", KR_IRQ_DEVICE }, { "ipi_entry", KR_IRQ_IPI },
+		{ "call_function_entry", KR_IRQ_IPI }, { "call_function_single_entry", KR_IRQ_IPI },
+		{ "reschedule_entry", KR_IRQ_RESCHED }, { "doorbell_entry", KR_IRQ_DOORBELL },
+		{ "irq_entry", KR_IRQ_EXTERNAL }, { "timer_interrupt_entry", KR_IRQ_TIMER },
+		{ "local_timer_entry", KR_IRQ_TIMER },
+	};
 	size_t i;
 
-	for (i = 0; hooks && i < n; i++) {
-		const char *p = strstr(hooks, events[i]);
+	if (!strstr(ev, "_entry"))
+		return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(ev, t[i].n))
+			return t[i].kind;
+	return 0;
+}
 
-		/* a whole event name: "softirq_entry:" ends in "irq_entry:" */
-		for (; p; p = strstr(p + 1, events[i]))
-			if (p == hooks || p[-1] == ',')
+bool kr_ipi_send_event(const char *ev)
+{
+	return !strcmp(ev, "ipi_send_cpu") || !strcmp(ev, "ipi_send_cpumask") || !strcmp(ev, "ipi_raise");
+}
+
+/* Some hook of hooks ("event:method,...") is an event pred accepts. */
+static bool hooks_any(const char *hooks, bool (*pred)(const char *event))
+{
+	while (hooks && *hooks) {
+		size_t n = strcspn(hooks, ":,");
+		char ev[64];
+
+		if (n < sizeof(ev)) {
+			memcpy(ev, hooks, n);
+			ev[n] = 0;
+			if (pred(ev))
 				return true;
+		}
+		hooks = strchr(hooks, ',');
+		hooks = hooks ? hooks + 1 : NULL;
 	}
 	return false;
 }
 
+static bool is_irq_event(const char *ev)
+{
+	return kr_irq_event_kind(ev) != 0;
+}
+
 bool kr_hooks_irqs(const char *hooks)
 {
-	static const char *const irq_events[] = {
-		"irq_handler_entry:", "reschedule_entry:", "call_function_entry:", "call_function_single_entry:",
-		"ipi_entry:", "doorbell_entry:", "irq_entry:",
-	};
-
-	return hooks_have(hooks, irq_events, sizeof(irq_events) / sizeof(irq_events[0]));
+	return hooks_any(hooks, is_irq_event);
 }
 
 bool kr_hooks_ipis(const char *hooks)
 {
-	static const char *const ipi_events[] = { "ipi_send_cpu:", "ipi_send_cpumask:", "ipi_raise:" };
-
-	return hooks_have(hooks, ipi_events, sizeof(ipi_events) / sizeof(ipi_events[0]));
+	return hooks_any(hooks, kr_ipi_send_event);
 }
 
 const char *kr_hooks_caveat(const char *arch, const char *hooks)
