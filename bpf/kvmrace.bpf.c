@@ -860,7 +860,10 @@ static __always_inline void ipi_sent_to(__u32 target)
 	ev_submit(e);
 }
 
-/* A cpumask target: its first 64 CPUs. */
+BTF_AND_RAW(ipi_send_cpu, unsigned int cpu COMMA unsigned long callsite COMMA void *callback,
+	    { ipi_sent_to(cpu); return 0; })
+#if defined(__TARGET_ARCH_arm64)
+/* arm64 before 6.4: ipi_raise, to a cpumask (its first 64 CPUs). */
 static __always_inline int ipi_sent_mask(const struct cpumask *mask)
 {
 	__u64 bits = 0;
@@ -873,9 +876,8 @@ static __always_inline int ipi_sent_mask(const struct cpumask *mask)
 	return 0;
 }
 
-BTF_AND_RAW(ipi_send_cpu, unsigned int cpu COMMA unsigned long callsite COMMA void *callback,
-	    { ipi_sent_to(cpu); return 0; })
 BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { return ipi_sent_mask(mask); })
+#endif
 
 BTF_AND_RAW(irq_handler_entry, int irq COMMA void *action, { return on_host_irq(KR_IRQ_DEVICE); })
 #if defined(__TARGET_ARCH_x86)

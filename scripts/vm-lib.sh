@@ -78,7 +78,7 @@ vm_boot() {
 	for try in 1 2; do
 		timeout 300 "$@" > "$c" 2>&1
 		rc=$?
-		if tr -d '\r' < "$c" | grep -q '^@@@DONE' && ! grep -q '^@@@FILE hang\.' "$c"; then
+		if vm_done "$c" && ! grep -q '^@@@FILE hang\.' "$c"; then
 			return 0
 		fi
 		[ $try = 2 ] && return 1
@@ -92,6 +92,9 @@ vm_boot() {
 	done
 }
 
+# vm_done CONSOLE: the VM printed its end marker.
+vm_done() { tr -d '\r' < "$1" | grep -q '^@@@DONE'; }
+
 # vm_console_tail CONSOLE: its last lines outside the files, as "#" lines.
 vm_console_tail() {
 	tr -d '\r' < "$1" | awk '/^@@@FILE /{f=1;next} /^@@@END/{f=0;next} !f && NF' | tail -n 30 | cut -c1-200 | sed 's/^/#   /'
@@ -100,7 +103,7 @@ vm_console_tail() {
 # vm_finished CONSOLE LABEL: the VM reached its end marker.  If not (qemu's
 # time limit, a kernel hang or crash), the end of its console follows.
 vm_finished() {
-	if tr -d '\r' < "$1" | grep -q '^@@@DONE'; then
+	if vm_done "$1"; then
 		ok "$2: the emulated host ran to its end"
 		return
 	fi
