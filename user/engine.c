@@ -694,11 +694,11 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		ipi_send(e, ev);
 		return;
 	}
-	/* Any other event of a CPU ends its last IPI's claim to be the kick of
-	 * a request it raises next (a request reads it first, in req_open). */
-	if (ev->type != KR_EV_REQUEST && ev->cpu < e->n_cpus)
-		e->cpus[ev->cpu].sent_ts = 0;
 	if (ev->type != KR_EV_REQUEST) {
+		/* Any other event of a CPU ends its last IPI's claim to be the
+		 * kick of a request it raises next (req_open reads it). */
+		if (e->r.ipi_send_events && ev->cpu < e->n_cpus)
+			e->cpus[ev->cpu].sent_ts = 0;
 		e->r.state_events++;
 		e->r.state_irq += !!(ev->flags & KR_F_IRQ);
 		e->r.state_nr += !!(ev->flags & (KR_F_TIF | KR_F_NR));
