@@ -84,12 +84,12 @@ MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARCH) -Iuser \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
-CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
+CORE_SRCS := user/engine.c user/event.c user/tidmap.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
 TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(BUILD)/btf_embed.o $(CORE_OBJS) $(NODL)
 UNIT_TESTS := test_engine test_record test_util test_import
 
-.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64
+.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64 FORCE
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/asan:
@@ -162,7 +162,13 @@ $(BUILD)/kvmrace-synth: tests/tools/synth.c $(CORE_OBJS)
 unit: $(UNIT_TESTS:%=$(BUILD)/%)
 unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)
 
-check test: all unit unit-asan $(BUILD)/kvmrace-synth
+# kvmrace-trace itself under ASan+UBSan, for the tests of bad input.
+# (A make of its own: every object with the sanitizers.)
+$(BUILD)/asan-trace/kvmrace-trace: FORCE
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan-trace CFLAGS="-O1 -g $(SAN)" $@
+FORCE:
+
+check test: all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace
 	$(Q)tests/run.sh
 
 bench: all $(BUILD)/kvmrace-synth

@@ -54,7 +54,6 @@ struct kr_capture_opts {
 enum kr_backend { KR_B_AUTO = 0, KR_B_BPF = 1, KR_B_FTRACE = 2 };
 
 struct kr_capture;
-typedef int (*kr_event_cb)(void *ctx, const struct kr_event *ev);
 
 const char *kr_method_name(int m);
 int kr_method_parse(const char *s);

@@ -533,37 +533,45 @@ static bool tid_accepted(struct kr_ftcap *c, uint32_t tid, uint32_t *tgid_out)
 }
 
 struct deliver_ctx {
+	struct kr_ftcap *c;
 	kr_event_cb cb;
 	void *ctx;
+	int n;		/* events delivered */
 };
 
-/* One line of the kernel's trace text: converted, filtered to the traced
- * process, delivered.  The number delivered, or -EIO if the callback failed. */
+/* One event of a line: filtered to the traced process, delivered. */
+static int deliver_event(void *dctx, const struct kr_event *e)
+{
+	struct deliver_ctx *d = dctx;
+	struct kr_event ev = *e;
+	uint32_t tgid;
+
+	if (!tid_accepted(d->c, ev.tid, &tgid))
+		return 0;
+	if (ev.pid == ev.tid)
+		ev.pid = tgid;
+	if (d->cb(d->ctx, &ev))
+		return -EIO;
+	d->n++;
+	return 0;
+}
+
+/* One line of the kernel's trace text: converted, its events delivered.  The
+ * number delivered, or -EIO if the callback failed. */
 static int deliver_line(struct kr_ftcap *c, char *line, void *dctx)
 {
 	struct deliver_ctx *d = dctx;
-	struct kr_event ev[2];
-	int k, i, n = 0;
+	int before = d->n, r;
 
-	k = kr_import_line(c->conv, line, ev);
-	for (i = 0; i < k; i++) {
-		uint32_t tgid;
-
-		if (!tid_accepted(c, ev[i].tid, &tgid))
-			continue;
-		if (ev[i].pid == ev[i].tid)
-			ev[i].pid = tgid;
-		if (d->cb(d->ctx, &ev[i]))
-			return -EIO;
-		n++;
-	}
-	return n;
+	d->c = c;
+	r = kr_import_line(c->conv, line, deliver_event, d);
+	return r < 0 ? r : d->n - before;
 }
 
 int kr_ftcap_poll(struct kr_ftcap *c, int timeout_ms, kr_event_cb cb, void *ctx)
 {
 	struct pollfd pfd = { .fd = c->pipe_fd, .events = POLLIN };
-	struct deliver_ctx d = { cb, ctx };
+	struct deliver_ctx d = { c, cb, ctx, 0 };
 	int delivered = 0, reads;
 
 	/* timeout 0 is the final drain: stop the instance first, or the events

@@ -103,7 +103,7 @@ const char *kr_exit_name(const char *arch, int exit_kind, uint32_t reason, int32
 	switch (exit_kind) {
 	case KR_EXIT_RUN_END:
 		if (err < 0) {
-			snprintf(buf, len, "KVM_RUN %s (errno %d)", err == -4 ? "EINTR" : "error", -err);
+			snprintf(buf, len, "KVM_RUN %s (errno %lld)", err == -4 ? "EINTR" : "error", -(long long)err);
 			return buf;
 		}
 		n = kr_kvm_exit_name(reason);

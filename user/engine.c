@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine.h"
+#include "event.h"
 
 #define DEFAULT_WINDOW_NS 10000000ull
 #define DEFAULT_MAX_FINDINGS 100
@@ -149,9 +150,12 @@ const char *kr_irq_kind_name(int kind)
 
 static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid);
 
-/* The per-CPU state of cpu, grown on demand; NULL if out of memory. */
+/* The per-CPU state of cpu, grown on demand; NULL if out of memory or cpu
+ * out of range (kr_engine_push checks events, this is the last guard). */
 static struct cpu_state *cpu_at(struct kr_engine *e, uint32_t cpu)
 {
+	if (cpu >= KR_MAX_CPUS)
+		return NULL;
 	if (cpu >= e->n_cpus) {
 		uint32_t n = e->n_cpus ? e->n_cpus : 64;
 		struct cpu_state *c;
@@ -604,9 +608,12 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 	}
 }
 
-/* An entry that never ran the guest (POWER trap 0: the kernel saw a pending
- * interrupt after hard-disabling and backed out): undo it. */
-static void abort_guest(struct kr_engine *e, struct vcpu *v)
+/* Take back the guest entry of the current run: the requests pending at it
+ * wait again as they did before it (their entry state forgotten if it was
+ * their first).  aborted: the kernel backed out of the entry (POWER trap 0:
+ * it saw a pending interrupt after hard-disabling), counted; else the "run"
+ * was KVM_RUN bracketing's, host time by the guest events that replace it. */
+static void undo_entry(struct kr_engine *e, struct vcpu *v, bool aborted)
 {
 	int c;
 
@@ -615,7 +622,7 @@ static void abort_guest(struct kr_engine *e, struct vcpu *v)
 	v->in_guest = false;
 	v->st.runs--;
 	e->r.runs--;
-	e->r.aborted_entries++;
+	e->r.aborted_entries += aborted;
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		struct req *q = &v->req[c];
 
@@ -623,9 +630,11 @@ static void abort_guest(struct kr_engine *e, struct vcpu *v)
 			continue;
 		q->state = RQ_WAITING;
 		q->kind = q->saved_kind;
-		if (!q->segments)
+		if (!q->segments) {
 			q->entry_ns = 0;
-		q->aborts++;
+			q->kick_due &= aborted;	/* raised in the host: no kick was due */
+		}
+		q->aborts += aborted;
 	}
 }
 
@@ -758,16 +767,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 			/* First real guest event: stop using KVM_RUN bracketing for
 			 * this vCPU; the bracketed "run" so far was host time. */
 			v->st.guest_events = true;
-			if (v->in_guest) {
-				v->in_guest = false;
-				v->st.runs--;
-				e->r.runs--;
-				for (c = 0; c < KR_NR_CAUSES; c++)
-					if (v->req[c].state == RQ_IN_GUEST) {
-						v->req[c].past_ns += ev->ts - v->req[c].seg_start;
-						v->req[c].state = RQ_WAITING;
-					}
-			}
+			undo_entry(e, v, false);
 		}
 		close_pending_run_end(e, v);
 		enter_guest(e, v, ev);
@@ -775,7 +775,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 	case KR_EV_GUEST_EXIT:
 		v->st.guest_events = true;
 		if (ev->flags & KR_F_ABORTED)
-			abort_guest(e, v);
+			undo_entry(e, v, true);
 		else	/* x86: cause carries the vendor (VMX 1, SVM 2) for decoding */
 			leave_guest(e, v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
 		break;
@@ -837,26 +837,31 @@ static int ring_grow(struct kr_engine *e)
 	return 0;
 }
 
+static void release_one(struct kr_engine *e)
+{
+	const struct kr_event *ev = &RING_AT(e, 0);
+
+	e->released_ts = ev->ts;
+	e->released_any = true;
+	step(e, ev);
+	e->ring_head = (e->ring_head + 1) & (e->ring_cap - 1);
+	e->ring_len--;
+}
+
 static void release(struct kr_engine *e, bool all)
 {
-	while (e->ring_len && (all || RING_AT(e, 0).ts + e->o.reorder_window_ns < e->max_ts)) {
-		const struct kr_event *ev = &RING_AT(e, 0);
-
-		e->released_ts = ev->ts;
-		e->released_any = true;
-		step(e, ev);
-		e->ring_head = (e->ring_head + 1) & (e->ring_cap - 1);
-		e->ring_len--;
-	}
+	while (e->ring_len && (all || RING_AT(e, 0).ts + e->o.reorder_window_ns < e->max_ts))
+		release_one(e);
 }
 
 int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 {
 	size_t pos;
 
-	if (ev->type == KR_EV_NONE || ev->type >= KR_EV_MAX_EVENT || e->finished ||
-	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES))
+	if (e->finished || kr_event_invalid(ev))
 		return -1;
+	if (e->ring_len == KR_REORDER_MAX)	/* full: the oldest goes, in order */
+		release_one(e);
 	if (e->released_any && ev->ts < e->released_ts) {
 		/* Older than what was already released: too late to reorder. */
 		e->r.reorder_late++;
@@ -885,6 +890,11 @@ int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 		e->max_ts = ev->ts;
 	release(e, false);
 	return 0;
+}
+
+size_t kr_engine_buffered(const struct kr_engine *e)
+{
+	return e->ring_len;
 }
 
 void kr_engine_set_truncated(struct kr_engine *e)
@@ -983,7 +993,7 @@ enum kr_verdict kr_result_verdict(const struct kr_result *r)
 {
 	if (r->violations)
 		return KR_VIOLATION;
-	if (!r->runs || r->lost || r->caveat)
+	if (!r->runs || r->lost || r->caveat || r->reorder_late)
 		return KR_INCONCLUSIVE;
 	return KR_PASS;
 }

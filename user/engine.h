@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include "kvmrace.h"
 
-#define KR_HIST_BUCKETS 40	/* log2 buckets of ns: [0], [1], [2,3], ... */
+#define KR_HIST_BUCKETS 40
+/* The reorder stage holds at most this many events: when full it releases
+ * the oldest (inputs with many equal timestamps need no reordering). */
+#define KR_REORDER_MAX (1u << 18)	/* log2 buckets of ns: [0], [1], [2,3], ... */
 
 enum kr_kind {
 	KR_KIND_NONE = 0,
@@ -173,6 +176,8 @@ void kr_engine_set_caveat(struct kr_engine *e, const char *why);
 void kr_engine_set_irqs_traced(struct kr_engine *e);
 /* The input traced IPI sends: a kick not seen was not sent. */
 void kr_engine_set_ipis_traced(struct kr_engine *e);
+/* Events held in the reorder stage now. */
+size_t kr_engine_buffered(const struct kr_engine *e);
 /* Drain the reorder stage and close every request still open. */
 void kr_engine_finish(struct kr_engine *e);
 const struct kr_result *kr_engine_result(const struct kr_engine *e);

@@ -18,11 +18,11 @@
 #include <string.h>
 #include "decode.h"
 #include "export.h"
+#include "event.h"
 #include "import_ftrace.h"
+#include "tidmap.h"
 #include "util.h"
 
-#define MAX_VCPUS 1024
-#define MAX_CPUS 4096
 
 #ifdef HAVE_LIBTRACEEVENT
 #include <event-parse.h>
@@ -53,7 +53,6 @@ struct parser {
 struct vcpu_task {
 	uint32_t tid, pid;
 	int32_t vcpu;
-	bool used;
 };
 
 struct cpu_state {
@@ -69,10 +68,12 @@ struct kr_import {
 	int np;
 	bool lenient;
 	struct kr_import_stats st;
-	struct vcpu_task vc[MAX_VCPUS];	/* small open table: vCPU tasks */
-	struct cpu_state cpus[MAX_CPUS];
+	struct kr_tidmap vc;		/* vCPU tasks (struct vcpu_task) by tid */
+	struct kr_tidmap by_id;		/* (pid, vCPU id) and (0, vCPU id) -> tid */
+	struct cpu_state cpus[KR_MAX_CPUS];
 	struct kr_event q[2 + KR_IPI_MASK_CPUS];	/* an IPI to a mask: one event per CPU */
 	int qn, qi;
+	const char *bad;	/* the line converted last has a number out of range */
 };
 
 /* ---- line parsing ---- */
@@ -87,6 +88,21 @@ static inline uint32_t dec(const char *s, char **end)
 	if (end)
 		*end = (char *)s;
 	return v;
+}
+
+/* A CPU number at s (digits): -1 if KR_MAX_CPUS or more. */
+static int cpu_num(const char *s, char **end)
+{
+	uint32_t v = 0;
+
+	while (*s >= '0' && *s <= '9') {
+		if (v < KR_MAX_CPUS)
+			v = v * 10 + (uint32_t)(*s - '0');
+		s++;
+	}
+	if (end)
+		*end = (char *)s;
+	return v < KR_MAX_CPUS ? (int)v : -1;
 }
 
 static char *skip_ws(char *s)
@@ -174,6 +190,7 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 	const char *after;
 	uint64_t ns;
 	size_t n;
+	int cpu;
 
 	/* the timestamp: the first " digits.digits:" */
 	for (t = strchr(s, ' '); t; t = strchr(t + 1, ' ')) {
@@ -193,7 +210,9 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 		cf--;
 	if (cf == s || !(*cf >= '0' && *cf <= '9'))
 		return -1;
-	o->cpu = (uint16_t)dec(cf, &p);
+	if ((cpu = cpu_num(cf, &p)) < 0)
+		return -1;
+	o->cpu = (uint16_t)cpu;
 	if (take_flags(o, p, (size_t)(e - p)))
 		return -1;
 	/* comm-pid before that */
@@ -219,6 +238,7 @@ static int parse_line(char *line, struct kr_ftline *o)
 	char *s = skip_ws(line), *br, *dash, *p;
 	const char *after;
 	size_t n;
+	int cpu;
 
 	if (!*s || *s == '#' || *s == '\n')
 		return 0;
@@ -316,7 +336,9 @@ static int parse_line(char *line, struct kr_ftline *o)
 	for (n = 0; n < KR_COMM_LEN - 1 && s[n]; n++)
 		o->comm[n] = s[n];
 	o->comm[n] = 0;
-	o->cpu = (uint16_t)dec(br + 2, NULL);
+	if ((cpu = cpu_num(br + 2, NULL)) < 0)
+		return -1;
+	o->cpu = (uint16_t)cpu;
 	return take_event(o, (char *)after + 1);
 }
 
@@ -433,45 +455,62 @@ static bool trap_value(const char *s, uint32_t *trap)
 
 /* ---- vCPU tasks ---- */
 
+/* The vCPU task tid (added if add), NULL if it is none; a table that cannot
+ * take one more marks the line (the input names more tasks than kvmrace
+ * keeps: an error, never a task silently dropped). */
 static struct vcpu_task *vc_find(struct kr_import *im, uint32_t tid, bool add)
 {
-	uint32_t i = (tid * 2654435761u) % MAX_VCPUS, k;
+	struct vcpu_task *v;
+	bool added;
 
-	for (k = 0; k < MAX_VCPUS; k++, i = (i + 1) % MAX_VCPUS) {
-		if (im->vc[i].used && im->vc[i].tid == tid)
-			return &im->vc[i];
-		if (!im->vc[i].used) {
-			if (!add)
-				return NULL;
-			im->vc[i].used = true;
-			im->vc[i].tid = tid;
-			im->vc[i].pid = tid;
-			im->vc[i].vcpu = -1;
-			return &im->vc[i];
-		}
+	if (!add)
+		return kr_tidmap_get(&im->vc, tid);
+	v = kr_tidmap_add(&im->vc, tid, &added);
+	if (!v) {
+		im->bad = kr_tidmap_full(&im->vc) ? "more vCPU tasks than kvmrace keeps (1048576)" : "out of memory";
+		return NULL;
 	}
-	return NULL;
+	if (added) {
+		v->tid = tid;
+		v->pid = tid;
+		v->vcpu = -1;
+	}
+	return v;
 }
 
-/* The task running vCPU id (the vcore runner fires kvm_guest_enter for the
- * other vCPUs of its core too). */
+static uint64_t vc_key(uint32_t pid, int32_t vcpu)
+{
+	return (uint64_t)pid << 32 | (uint32_t)vcpu;
+}
+
+/* v runs vCPU id vcpu (of its process v->pid): remembered by id. */
+static void vc_set_id(struct kr_import *im, struct vcpu_task *v, int32_t vcpu)
+{
+	uint32_t tid = v->tid, *t;
+
+	v->vcpu = vcpu;
+	if (vcpu < 0)
+		return;
+	if ((t = kr_tidmap_add(&im->by_id, vc_key(v->pid, vcpu), NULL)))
+		*t = tid;
+	if ((t = kr_tidmap_add(&im->by_id, vc_key(0, vcpu), NULL)))	/* any process */
+		*t = tid;
+}
+
+/* The task running vCPU id of process pid_hint, else of any process (the
+ * vcore runner fires kvm_guest_enter for the other vCPUs of its core too). */
 static struct vcpu_task *vc_by_id(struct kr_import *im, int32_t vcpu, uint32_t pid_hint)
 {
-	struct vcpu_task *best = NULL;
-	int i;
+	uint32_t *t = kr_tidmap_get(&im->by_id, vc_key(pid_hint, vcpu));
 
-	for (i = 0; i < MAX_VCPUS; i++)
-		if (im->vc[i].used && im->vc[i].vcpu == vcpu) {
-			if (im->vc[i].pid == pid_hint)
-				return &im->vc[i];
-			best = &im->vc[i];
-		}
-	return best;
+	if (!t)
+		t = kr_tidmap_get(&im->by_id, vc_key(0, vcpu));
+	return t ? kr_tidmap_get(&im->vc, *t) : NULL;
 }
 
 static struct cpu_state *cpu_at(struct kr_import *im, unsigned cpu)
 {
-	return cpu < MAX_CPUS ? &im->cpus[cpu] : NULL;
+	return cpu < KR_MAX_CPUS ? &im->cpus[cpu] : NULL;
 }
 
 /* ---- conversion ---- */
@@ -554,7 +593,7 @@ static void cpu_event(struct kr_import *im, const struct kr_ftline *l, uint8_t t
 /* An IPI sent from this line's CPU to cpu: the kick of a vCPU there. */
 static void ipi_to(struct kr_import *im, const struct kr_ftline *l, long cpu)
 {
-	if (cpu >= 0 && cpu < 65536)
+	if (cpu >= 0 && cpu <= UINT32_MAX)	/* range-checked with the line's events */
 		cpu_event(im, l, KR_EV_IPI_SEND, (uint32_t)cpu);
 }
 
@@ -622,6 +661,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	long a, b;
 
 	im->qn = im->qi = 0;
+	im->bad = NULL;
 	if (ev[0] == 'k' && ev[3] == 'r' && !strncmp(ev, "kvmrace:", 8)) {
 		/* kvmrace's own perf-script export: the event itself, lossless;
 		 * its finding records are derived, not input. */
@@ -668,9 +708,9 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			return;
 		if (id == E_RUN_VCPU_ENTER) {
 			im->st.saw_kvm_hv = true;
-			v->vcpu = payload_vcpu(pl);
 			if (field_long(pl, "tgid", &a))
 				v->pid = (uint32_t)a;
+			vc_set_id(im, v, payload_vcpu(pl));
 		} else {
 			im->st.saw_kvm = true;
 		}
@@ -724,7 +764,7 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		if (!v)
 			return;
 		if (v->vcpu < 0)
-			v->vcpu = id;
+			vc_set_id(im, v, id);
 		if (c) {
 			c->tid = v->tid;
 			if (!(l->has_flags && (l->flags[1] == 'N' || l->flags[1] == 'n')))
@@ -822,6 +862,10 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 				return;
 			b = strtol(cp + 4, NULL, 10);
 		}
+		if (b < 0 || b >= KR_MAX_CPUS) {
+			im->bad = "target CPU out of range";
+			return;
+		}
 		t = cpu_at(im, (unsigned)b);
 		if (!t || !t->tid || t->tid == (uint32_t)a || t->resched_seen || prio >= (t->prio ? t->prio : 120))
 			return;
@@ -842,6 +886,20 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 	}
 	if (im->qn)
 		im->st.used++;
+}
+
+/* The events of the line converted last, range-checked (a number out of
+ * range makes the line malformed): NULL if all are valid, else why not. */
+static const char *converted_invalid(struct kr_import *im)
+{
+	const char *why = im->bad;
+	int i;
+
+	for (i = 0; !why && i < im->qn; i++)
+		why = kr_event_invalid(&im->q[i]);
+	if (why)
+		im->qn = im->qi = 0;
+	return why;
 }
 
 /* ---- files and merge ---- */
@@ -1063,9 +1121,21 @@ bool kr_is_ftrace_text(const char *path)
 	return yes;
 }
 
-struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *err, size_t errlen)
+static struct kr_import *import_new(void)
 {
 	struct kr_import *im = calloc(1, sizeof(*im));
+
+	if (!im)
+		return NULL;
+	im->st.command_status = -1;
+	kr_tidmap_init(&im->vc, sizeof(struct vcpu_task), 0);
+	kr_tidmap_init(&im->by_id, sizeof(uint32_t), 0);
+	return im;
+}
+
+struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *err, size_t errlen)
+{
+	struct kr_import *im = import_new();
 	int i;
 
 	if (!im || !(im->p = calloc((size_t)n, sizeof(*im->p)))) {
@@ -1075,7 +1145,6 @@ struct kr_import *kr_import_open(char *const *paths, int n, bool lenient, char *
 	}
 	im->np = n;
 	im->lenient = lenient;
-	im->st.command_status = -1;
 	for (i = 0; i < n; i++) {
 		im->p[i].path = paths[i];
 		if (kr_is_trace_dat(paths[i])) {
@@ -1121,6 +1190,7 @@ int kr_import_next(struct kr_import *im, struct kr_event *ev, char *err, size_t 
 {
 	for (;;) {
 		struct parser *min = NULL;
+		const char *why;
 		int i;
 
 		if (im->qi < im->qn) {
@@ -1133,6 +1203,13 @@ int kr_import_next(struct kr_import *im, struct kr_event *ev, char *err, size_t 
 		if (!min)
 			return 0;
 		convert(im, &min->cur);
+		if ((why = converted_invalid(im))) {
+			if (!im->lenient) {
+				snprintf(err, errlen, "%s:%llu: %s", min->path, (unsigned long long)min->lineno, why);
+				return -1;
+			}
+			im->st.malformed++;
+		}
 		if (advance(im, min, err, errlen) < 0)
 			return -1;
 	}
@@ -1140,14 +1217,10 @@ int kr_import_next(struct kr_import *im, struct kr_event *ev, char *err, size_t 
 
 struct kr_import *kr_import_new_live(void)
 {
-	struct kr_import *im = calloc(1, sizeof(*im));
-
-	if (im)
-		im->st.command_status = -1;
-	return im;
+	return import_new();
 }
 
-int kr_import_line(struct kr_import *im, char *line, struct kr_event out[2])
+int kr_import_line(struct kr_import *im, char *line, kr_event_cb cb, void *ctx)
 {
 	struct kr_ftline l;
 	int r, i;
@@ -1158,13 +1231,17 @@ int kr_import_line(struct kr_import *im, char *line, struct kr_event out[2])
 		return 0;
 	}
 	r = kr_ftrace_parse_line(line, &l);
+	if (r < 0)
+		im->st.malformed++;
 	if (r <= 0)
-		return r;
+		return 0;
 	im->st.events++;
 	convert(im, &l);
-	for (i = 0; i < im->qn; i++)
-		out[i] = im->q[i];
-	r = im->qn;
+	if (converted_invalid(im))
+		im->st.malformed++;
+	for (i = 0, r = 0; i < im->qn && !r; i++)
+		r = cb(ctx, &im->q[i]);
+	r = r ? r : im->qn;
 	im->qn = im->qi = 0;
 	return r;
 }
@@ -1198,5 +1275,7 @@ void kr_import_close(struct kr_import *im)
 #endif
 	}
 	free(im->p);
+	kr_tidmap_free(&im->vc);
+	kr_tidmap_free(&im->by_id);
 	free(im);
 }

@@ -47,8 +47,9 @@ const char *kr_import_arch(const struct kr_import *im);
 void kr_import_close(struct kr_import *im);
 
 /* Live use (the ftrace backend): a converter without files, fed one line at
- * a time from trace_pipe (already in timestamp order).  Returns the number of
- * events written to out (at most 2), or -1 for a malformed line. */
+ * a time (already in timestamp order).  Each event the line makes (an IPI to
+ * a mask makes one per CPU) goes to cb.  Returns how many, 0 for a comment or
+ * a malformed line (counted in the stats), or cb's negative return. */
 struct kr_import *kr_import_new_live(void);
 #ifdef HAVE_LIBTRACEEVENT
 struct tep_handle;
@@ -58,7 +59,7 @@ struct tep_record;
  * kr_import_line(); malloc'd, NULL if out of memory. */
 char *kr_tep_line(struct tep_handle *tep, struct tep_record *rec);
 #endif
-int kr_import_line(struct kr_import *im, char *line, struct kr_event out[2]);
+int kr_import_line(struct kr_import *im, char *line, kr_event_cb cb, void *ctx);
 /* Does this file look like ftrace or perf script text?  (format detection) */
 bool kr_is_ftrace_text(const char *path);
 /* A trace-cmd trace.dat (read through libtracecmd where built with it). */

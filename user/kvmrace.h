@@ -110,4 +110,13 @@ struct kr_meta {
 
 #define KR_EVENT_SIZE 64
 
+/* Bounds on numbers an input carries (checked where they are read). */
+#define KR_MAX_CPUS 8192	/* Linux's NR_CPUS maximum (x86 MAXSMP, powerpc) */
+
+#if !defined(__bpf__)
+/* Where an input hands its events, one at a time; a nonzero (negative)
+ * return stops the input, which returns it. */
+typedef int (*kr_event_cb)(void *ctx, const struct kr_event *ev);
+#endif
+
 #endif /* KVMRACE_H */

@@ -451,6 +451,14 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 		const struct kr_import_stats *st = kr_import_stats(im);
 
 		kr_engine_set_lost(e, st->lost, st->untracked);
+		if (!st->used) {	/* one line: the error says what was read */
+			fprintf(stderr, "kvmrace-trace: %s: no KVM, signal or scheduler event kvmrace uses (%llu trace "
+				"lines, %llu of other events)\n", paths[0], (unsigned long long)st->events,
+				(unsigned long long)st->unknown);
+			kr_import_close(im);
+			kr_engine_free(e);
+			return 1;
+		}
 		if (!o->quiet && (st->unknown || st->malformed)) {
 			char mal[64] = "";
 
@@ -460,12 +468,6 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 			fprintf(stderr, "kvmrace-trace: %llu trace lines: %llu used, %llu of events kvmrace does not use "
 				"(skipped)%s\n", (unsigned long long)st->events, (unsigned long long)st->used,
 				(unsigned long long)st->unknown, mal);
-		}
-		if (!st->used) {
-			fprintf(stderr, "kvmrace-trace: %s: no KVM, signal or scheduler event kvmrace uses\n", paths[0]);
-			kr_import_close(im);
-			kr_engine_free(e);
-			return 1;
 		}
 	}
 	kr_engine_finish(e);

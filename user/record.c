@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "event.h"
 #include "record.h"
 
 _Static_assert(sizeof(struct kr_event) == KR_EVENT_SIZE, "kr_event must be 64 bytes");
@@ -220,9 +221,26 @@ static int refill(struct kr_reader *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* What a record holds is checked here, where it is read: numbers in range
+ * (kr_event_invalid), the comm a C string (BPF's always ends in NUL, so this
+ * loses nothing).  NULL if valid, else why not. */
+static const char *record_invalid(unsigned char *rec)
+{
+	struct kr_event *ev = (struct kr_event *)rec;
+	const struct kr_meta *m = (const struct kr_meta *)rec;
+
+	if (ev->type == KR_REC_LOST)
+		return NULL;
+	if (ev->type == KR_REC_END)	/* command status + 1: an exit code, or 128 + a signal */
+		return m->v[1] > 256 ? "command status out of range in the end record" : NULL;
+	ev->comm[KR_COMM_LEN - 1] = 0;
+	return kr_event_invalid(ev);
+}
+
 int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t errlen)
 {
 	const struct kr_event *ev;
+	const char *why;
 
 	if (r->buf_len - r->buf_pos < KR_EVENT_SIZE && refill(r, err, errlen))
 		return -1;
@@ -235,10 +253,14 @@ int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t 
 	}
 	ev = (const struct kr_event *)(r->buf + r->buf_pos);
 	if (!((ev->type > KR_EV_NONE && ev->type < KR_EV_MAX_EVENT) || ev->type == KR_REC_LOST ||
-	      ev->type == KR_REC_END) ||
-	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES)) {
+	      ev->type == KR_REC_END)) {
 		snprintf(err, errlen, "%s: invalid record type %u at offset %llu", r->path, ev->type,
 			 (unsigned long long)r->offset);
+		return -1;
+	}
+	if ((why = record_invalid(r->buf + r->buf_pos))) {
+		snprintf(err, errlen, "%s: invalid record at offset %llu: %s", r->path, (unsigned long long)r->offset,
+			 why);
 		return -1;
 	}
 	if (r->saw_end) {

@@ -240,6 +240,7 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 		(int)v);
 	if (v == KR_INCONCLUSIVE)
 		fprintf(f, ": %s", r->lost ? "events were lost" : !r->runs ? "no vCPU run observed" :
+			r->reorder_late ? "events came out of time order (reordered too late)" :
 			"this capture is known to miss requests (see the warning)");
 	else if (v == KR_VIOLATION)
 		fprintf(f, ": %" PRIu64 " request(s) left the guest running more than %s", r->violations, t);
@@ -457,7 +458,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		kj_kstr(&j, "kind", kr_exit_kind_name(x->exit_kind));
 		kj_ku64(&j, "number", x->exit_reason);
 		if (x->exit_kind == KR_EXIT_RUN_END)
-			kj_ki64(&j, "errno", -x->exit_err);
+			kj_ki64(&j, "errno", -(int64_t)x->exit_err);
 		kj_kstr(&j, "name", kr_exit_name(ri->arch, x->exit_kind, x->exit_reason, x->exit_err, buf, sizeof(buf)));
 		kj_obj_close(&j);
 		kj_key(&j, "signal");

@@ -609,6 +609,109 @@ static void too_late_for_reorder(void)
 	kr_engine_free(e);
 }
 
+/* bad-inputs/engine-past-wrap.txt: one event out of order (a guest entry
+ * older than the request before it, on the vCPU's first guest event) must not
+ * wrap the guest time past; events analysed out of order make a run without
+ * violations inconclusive, not a pass. */
+static void out_of_order_no_wrap(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS, .ordered = true };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	uint32_t i;
+
+	add(&s, T0 + 10 * US, KR_EV_RUN_BEGIN, 1001, 2);
+	req(&s, T0 + 20 * US, 1001, KR_CAUSE_SIGNAL)->cpu = 3;
+	add(&s, T0 + 15 * US, KR_EV_GUEST_ENTER, 1001, 2);
+	add(&s, T0 + 16 * US, KR_EV_GUEST_EXIT, 1001, 2)->reason = 0x78;
+	add(&s, T0 + 40 * US, KR_EV_RUN_END, 1001, 2);
+	add(&s, T0 + 50 * US, KR_EV_USER_EXIT, 1001, 2)->err = -4;
+	e = run_stream_opts(&s, &o, 0, false, NULL);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->reorder_late, 2);	/* the entry and exit older than the request */
+	CHECK_EQ(r->violations, 0);
+	for (i = 0; i < r->nr_findings; i++)
+		CHECK(r->findings[i].past_ns <= r->last_ns - r->first_ns);
+	CHECK_EQ(kr_result_verdict(r), KR_INCONCLUSIVE);
+	kr_engine_free(e);
+}
+
+/* The switch from KVM_RUN bracketing to guest events on a vCPU's first guest
+ * entry: the bracketed time before it was host time, not guest time (seen on
+ * the emulated x86 host: KVM_RUN start with NEED_RESCHED set, the first
+ * kvm_entry 4.3 ms later with it clear made a 4.3 ms entered_pending). */
+static void first_entry_after_bracket_is_host_time(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	x = add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	x->flags |= KR_F_TIF;
+	x->tif = KR_TIF_NEED_RESCHED;
+	x = add(&s, T0 + 4300 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	x->flags |= KR_F_TIF;
+	add(&s, T0 + 4400 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x7b;
+	add(&s, T0 + 4500 * US, KR_EV_USER_EXIT, 1001, 1);
+	add(&s, T0 + 6 * 1000 * MS, KR_EV_RUN_BEGIN, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->findings_total[KR_KIND_ENTERED_PENDING] + r->findings_total[KR_KIND_LATE_EXIT], 0);
+	CHECK_EQ(r->runs, 1);
+	CHECK_EQ(kr_result_verdict(r), KR_PASS);
+	kr_engine_free(e);
+}
+
+/* Many events with one timestamp: the reorder stage stays bounded (it
+ * releases the oldest when full; equal timestamps need no reordering). */
+static void reorder_ring_bounded(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_event ev;
+	uint32_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = T0;
+	ev.type = KR_EV_HOST_IRQ;
+	ev.reason = KR_IRQ_DEVICE;
+	for (i = 0; i < 3 * KR_REORDER_MAX; i++)
+		CHECK(kr_engine_push(e, &ev) == 0);
+	CHECK(kr_engine_buffered(e) <= KR_REORDER_MAX);
+	kr_engine_finish(e);
+	CHECK_EQ(kr_engine_result(e)->events, 3 * KR_REORDER_MAX);
+	CHECK_EQ(kr_engine_result(e)->reorder_late, 0);
+	kr_engine_free(e);
+}
+
+/* Numbers out of range are refused on push (bad-inputs/rec-ipi-target-*:
+ * an IPI to CPU 2^31 made the per-CPU table loop forever). */
+static void out_of_range_rejected(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = T0;
+	ev.type = KR_EV_IPI_SEND;
+	ev.reason = 1u << 31;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	ev.reason = (1u << 24) + 1;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	ev.reason = 1;
+	ev.cpu = KR_MAX_CPUS;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	ev.cpu = 0;
+	CHECK_EQ(kr_engine_push(e, &ev), 0);
+	ev.type = KR_EV_USER_EXIT;
+	ev.err = INT32_MIN;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	kr_engine_free(e);
+}
+
 static void lost_events_inconclusive(void)
 {
 	struct stream s = { .n = 0 };
@@ -854,6 +957,10 @@ int main(void)
 	RUN(host_irq_before_entry);
 	RUN(kicks);
 	RUN(too_late_for_reorder);
+	RUN(out_of_order_no_wrap);
+	RUN(first_entry_after_bracket_is_host_time);
+	RUN(reorder_ring_bounded);
+	RUN(out_of_range_rejected);
 	RUN(lost_events_inconclusive);
 	RUN(no_runs_inconclusive);
 	RUN(caveat_inconclusive);

@@ -220,8 +220,43 @@ static void arm64_trace(void)
 	kr_import_close(im);
 }
 
+static int collect(void *ctx, const struct kr_event *ev)
+{
+	struct { struct kr_event ev[8]; int n; } *c = ctx;
+
+	if (c->n < 8)
+		c->ev[c->n] = *ev;
+	c->n++;
+	return 0;
+}
+
+/* The live converter (the ftrace backend) on an IPI to a mask of three CPUs:
+ * one event per CPU, all delivered (its old caller's two-event array
+ * overflowed on the stack: bad-inputs/lead-live-ipi-raise-3cpus.line). */
+static void live_ipi_mask_3cpus(void)
+{
+	char l[] = "          <idle>-0       [001] d..2.   100.000001: ipi_raise: target_mask=00000000,00000007 "
+		   "(Function call interrupts)";
+	struct { struct kr_event ev[8]; int n; } c = { .n = 0 };
+	struct kr_import *im = kr_import_new_live();
+	int i;
+
+	CHECK(im != NULL);
+	if (!im)
+		return;
+	CHECK_EQ(kr_import_line(im, l, collect, &c), 3);
+	CHECK_EQ(c.n, 3);
+	for (i = 0; i < 3 && i < c.n; i++) {
+		CHECK_EQ(c.ev[i].type, KR_EV_IPI_SEND);
+		CHECK_EQ(c.ev[i].cpu, 1);
+		CHECK_EQ(c.ev[i].reason, (uint32_t)i);
+	}
+	kr_import_close(im);
+}
+
 int main(void)
 {
+	RUN(live_ipi_mask_3cpus);
 	RUN(arm64_trace);
 	RUN(latency_line);
 	RUN(tgid_column);
