@@ -46,6 +46,7 @@ struct parser {
 	bool eof;
 	uint64_t lineno;
 	bool has;		/* a parsed line is waiting in cur */
+	const char *error;	/* why reading stopped (next_line -2) */
 	struct kr_ftline cur;
 	uint64_t seq;		/* tie-break: file order */
 };
@@ -983,8 +984,13 @@ static ssize_t dat_line(struct parser *p)
 }
 #endif
 
+/* A trace line longer than this is not one (an endless line must not grow
+ * the buffer without bound). */
+#define KR_MAX_LINE (1 << 20)
+
 /* Text: lines are handed out in place from a large read-ahead buffer (no
- * copy per line); the newline becomes the terminating NUL. */
+ * copy per line); the newline becomes the terminating NUL.  The line's
+ * length, -1 at the end of the input, -2 on an error (p->error says which). */
 static ssize_t next_line(struct parser *p)
 {
 	char *nl;
@@ -1009,21 +1015,31 @@ static ssize_t next_line(struct parser *p)
 		}
 		if (p->eof)
 			return -1;
-		/* keep the partial line, refill (grow for a very long line) */
+		/* keep the partial line, refill (grow for a long line) */
 		memmove(p->buf, p->buf + p->pos, p->len - p->pos);
 		p->len -= p->pos;
 		p->pos = 0;
+		if (p->len >= KR_MAX_LINE) {
+			p->error = "a line longer than 1 MiB: not a trace line";
+			return -2;
+		}
 		if (p->len + 1 >= p->cap) {
 			char *nb = realloc(p->buf, p->cap * 2);
 
-			if (!nb)
-				return -1;
+			if (!nb) {
+				p->error = "out of memory";
+				return -2;
+			}
 			p->buf = nb;
 			p->cap *= 2;
 		}
 		{
 			size_t got = fread(p->buf + p->len, 1, p->cap - 1 - p->len, p->f);
 
+			if (!got && ferror(p->f)) {
+				p->error = strerror(errno);
+				return -2;
+			}
 			if (!got)
 				p->eof = true;
 			p->len += got;
@@ -1039,6 +1055,11 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 		char *s;
 		int r;
 
+		if (n == -2) {
+			p->has = false;
+			snprintf(err, errlen, "%s:%llu: %s", p->path, (unsigned long long)p->lineno + 1, p->error);
+			return -1;
+		}
 		if (n < 0) {
 			p->has = false;
 			return 0;

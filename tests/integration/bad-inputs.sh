@@ -73,3 +73,10 @@ check "bad_input_ipi_mask_3cpus (exit $rc, no sanitizer report)" test -z "$(san 
 printf ' vcpu-10 [99999] d.... 1.000000: kvm_entry: vcpu 0, rip 0x1\n' > "$WORK/cpu.txt"
 timeout 60 "$A" report -q "$WORK/cpu.txt" > /dev/null 2> "$WORK/cpu.err"
 one_line_error "bad_input_cpu_99999" 1 "$WORK/cpu.err" $?
+
+# An endless line (/dev/zero as ftrace text): one line and exit 1, in bounded
+# memory (it grew to 1.5 GB, and a failed realloc read as the end of file).
+( ulimit -v 1000000; timeout 60 "$KT" report -q --format ftrace /dev/zero > /dev/null 2> "$WORK/zero.err" )
+rc=$?
+grep -q "longer than" "$WORK/zero.err" || rc="$rc (not the line's length: $(cat "$WORK/zero.err"))"
+one_line_error "bad_input_endless_line" 1 "$WORK/zero.err" "$rc"
