@@ -28,10 +28,7 @@ void kr_tidmap_free(struct kr_tidmap *m)
 
 static uint32_t hash(uint64_t k)
 {
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return (uint32_t)k;
+	return (uint32_t)(k ^ k >> 32) * 2654435761u;
 }
 
 /* tid's slot, or the free slot where it would go (cap > 0, never full). */
