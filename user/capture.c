@@ -73,6 +73,7 @@ static const struct { const char *event, *category; int arch, methods; } hook_de
 	[KR_H_SCHED_SWITCH] = { "sched_switch", "sched", A_ALL, M_ALL },
 	[KR_H_SCHED_WAKEUP] = { "sched_wakeup", "sched", A_ALL, M_ALL },
 	[KR_H_SCHED_PROCESS_EXIT] = { "sched_process_exit", "sched", A_ALL, M_ALL },
+	[KR_H_SCHED_WAKING] = { "sched_waking", "sched", A_ALL, M_ALL },
 	[KR_H_KVMPPC_RUN_VCPU_ENTER] = { "kvmppc_run_vcpu_enter", "kvm_hv", A_PPC, M_BTF_RAW },
 	[KR_H_KVMPPC_RUN_VCPU_EXIT] = { "kvmppc_run_vcpu_exit", "kvm_hv", A_PPC, M_BTF_RAW },
 	[KR_H_KVM_GUEST_ENTER] = { "kvm_guest_enter", "kvm_hv", A_PPC, M_BTF_RAW },

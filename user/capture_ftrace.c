@@ -86,7 +86,7 @@ struct kr_ftcap {
 #if !defined(__powerpc64__)
 static const char *const events[] = {
 	"kvm/kvm_fpu", "kvm/kvm_userspace_exit", "kvm/kvm_entry", "kvm/kvm_exit", "signal/signal_generate",
-	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry",
+	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", "sched/sched_waking", "irq/irq_handler_entry",
 	"irq_vectors/reschedule_entry", "irq_vectors/call_function_entry", "irq_vectors/call_function_single_entry",
 	"ipi/ipi_entry", "ipi/ipi_send_cpu", "ipi/ipi_raise", NULL,
 };
@@ -94,7 +94,7 @@ static const char *const events[] = {
 static const char *const events[] = {
 	"kvm_hv/kvmppc_run_vcpu_enter", "kvm_hv/kvmppc_run_vcpu_exit", "kvm_hv/kvm_guest_enter",
 	"kvm_hv/kvm_guest_exit", "kvm_hv/kvmppc_run_core", "signal/signal_generate", "signal/signal_deliver",
-	"sched/sched_switch", "sched/sched_wakeup", "irq/irq_handler_entry", "powerpc/doorbell_entry",
+	"sched/sched_switch", "sched/sched_wakeup", "sched/sched_waking", "irq/irq_handler_entry", "powerpc/doorbell_entry",
 	"powerpc/irq_entry", "ipi/ipi_send_cpu", NULL,
 };
 #endif

@@ -28,16 +28,27 @@ struct req {
 	uint8_t saved_kind;	/* before the current guest entry (undone if it aborts) */
 	bool to_close;		/* KVM_RUN ended: close at its userspace exit */
 	uint32_t aborts;	/* aborted entries it was pending at */
+	uint32_t woken;		/* a waking's slot: the task woken */
 	uint64_t seg_start;	/* the guest run counting now started here */
 	struct kr_finding f;
 };
+
+/* Wake-ups committed for a vCPU's CPU (sched_waking) and not yet seen there,
+ * one slot each after the causes' (req[SLOT_WAKING + i], woken: the task
+ * woken): each counts guest time from its waking like a request raised then,
+ * and becomes the reschedule request when its wake-up leaves the vCPU task
+ * with NEED_RESCHED (the request event names the woken task). */
+#define SLOT_WAKING KR_NR_CAUSES
+#define MAX_WAKINGS 4
+#define NR_SLOTS (KR_NR_CAUSES + MAX_WAKINGS)
 
 struct vcpu {
 	struct kr_vcpu_stats st;
 	bool in_run, in_guest;
 	uint16_t cpu;
 	uint64_t guest_since;	/* the current guest run's entry */
-	struct req req[KR_NR_CAUSES];
+	uint64_t stopped_ns;	/* this run's guest stopped here, by host evidence (0: not seen) */
+	struct req req[NR_SLOTS];	/* by cause, then the wakings' */
 };
 
 /* Per CPU: the last host interrupt taken there, and the last IPI (a kick);
@@ -62,6 +73,13 @@ struct cpu_state {
 static bool irq_is_ipi(int kind)
 {
 	return kind == KR_IRQ_IPI || kind == KR_IRQ_RESCHED || kind == KR_IRQ_DOORBELL;
+}
+
+/* An interrupt that can be a request's kick: an IPI, or POWER8's XICS
+ * external interrupt. */
+static bool irq_is_kick(int kind)
+{
+	return irq_is_ipi(kind) || kind == KR_IRQ_EXTERNAL;
 }
 
 struct kr_engine {
@@ -126,6 +144,7 @@ const char *kr_type_name(int type)
 	static const char *const n[KR_EV_MAX_EVENT] = {
 		"none", "run_begin", "run_end", "userspace_exit", "guest_enter", "guest_exit",
 		"switch_out", "switch_in", "request", "signal_deliver", "vcore", "host_irq", "ipi_send",
+		"waking",
 	};
 	return type > 0 && type < KR_EV_MAX_EVENT ? n[type] : "unknown";
 }
@@ -136,6 +155,22 @@ const char *kr_irq_kind_name(int kind)
 		"unknown", "device", "ipi", "reschedule_ipi", "doorbell", "external", "timer",
 	};
 	return kind > 0 && kind < KR_NR_IRQ_KINDS ? n[kind] : "unknown";
+}
+
+const char *kr_class_name(int cls)
+{
+	static const char *const n[KR_NR_CLASSES] = { "unknown", "kick_consumed_in_host", "kick_late", "not_kicked" };
+
+	return cls >= 0 && cls < KR_NR_CLASSES ? n[cls] : "unknown";
+}
+
+const char *kr_request_event_name(const struct kr_finding *f)
+{
+	if (f->from_tif)
+		return "tif_at_entry";
+	if (f->cause == KR_CAUSE_SIGNAL)
+		return "signal_generate";
+	return f->from_waking ? "sched_waking" : "sched_wakeup";
 }
 
 int kr_hist_bucket(uint64_t ns)
@@ -300,9 +335,26 @@ static void fnd_keep(struct kr_engine *e, const struct kr_finding *f)
 
 /* ---- request life cycle ---- */
 
+/* What the finding's own evidence says of its kick (enum kr_class). */
+static uint8_t classify(const struct kr_engine *e, const struct kr_finding *f)
+{
+	if (f->kind == KR_KIND_ENTERED_PENDING && f->irq_before_entry_ns && irq_is_kick(f->irq_before_entry_kind))
+		return KR_CLASS_CONSUMED;
+	if (f->kick_due && (e->r.ipis_known || e->r.ipi_send_events) && !f->kick_ns)
+		return KR_CLASS_NOT_KICKED;
+	if (f->remote && f->kick_rx_ns)
+		return KR_CLASS_KICK_LATE;
+	if (!f->remote && !f->from_tif)	/* raised on the vCPU's own CPU: none was due */
+		return KR_CLASS_NOT_KICKED;
+	return KR_CLASS_UNKNOWN;
+}
+
 /* A finding of q (closing now), counted, handed to the sink, retained. */
 static void finding(struct kr_engine *e, struct vcpu *v, struct kr_finding *f)
 {
+	f->class = classify(e, f);
+	e->r.findings_by_class[f->class]++;
+	e->r.violations_by_class[f->class] += f->violation;
 	f->pid = v->st.pid;
 	f->tid = v->st.tid;
 	f->vcpu = v->st.vcpu;
@@ -355,17 +407,20 @@ static uint64_t kick_sent_before(const struct kr_engine *e, const struct vcpu *v
 	return 0;
 }
 
-static void req_open(struct kr_engine *e, struct vcpu *v, int cause, const struct kr_event *ev, bool from_tif)
+/* Open a request of cause in slot q (its cause's, or a waking's). */
+static void req_open(struct kr_engine *e, struct vcpu *v, struct req *q, int cause, const struct kr_event *ev,
+		     bool from_tif)
 {
-	struct req *q = &v->req[cause];
 	struct kr_finding *f = &q->f;
 
 	memset(q, 0, sizeof(*q));
 	f->cause = (uint8_t)cause;
 	f->request_ns = ev->ts;
+	f->request_on_cpu_ns = from_tif ? 0 : ev->ts;
 	f->signo = cause == KR_CAUSE_SIGNAL && !from_tif ? ev->reason : 0;
 	f->src_tid = from_tif ? 0 : ev->src_tid;
 	f->from_tif = from_tif;
+	f->remote = !from_tif && ev->cpu != v->cpu;
 	f->cpu = v->cpu;
 	if (!v->in_guest) {
 		q->state = RQ_WAITING;
@@ -374,7 +429,7 @@ static void req_open(struct kr_engine *e, struct vcpu *v, int cause, const struc
 	q->state = RQ_IN_GUEST;
 	/* Raised from another CPU: that CPU must kick the vCPU's (one raised on
 	 * the vCPU's own CPU came with an exit already). */
-	f->kick_due = !from_tif && ev->cpu != v->cpu;
+	f->kick_due = f->remote;
 	if (f->kick_due)
 		f->kick_ns = kick_sent_before(e, v, ev);
 	f->kind = KR_KIND_LATE_EXIT;
@@ -393,37 +448,41 @@ static void close_pending_run_end(struct kr_engine *e, struct vcpu *v)
 
 /* ---- host interrupts and IPIs ---- */
 
-/* The vCPU's task ran host code at ts while, by its guest entry and exit
- * events, the guest ran: an interrupt it took, or a request raised on its
- * CPU.  The exit event came late (the POWER paths were seen to fire
- * kvm_guest_exit milliseconds after such host work), so the guest time of
- * its requests is overstated from here on; each finding says so. */
+/* The vCPU's task took an interrupt in the host at ts while, by its guest
+ * entry and exit events, the guest ran: the guest had stopped (the POWER
+ * paths were seen to fire kvm_guest_exit milliseconds after such host work).
+ * Guest time counts up to here; each finding it cuts says so.  (Requests
+ * raised on the vCPU's CPU are no such evidence: between the entry event and
+ * the real entry the host runs the entry path, a race injector among it.) */
 static void host_ran(struct vcpu *v, uint64_t ts)
 {
 	int c;
 
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	if (v->stopped_ns)
+		return;
+	v->stopped_ns = ts;
+	for (c = 0; c < NR_SLOTS; c++) {
 		struct req *q = &v->req[c];
 
-		if (q->state == RQ_IN_GUEST && !q->f.host_ran_ns && ts >= q->seg_start)
+		if (q->state == RQ_IN_GUEST && ts >= q->seg_start)
 			q->f.host_ran_ns = ts;
 	}
 }
 
-/* The kick received: the first IPI (or, POWER8's XICS, external) interrupt
- * the vCPU's task took after a request raised in its guest run, before its
- * next entry (x86/arm64 take it after the exit event, the POWER vcore path
- * before kvm_guest_exit fires). */
+/* The kick received: the first IPI-like interrupt the vCPU's task took after
+ * a request raised on another CPU, before the entry after its first guest run
+ * (x86/arm64 take it after the exit event, the POWER paths before
+ * kvm_guest_exit fires). */
 static void kick_received(struct vcpu *v, const struct kr_event *ev)
 {
 	int c;
 
-	if (!irq_is_ipi((int)ev->reason) && ev->reason != KR_IRQ_EXTERNAL)
+	if (!irq_is_kick((int)ev->reason))
 		return;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	for (c = 0; c < NR_SLOTS; c++) {
 		struct kr_finding *f = &v->req[c].f;
 
-		if (v->req[c].state != RQ_IDLE && f->kick_due && !f->kick_rx_ns && ev->ts >= f->request_ns &&
+		if (v->req[c].state != RQ_IDLE && f->remote && !f->kick_rx_ns && ev->ts >= f->request_ns &&
 		    (f->segments == 0 || (f->segments == 1 && !v->in_guest))) {
 			f->kick_rx_ns = ev->ts;
 			f->kick_rx_kind = (uint8_t)ev->reason;
@@ -475,7 +534,7 @@ static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 	v = kr_tidmap_get(&e->vcpus, ci->guest_tid);
 	if (!v || !v->in_guest)
 		return;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	for (c = 0; c < NR_SLOTS; c++) {
 		struct kr_finding *f = &v->req[c].f;
 
 		if (v->req[c].state == RQ_IN_GUEST && f->kick_due && !f->segments && !f->kick_ns &&
@@ -494,12 +553,12 @@ static void open_from_tif(struct kr_engine *e, struct vcpu *v, const struct kr_e
 	if (!(ev->flags & (KR_F_TIF | KR_F_NR)))
 		return;
 	if ((ev->flags & KR_F_TIF) && (ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
-		req_open(e, v, KR_CAUSE_SIGNAL, ev, true);
+		req_open(e, v, &v->req[KR_CAUSE_SIGNAL], KR_CAUSE_SIGNAL, ev, true);
 		e->r.tif_requests[KR_CAUSE_SIGNAL]++;
 		v->req[KR_CAUSE_SIGNAL].state = RQ_WAITING;
 	}
 	if ((ev->tif & KR_TIF_NEED_RESCHED) && v->req[KR_CAUSE_RESCHED].state == RQ_IDLE) {
-		req_open(e, v, KR_CAUSE_RESCHED, ev, true);
+		req_open(e, v, &v->req[KR_CAUSE_RESCHED], KR_CAUSE_RESCHED, ev, true);
 		e->r.tif_requests[KR_CAUSE_RESCHED]++;
 		v->req[KR_CAUSE_RESCHED].state = RQ_WAITING;
 	}
@@ -547,6 +606,12 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 	v->in_guest = true;
 	v->cpu = ev->cpu;
 	v->guest_since = ev->ts;
+	v->stopped_ns = 0;
+	for (c = SLOT_WAKING; c < NR_SLOTS; c++)
+		if (v->req[c].state == RQ_WAITING) {	/* not seen on the CPU yet: a late exit's */
+			v->req[c].state = RQ_IN_GUEST;
+			v->req[c].seg_start = ev->ts;
+		}
 	if ((ci = cpu_at(e, ev->cpu)))
 		ci->guest_tid = v->st.tid;
 	v->st.runs++;
@@ -593,7 +658,7 @@ static void undo_entry(struct kr_engine *e, struct vcpu *v, bool aborted)
 	v->st.runs--;
 	e->r.runs--;
 	e->r.aborted_entries += aborted;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	for (c = 0; c < NR_SLOTS; c++) {
 		struct req *q = &v->req[c];
 
 		if (q->state != RQ_IN_GUEST)
@@ -606,6 +671,11 @@ static void undo_entry(struct kr_engine *e, struct vcpu *v, bool aborted)
 		}
 		q->aborts += aborted;
 	}
+}
+
+static void wakings_drop(struct vcpu *v)
+{
+	memset(&v->req[SLOT_WAKING], 0, MAX_WAKINGS * sizeof(v->req[0]));
 }
 
 /* The exit that ended the run a request was raised in: was the vCPU's CPU
@@ -639,15 +709,16 @@ static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int ex
 	v->in_guest = false;
 	if (v->cpu < e->n_cpus && e->cpus[v->cpu].guest_tid == v->st.tid)
 		e->cpus[v->cpu].guest_tid = 0;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	for (c = 0; c < NR_SLOTS; c++) {
 		struct req *q = &v->req[c];
 		struct kr_finding *f = &q->f;
 
 		if (q->state != RQ_IN_GUEST)
 			continue;
-		if (f->kick_due && !f->segments && exit_kind != KR_EXIT_NONE)
+		if (c < KR_NR_CAUSES && f->kick_due && !f->segments && exit_kind != KR_EXIT_NONE)
 			count_kick(e, c, f, ts);
-		f->past_ns += since(ts, q->seg_start);
+		/* up to the exit, or to where the host showed the guest had stopped */
+		f->past_ns += since(v->stopped_ns && v->stopped_ns < ts ? v->stopped_ns : ts, q->seg_start);
 		f->segments++;
 		q->state = RQ_WAITING;
 		f->exit_ns = ts;
@@ -706,6 +777,7 @@ static void on_user_exit(struct kr_engine *e, struct vcpu *v, const struct kr_ev
 		}
 		req_close(e, v, c);
 	}
+	wakings_drop(v);	/* back in userspace: its wake-ups were not for it */
 }
 
 static void on_guest_enter(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
@@ -729,10 +801,13 @@ static void on_guest_exit(struct kr_engine *e, struct vcpu *v, const struct kr_e
 		leave_guest(e, v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
 }
 
+/* The vCPU task left its CPU: a pending reschedule is honoured; wake-ups for
+ * that CPU not seen there yet will preempt whatever runs there, not it. */
 static void on_switch_out(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
 {
 	leave_guest(e, v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
 	req_close(e, v, KR_CAUSE_RESCHED);
+	wakings_drop(v);
 }
 
 static void on_switch_in(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
@@ -740,6 +815,59 @@ static void on_switch_in(struct kr_engine *e, struct vcpu *v, const struct kr_ev
 	v->cpu = ev->cpu;
 	if (v->in_run && !v->st.guest_events && !e->o.no_bracket)
 		enter_guest(e, v, ev);
+}
+
+/* ---- reschedule requests timed at their sched_waking ---- */
+
+/* sched_waking of task ev->reason onto the CPU the vCPU runs on: counted from
+ * now in a slot of its own (the task's earlier one, a free one, or the
+ * oldest), as a late exit's request until its wake-up is seen on the CPU. */
+static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	struct req *q = NULL, *r = &v->req[KR_CAUSE_RESCHED];
+	int c;
+
+	if (r->state != RQ_IDLE && !r->to_close)
+		return;	/* a reschedule is pending already */
+	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
+			q = &v->req[c];
+	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)
+		if (v->req[c].state == RQ_IDLE)
+			q = &v->req[c];
+	if (!q) {
+		q = &v->req[SLOT_WAKING];
+		for (c = SLOT_WAKING + 1; c < NR_SLOTS; c++)
+			if (v->req[c].f.request_ns < q->f.request_ns)
+				q = &v->req[c];
+	}
+	req_open(e, v, q, KR_CAUSE_RESCHED, ev, false);
+	q->woken = ev->reason;
+	q->f.request_on_cpu_ns = 0;
+	q->f.from_waking = true;
+	q->f.kind = q->saved_kind = KR_KIND_LATE_EXIT;	/* whether it entered or not */
+	if (q->state == RQ_WAITING)
+		q->seg_start = ev->ts;
+}
+
+/* The reschedule request ev whose waking was seen: its slot becomes the
+ * request, timed at the waking; the vCPU's CPU learnt of it now.  False if
+ * none was. */
+static bool from_waking(struct vcpu *v, const struct kr_event *ev)
+{
+	struct req *r = &v->req[KR_CAUSE_RESCHED];
+	int c;
+
+	for (c = SLOT_WAKING; c < NR_SLOTS; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
+			break;
+	if (c == NR_SLOTS)
+		return false;
+	*r = v->req[c];
+	r->woken = 0;
+	r->f.request_on_cpu_ns = ev->ts;
+	wakings_drop(v);
+	return true;
 }
 
 static void on_request(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
@@ -753,10 +881,11 @@ static void on_request(struct kr_engine *e, struct vcpu *v, const struct kr_even
 		e->r.coalesced[c]++;
 	} else {
 		req_close(e, v, c);
-		req_open(e, v, c, ev, false);
+		if (c == KR_CAUSE_RESCHED && from_waking(v, ev))
+			e->r.requests_from_waking[c]++;
+		else
+			req_open(e, v, q, c, ev, false);
 	}
-	if (v->in_guest && v->st.guest_events && ev->cpu == v->cpu)
-		host_ran(v, ev->ts);	/* raised on the CPU the guest "runs" on */
 	if (ev->cpu < e->n_cpus)
 		e->cpus[ev->cpu].sent_ts = 0;	/* that IPI is taken */
 }
@@ -784,6 +913,7 @@ static const vcpu_handler on_vcpu_event[KR_EV_MAX_EVENT] = {
 	[KR_EV_GUEST_EXIT] = on_guest_exit,	[KR_EV_SWITCH_OUT] = on_switch_out,
 	[KR_EV_SWITCH_IN] = on_switch_in,	[KR_EV_REQUEST] = on_request,
 	[KR_EV_SIG_DELIVER] = on_sig_deliver,	[KR_EV_VCORE] = on_vcore,
+	[KR_EV_WAKING] = on_waking,
 };
 
 /* Which task state the input carried, over the vCPU tasks' own events. */
@@ -960,6 +1090,7 @@ static void close_at_end(struct kr_engine *e, struct vcpu *v)
 
 	if (v->in_guest)
 		leave_guest(e, v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
+	wakings_drop(v);
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		if (e->truncated && v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
 			e->r.open_at_end++;

@@ -549,7 +549,7 @@ static struct kr_event *emit(struct kr_import *im, const struct kr_ftline *l, ui
 
 enum ev_id {
 	E_OTHER, E_RUN_VCPU_ENTER, E_RUN_VCPU_EXIT, E_FPU, E_USER_EXIT, E_GUEST_ENTER, E_ENTRY, E_GUEST_EXIT,
-	E_EXIT, E_RUN_CORE, E_SIG_GEN, E_SIG_DELIVER, E_SWITCH, E_WAKEUP,
+	E_EXIT, E_RUN_CORE, E_SIG_GEN, E_SIG_DELIVER, E_SWITCH, E_WAKEUP, E_WAKING,
 };
 
 /* The event by name: length first, then one comparison. */
@@ -561,7 +561,7 @@ static enum ev_id event_id(const char *ev)
 		E("kvm_fpu", E_FPU), E("kvm_userspace_exit", E_USER_EXIT), E("kvm_guest_enter", E_GUEST_ENTER),
 		E("kvm_entry", E_ENTRY), E("kvm_guest_exit", E_GUEST_EXIT), E("kvm_exit", E_EXIT),
 		E("kvmppc_run_core", E_RUN_CORE), E("signal_generate", E_SIG_GEN), E("signal_deliver", E_SIG_DELIVER),
-		E("sched_switch", E_SWITCH), E("sched_wakeup", E_WAKEUP),
+		E("sched_switch", E_SWITCH), E("sched_wakeup", E_WAKEUP), E("sched_waking", E_WAKING),
 	};
 #undef E
 	size_t n = strlen(ev), i;
@@ -652,9 +652,38 @@ static bool ipi_send(struct kr_import *im, const struct kr_ftline *l, const char
 	return false;
 }
 
+/* A sched_waking/sched_wakeup line: the CPU state of its target CPU if a vCPU
+ * task runs there that the woken task (*pid) preempts by priority (a wake-up
+ * of a higher-priority task: a reschedule request), with that vCPU task in
+ * *v; NULL if not (or the line does not parse, or names a CPU out of range:
+ * im->bad). */
+static struct cpu_state *wake_target(struct kr_import *im, const char *pl, long *pid, struct vcpu_task **v)
+{
+	struct cpu_state *t;
+	long prio, cpu;
+
+	if (!field_long(pl, "pid", pid) || !field_long(pl, "target_cpu", &cpu) || !field_long(pl, "prio", &prio)) {
+		/* trace-cmd's plugin: "comm:PID [PRIO] CPU:NNN" (or "... success=1 CPU:NNN") */
+		const char *cp = strstr(pl, "CPU:"), *c1 = strchr(pl, ':');
+
+		if (!cp || !c1 || c1 == cp + 3 || sscanf(c1 + 1, "%ld [%ld]", pid, &prio) != 2)
+			return NULL;
+		cpu = strtol(cp + 4, NULL, 10);
+	}
+	if (cpu < 0 || cpu >= KR_MAX_CPUS) {
+		im->bad = "target CPU out of range";
+		return NULL;
+	}
+	t = cpu_at(im, (unsigned)cpu);
+	if (!t->tid || t->tid == (uint32_t)*pid || prio >= (t->prio ? t->prio : 120))
+		return NULL;
+	*v = vc_find(im, t->tid, false);
+	return *v ? t : NULL;
+}
+
 static void convert(struct kr_import *im, const struct kr_ftline *l)
 {
-	const char *pl = l->payload, *ev = l->event, *colon;
+	const char *pl = l->payload, *ev = l->event, *colon, *s;
 	enum ev_id id;
 	struct vcpu_task *v;
 	struct cpu_state *c = cpu_at(im, l->cpu);
@@ -699,6 +728,8 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			im->st.unknown++;
 			return;
 		}
+		if (k == KR_IRQ_DEVICE && (s = field(pl, "name")) && !strncmp(s, "IPI", 3) && (!s[3] || s[3] == ' '))
+			k = KR_IRQ_IPI;	/* POWER8's XICS: the IPI is an interrupt named so */
 		cpu_event(im, l, KR_EV_HOST_IRQ, (uint32_t)k);	/* the host took an interrupt here */
 		im->st.used++;
 		return;
@@ -849,36 +880,22 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 			e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
 			e->tif = 0;
 		}
-	} else if (id == E_WAKEUP) {
-		struct cpu_state *t;
-		long prio;
+	} else if (id == E_WAKEUP || id == E_WAKING) {
+		struct cpu_state *t = wake_target(im, pl, &a, &v);
 
-		/* A wake-up of a higher-priority task on the CPU a vCPU task runs
-		 * on preempts it: a reschedule request (one per NEED_RESCHED period). */
-		if (!field_long(pl, "pid", &a) || !field_long(pl, "target_cpu", &b) || !field_long(pl, "prio", &prio)) {
-			/* trace-cmd's plugin: "comm:PID [PRIO] CPU:NNN" (or "... success=1 CPU:NNN") */
-			const char *cp = strstr(pl, "CPU:"), *c1 = strchr(pl, ':');
-
-			if (!cp || !c1 || c1 == cp + 3 || sscanf(c1 + 1, "%ld [%ld]", &a, &prio) != 2)
+		if (!t)
+			return;
+		if (id == E_WAKING) {	/* the earliest event of a request it may become */
+			e = emit(im, l, KR_EV_WAKING, v);
+		} else {	/* one request per NEED_RESCHED period */
+			if (t->resched_seen)
 				return;
-			b = strtol(cp + 4, NULL, 10);
+			t->resched_seen = true;
+			e = emit(im, l, KR_EV_REQUEST, v);
+			e->cause = KR_CAUSE_RESCHED;
 		}
-		if (b < 0 || b >= KR_MAX_CPUS) {
-			im->bad = "target CPU out of range";
-			return;
-		}
-		t = cpu_at(im, (unsigned)b);
-		if (!t || !t->tid || t->tid == (uint32_t)a || t->resched_seen || prio >= (t->prio ? t->prio : 120))
-			return;
-		v = vc_find(im, t->tid, false);
-		if (!v)
-			return;
-		t->resched_seen = true;
-		e = emit(im, l, KR_EV_REQUEST, v);
-		e->cause = KR_CAUSE_RESCHED;
 		e->reason = (uint32_t)a;
 		e->src_tid = l->pid;
-		e->cpu = (uint16_t)b;
 		e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
 		e->tif = 0;
 	} else {

@@ -104,6 +104,52 @@ static void hook_list(FILE *f, const char *hooks)
 	}
 }
 
+/* The evidence under a finding's row: where its request came from, what the
+ * host did on its CPU, and what became of its kick. */
+static void print_finding_evidence(FILE *f, const struct kr_result *r, const struct kr_finding *x)
+{
+	char a[32], b[64];
+
+	fprintf(f, "        class %s; request at %s", kr_class_name(x->class), kr_request_event_name(x));
+	if (x->request_on_cpu_ns && x->request_on_cpu_ns != x->request_ns) {
+		kr_fmt_ns(x->request_on_cpu_ns - x->request_ns, a, sizeof(a));
+		fprintf(f, ", reached CPU %u (sched_wakeup) %s later", x->cpu, a);
+	}
+	fprintf(f, "%s\n", x->remote ? ", from another CPU" : "");
+	/* Past the threshold this is the 2017 race's signature; below it a
+	 * kernel that re-checks after the interrupt may well have backed
+	 * out at once, so only the fact is printed. */
+	if (x->irq_before_entry_ns)
+		fprintf(f, "        host %s interrupt on CPU %u at %" PRIu64 ", after the request and "
+			"before the entry%s\n", kr_irq_kind_name(x->irq_before_entry_kind), x->cpu,
+			x->irq_before_entry_ns, x->violation && x->class == KR_CLASS_CONSUMED ?
+			": the kick was consumed in the host and the guest ran on" : "");
+	/* Raised on another CPU: when did an IPI reach the vCPU's task. */
+	if (x->remote && x->kick_rx_ns) {
+		kr_fmt_ns(x->kick_rx_ns - x->request_ns, a, sizeof(a));
+		fprintf(f, "        host %s interrupt taken by the vCPU's task on CPU %u %s after the "
+			"request%s\n", kr_irq_kind_name(x->kick_rx_kind), x->cpu, a,
+			x->kick_rx_ns <= x->exit_ns ? "" : ", after the exit");
+	}
+	if (x->host_ran_ns) {
+		kr_fmt_ns(x->host_ran_ns - x->request_ns, a, sizeof(a));
+		fprintf(f, "        CPU %u ran host code %s after the request, before the guest exit event: "
+			"the guest had stopped; its time is counted up to there\n", x->cpu, a);
+	}
+	/* A late exit: did the kernel kick, and when. */
+	if (x->kick_due && r->ipis_known) {
+		if (x->kick_ns) {
+			kr_fmt_ns(x->kick_ns - x->request_ns, a, sizeof(a));
+			kr_fmt_ns(x->exit_ns > x->kick_ns ? x->exit_ns - x->kick_ns : 0, b, sizeof(b));
+			fprintf(f, "        IPI sent to CPU %u at %" PRIu64 ", %s after the request; the guest "
+				"exited %s after it\n", x->cpu, x->kick_ns, a, b);
+		} else {
+			fprintf(f, "        no IPI was sent to CPU %u between the request and the exit: "
+				"the vCPU was not kicked\n", x->cpu);
+		}
+	}
+}
+
 void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_info *ri, bool verbose)
 {
 	enum kr_verdict v = kr_result_verdict(r);
@@ -155,7 +201,10 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 	}
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		fprintf(f, "  %-7s requests: %" PRIu64 " (coalesced %" PRIu64 ", seen only as TIF at entry %"
-			PRIu64 ")\n", kr_cause_name(c), r->requests[c], r->coalesced[c], r->tif_requests[c]);
+			PRIu64, kr_cause_name(c), r->requests[c], r->coalesced[c], r->tif_requests[c]);
+		if (c == KR_CAUSE_RESCHED)
+			fprintf(f, ", timed at their sched_waking %" PRIu64, r->requests_from_waking[c]);
+		fprintf(f, ")\n");
 		print_hist(f, r->hist[c]);
 	}
 	if (r->ipis_known) {
@@ -177,6 +226,13 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 	fprintf(f, "  findings  : late_exit %" PRIu64 ", entered_pending %" PRIu64 "; over threshold %s: %"
 		PRIu64 "\n", r->findings_total[KR_KIND_LATE_EXIT], r->findings_total[KR_KIND_ENTERED_PENDING], t,
 		r->violations);
+	if (r->findings_total[KR_KIND_LATE_EXIT] + r->findings_total[KR_KIND_ENTERED_PENDING]) {
+		fprintf(f, "  by class  :");
+		for (c = 0; c < KR_NR_CLASSES; c++)
+			fprintf(f, "%s %s %" PRIu64 " (%" PRIu64 " over)", c ? "," : "", kr_class_name(c),
+				r->findings_by_class[c], r->violations_by_class[c]);
+		fprintf(f, "\n");
+	}
 	if (r->nr_findings) {
 		fprintf(f, "    %-3s %-15s %-7s %-4s %10s %7s %-16s %4s %3s %-28s %s\n", "#", "KIND", "CAUSE", "OVER",
 			"PAST", "TID", "COMM", "VCPU", "CPU", "EXIT", "REQUEST_NS -> ENTRY_NS -> EXIT_NS");
@@ -194,41 +250,7 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 				PRIu64 "%s\n", i + 1, kr_kind_name(x->kind), kr_cause_name(x->cause),
 				x->violation ? "yes" : "no", a, x->tid, x->comm[0] ? x->comm : "?", x->vcpu, x->cpu, b,
 				x->request_ns, ent, x->exit_ns, x->from_tif ? "  (from TIF at entry)" : "");
-			/* Past the threshold this is the 2017 race's signature; below it a
-			 * kernel that re-checks after the interrupt may well have backed
-			 * out at once, so only the fact is printed. */
-			if (x->irq_before_entry_ns)
-				fprintf(f, "        host %s interrupt on CPU %u at %" PRIu64 ", after the request and "
-					"before the entry%s\n", kr_irq_kind_name(x->irq_before_entry_kind), x->cpu,
-					x->irq_before_entry_ns,
-					x->violation && (x->irq_before_entry_kind == KR_IRQ_IPI ||
-							 x->irq_before_entry_kind == KR_IRQ_RESCHED ||
-							 x->irq_before_entry_kind == KR_IRQ_DOORBELL) ?
-					": the kick was consumed in the host and the guest ran on" : "");
-			/* A late exit: when did an IPI reach the vCPU's task. */
-			if (x->kick_due && x->kick_rx_ns) {
-				kr_fmt_ns(x->kick_rx_ns - x->request_ns, a, sizeof(a));
-				fprintf(f, "        host %s interrupt taken by the vCPU's task on CPU %u %s after the "
-					"request%s\n", kr_irq_kind_name(x->kick_rx_kind), x->cpu, a,
-					x->kick_rx_ns <= x->exit_ns ? "" : ", after the exit");
-			}
-			if (x->host_ran_ns) {
-				kr_fmt_ns(x->host_ran_ns - x->request_ns, a, sizeof(a));
-				fprintf(f, "        CPU %u ran host code %s after the request, before the guest exit event: "
-					"the guest stopped earlier than the event says\n", x->cpu, a);
-			}
-			/* A late exit: did the kernel kick, and when. */
-			if (x->kick_due && r->ipis_known) {
-				if (x->kick_ns) {
-					kr_fmt_ns(x->kick_ns - x->request_ns, a, sizeof(a));
-					kr_fmt_ns(x->exit_ns > x->kick_ns ? x->exit_ns - x->kick_ns : 0, b, sizeof(b));
-					fprintf(f, "        IPI sent to CPU %u at %" PRIu64 ", %s after the request; the guest "
-						"exited %s after it\n", x->cpu, x->kick_ns, a, b);
-				} else {
-					fprintf(f, "        no IPI was sent to CPU %u between the request and the exit: "
-						"the vCPU was not kicked\n", x->cpu);
-				}
-			}
+			print_finding_evidence(f, r, x);
 		}
 		if (r->nr_findings < r->findings_total[1] + r->findings_total[2])
 			fprintf(f, "    (%u worst shown of %" PRIu64 ")\n", r->nr_findings,
@@ -284,6 +306,17 @@ static void json_causes(struct kr_json *j, const char *key, const uint64_t *v)
 	kj_obj_open(j);
 	for (c = 0; c < KR_NR_CAUSES; c++)
 		kj_ku64(j, kr_cause_name(c), v[c]);
+	kj_obj_close(j);
+}
+
+static void json_classes(struct kr_json *j, const char *key, const uint64_t *v)
+{
+	int c;
+
+	kj_key(j, key);
+	kj_obj_open(j);
+	for (c = 0; c < KR_NR_CLASSES; c++)
+		kj_ku64(j, kr_class_name(c), v[c]);
 	kj_obj_close(j);
 }
 
@@ -353,6 +386,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	json_causes(&j, "requests", r->requests);
 	json_causes(&j, "requests_coalesced", r->coalesced);
 	json_causes(&j, "requests_from_tif", r->tif_requests);
+	json_causes(&j, "requests_from_waking", r->requests_from_waking);
 	kj_ku64(&j, "lost_events", r->lost);
 	kj_ku64(&j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(&j, "reorder_late", r->reorder_late);
@@ -430,6 +464,8 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 	kj_obj_close(&j);
 	kj_ku64(&j, "violations", r->violations);
 	json_causes(&j, "violations_by_cause", r->violations_by_cause);
+	json_classes(&j, "findings_by_class", r->findings_by_class);
+	json_classes(&j, "violations_by_class", r->violations_by_class);
 	kj_key(&j, "findings");
 	kj_arr_open(&j);
 	for (i = 0; i < r->nr_findings; i++) {
@@ -445,6 +481,9 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		kj_ki64(&j, "vcpu", x->vcpu);
 		kj_ku64(&j, "cpu", x->cpu);
 		kj_ku64(&j, "request_ns", x->request_ns);
+		kj_kstr(&j, "request_event", kr_request_event_name(x));
+		kj_ku64_nz(&j, "request_on_cpu_ns", x->request_on_cpu_ns);
+		kj_kstr(&j, "class", kr_class_name(x->class));
 		kj_key(&j, "entry_ns");
 		if (x->entry_ns)
 			kj_u64(&j, x->entry_ns);
@@ -512,7 +551,7 @@ void kr_print_json(FILE *f, const struct kr_result *r, const struct kr_run_info 
 		/* Evidence that the exit event came late (guest events path). */
 		kj_ku64_nz(&j, "host_ran_in_guest_ns", x->host_ran_ns);
 		/* ... and its receipt: null where host interrupts were not traced. */
-		json_irq_seen(&j, "kick_received", x->kick_due && r->irqs_known, x->kick_rx_ns, x->kick_rx_kind);
+		json_irq_seen(&j, "kick_received", x->remote && r->irqs_known, x->kick_rx_ns, x->kick_rx_kind);
 		kj_obj_close(&j);
 	}
 	kj_arr_close(&j);

@@ -550,7 +550,7 @@ static void kicks(void)
 	i->reason = 1;
 	add(&s, T0 + 1 * MS + 11 * US, KR_EV_SWITCH_IN, 1002, 0);
 	req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_SIGNAL);
-	i = add(&s, T0 + 2 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* a device: not a kick */
+	i = add(&s, T0 + 3 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* a device: not a kick */
 	i->reason = KR_IRQ_DEVICE;
 	i = add(&s, T0 + 4 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* the kick received, late */
 	i->reason = KR_IRQ_EXTERNAL;
@@ -590,8 +590,140 @@ static void kicks(void)
 	CHECK_EQ(r->findings[0].kick_ns, 0);
 	CHECK_EQ(r->findings[0].kick_rx_ns, T0 + 4 * MS);
 	CHECK_EQ(r->findings[0].kick_rx_kind, KR_IRQ_EXTERNAL);
-	/* the device interrupt at 2 ms already showed CPU 1 in the host */
-	CHECK_EQ(r->findings[0].host_ran_ns, T0 + 2 * MS);
+	/* the device interrupt at 3 ms already showed CPU 1 in the host: the
+	 * guest time counts up to it, not to the exit event at 5 ms */
+	CHECK_EQ(r->findings[0].host_ran_ns, T0 + 3 * MS);
+	CHECK_EQ(r->findings[0].past_ns, 3 * MS - 1 * MS - 12 * US);
+	CHECK_EQ(r->findings[0].class, KR_CLASS_NOT_KICKED);	/* IPI sends traced, none after it */
+	kr_engine_free(e);
+}
+
+static struct kr_event *waking(struct stream *s, uint64_t ts, uint32_t tid, uint16_t cpu, uint32_t woken)
+{
+	struct kr_event *e = add(s, ts, KR_EV_WAKING, tid, cpu);
+
+	e->reason = woken;
+	e->src_tid = 42;
+	e->comm[0] = 0;
+	return e;
+}
+
+/* A remote wake-up on the wake-list path whose IPI is taken late: sched_waking
+ * on CPU 0 for the vCPU's CPU 1 while the guest runs, the guest on to the tick
+ * (4 ms), the doorbell taken in the host after it, then sched_wakeup on CPU 1
+ * leaving NEED_RESCHED.  The request is timed at its waking: a late exit of
+ * 3.9 ms, the kick received late; the second time is kept. */
+static void resched_timed_at_waking(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	waking(&s, T0 + 100 * US, 1001, 0, 2001);
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	x = add(&s, T0 + 4 * MS + 10 * US, KR_EV_HOST_IRQ, 1001, 1);
+	x->reason = KR_IRQ_DOORBELL;
+	x = req(&s, T0 + 4 * MS + 20 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 2001;
+	add(&s, T0 + 4 * MS + 50 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->violations, 1);
+	CHECK_EQ(r->nr_findings, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->kind, KR_KIND_LATE_EXIT);
+	CHECK_EQ(f->cause, KR_CAUSE_RESCHED);
+	CHECK_EQ(f->request_ns, T0 + 100 * US);
+	CHECK_EQ(f->request_on_cpu_ns, T0 + 4 * MS + 20 * US);
+	CHECK_EQ(f->past_ns, 4 * MS - 100 * US);
+	CHECK_EQ(f->exit_reason, 0x980);
+	CHECK(f->from_waking && f->remote && f->kick_due);
+	CHECK(!strcmp(kr_request_event_name(f), "sched_waking"));
+	CHECK_EQ(f->kick_rx_ns, T0 + 4 * MS + 10 * US);
+	CHECK_EQ(f->class, KR_CLASS_KICK_LATE);
+	CHECK_EQ(r->findings_by_class[KR_CLASS_KICK_LATE], 1);
+	CHECK_EQ(r->violations_by_class[KR_CLASS_KICK_LATE], 1);
+	kr_engine_free(e);
+}
+
+/* A local wake-up (on the vCPU's own CPU, in the host between two runs): the
+ * request is timed at its waking too, and entering the guest with
+ * NEED_RESCHED set after it is an entered_pending; no kick was due. */
+static void resched_local_waking(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 1 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x7b;
+	waking(&s, T0 + 1 * MS + 10 * US, 1001, 1, 2001);
+	x = req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 2001;
+	x = add(&s, T0 + 1 * MS + 30 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	x->flags |= KR_F_TIF;
+	x->tif = KR_TIF_NEED_RESCHED;
+	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x60;
+	add(&s, T0 + 5 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->nr_findings, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->kind, KR_KIND_ENTERED_PENDING);
+	CHECK_EQ(f->request_ns, T0 + 1 * MS + 10 * US);
+	CHECK_EQ(f->request_on_cpu_ns, T0 + 1 * MS + 12 * US);
+	CHECK_EQ(f->entry_ns, T0 + 1 * MS + 30 * US);
+	CHECK_EQ(f->past_ns, 5 * MS - 1 * MS - 30 * US);
+	CHECK(!f->remote && !f->kick_due);
+	CHECK_EQ(f->class, KR_CLASS_NOT_KICKED);
+	kr_engine_free(e);
+}
+
+/* Wake-ups that never preempt the vCPU task are no requests: no sched_wakeup
+ * leaves it NEED_RESCHED (no request event names the woken task), whatever
+ * guest time follows; one for another task is timed at its own event. */
+static void waking_without_preemption(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	waking(&s, T0 + 100 * US, 1001, 0, 2001);
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 4 * MS + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 8 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 8 * MS + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	x = req(&s, T0 + 9 * MS, 1001, KR_CAUSE_RESCHED);	/* another task: its own time */
+	x->cpu = 0;
+	x->reason = 3003;
+	add(&s, T0 + 9 * MS + 30 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0xe80;
+	add(&s, T0 + 9 * MS + 40 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	add(&s, T0 + 10 * MS, KR_EV_SWITCH_IN, 1001, 1);
+	waking(&s, T0 + 10 * MS + 100 * US, 1001, 0, 2001);
+	add(&s, T0 + 10 * MS + 200 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 15 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 15 * MS + 10 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	x = req(&s, T0 + 15 * MS + 20 * US, 1001, KR_CAUSE_RESCHED);	/* after KVM_RUN: not that waking's */
+	x->cpu = 1;
+	x->reason = 2001;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 2);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 0);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT] + r->findings_total[KR_KIND_ENTERED_PENDING], 0);
+	CHECK_EQ(r->violations, 0);
 	kr_engine_free(e);
 }
 
@@ -956,6 +1088,9 @@ int main(void)
 	RUN(ordered_input);
 	RUN(host_irq_before_entry);
 	RUN(kicks);
+	RUN(resched_timed_at_waking);
+	RUN(resched_local_waking);
+	RUN(waking_without_preemption);
 	RUN(too_late_for_reorder);
 	RUN(out_of_order_no_wrap);
 	RUN(first_entry_after_bracket_is_host_time);

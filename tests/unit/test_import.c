@@ -254,8 +254,40 @@ static void live_ipi_mask_3cpus(void)
 	kr_import_close(im);
 }
 
+/* A reschedule on the wake-list path as text: sched_waking on the waker's CPU
+ * for the vCPU's CPU (a task of higher priority), then sched_wakeup on the
+ * vCPU's CPU: a waking event, then the request on the CPU it fired on. */
+static void waking_then_wakeup(void)
+{
+	struct kr_import *im;
+	struct kr_event ev[16];
+	char err[256];
+	int n = 0;
+
+	im = import_text(" vcpu-10 [001] d.... 1.000000: kvm_entry: vcpu 0, rip 0x1000\n"
+	      " waker-11 [000] d.... 1.000100: sched_waking: comm=hog pid=12 prio=89 target_cpu=001\n"
+	      " waker-11 [000] d.... 1.000110: sched_waking: comm=low pid=13 prio=130 target_cpu=001\n"
+	      " vcpu-10 [001] d.... 1.004000: kvm_exit: vcpu 0 reason INTR rip 0x1000 info 0 0\n"
+	      " vcpu-10 [001] dNh.. 1.004010: sched_wakeup: comm=hog pid=12 prio=89 target_cpu=001\n");
+	CHECK(im != NULL);
+	while (im && n < 16 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		n++;
+	CHECK_EQ(n, 4);	/* the lower-priority task's waking is none */
+	CHECK_EQ(ev[1].type, KR_EV_WAKING);
+	CHECK_EQ(ev[1].tid, 10);
+	CHECK_EQ(ev[1].cpu, 0);
+	CHECK_EQ(ev[1].reason, 12);
+	CHECK_EQ(ev[1].src_tid, 11);
+	CHECK_EQ(ev[3].type, KR_EV_REQUEST);
+	CHECK_EQ(ev[3].cause, KR_CAUSE_RESCHED);
+	CHECK_EQ(ev[3].cpu, 1);
+	CHECK_EQ(ev[3].reason, 12);
+	kr_import_close(im);
+}
+
 int main(void)
 {
+	RUN(waking_then_wakeup);
 	RUN(live_ipi_mask_3cpus);
 	RUN(arm64_trace);
 	RUN(latency_line);
