@@ -17,8 +17,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Options, written by userland between open and load. */
-const volatile __u32 targ_tgid = 0;		/* 0: every process */
-const volatile bool targ_descendants = false;	/* also match its descendants */
+const volatile bool targ_filter = false;	/* only the processes in targ_tgids */
+const volatile bool targ_descendants = false;	/* and their descendants */
 const volatile __u32 self_tgid = 0;		/* the tracer: its wake-ups are no requests */
 /* kvm_userspace_exit is attached: the KVM_RUN end (kvm_fpu unload) travels
  * on it as a delta instead of as an event of its own. */
@@ -77,6 +77,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vstate);
 } vcpus SEC(".maps");
+
+/* -p PID,... / -- COMMAND: the processes traced (filled after load) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} targ_tgids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -288,13 +296,22 @@ static __always_inline void ev_vcpu(struct kr_event *e, struct vstate *v)
 		e->flags |= KR_F_VCPU;
 }
 
+static __always_inline bool tgid_is_target(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+
+	return bpf_map_lookup_elem(&targ_tgids, &tgid) != NULL;
+}
+
+/* Only at a task's registration as a vCPU task: the walk up its parents is
+ * paid once per vCPU. */
 static __always_inline bool tgid_matches(struct task_struct *t)
 {
 	int i;
 
-	if (!targ_tgid)
+	if (!targ_filter)
 		return true;
-	if (BPF_CORE_READ(t, tgid) == targ_tgid)
+	if (tgid_is_target(t))
 		return true;
 	if (!targ_descendants)
 		return false;
@@ -302,7 +319,7 @@ static __always_inline bool tgid_matches(struct task_struct *t)
 		t = BPF_CORE_READ(t, real_parent);
 		if (!t)
 			return false;
-		if (BPF_CORE_READ(t, tgid) == targ_tgid)
+		if (tgid_is_target(t))
 			return true;
 		if (BPF_CORE_READ(t, pid) <= 1)
 			return false;

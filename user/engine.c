@@ -1031,6 +1031,14 @@ int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 	return 0;
 }
 
+void kr_engine_progress(const struct kr_engine *e, struct kr_engine_progress *p)
+{
+	p->events = e->r.events;
+	p->findings = e->r.findings_total[KR_KIND_LATE_EXIT] + e->r.findings_total[KR_KIND_ENTERED_PENDING];
+	p->violations = e->r.violations;
+	p->vcpus = e->vcpus.n;
+}
+
 size_t kr_engine_buffered(const struct kr_engine *e)
 {
 	return e->ring_len;

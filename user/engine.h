@@ -198,6 +198,12 @@ void kr_engine_set_caveat(struct kr_engine *e, const char *why);
 void kr_engine_set_irqs_traced(struct kr_engine *e);
 /* The input traced IPI sends: a kick not seen was not sent. */
 void kr_engine_set_ipis_traced(struct kr_engine *e);
+/* Where a live run is, for a status line. */
+struct kr_engine_progress {
+	uint64_t events, findings, violations;
+	uint32_t vcpus;
+};
+void kr_engine_progress(const struct kr_engine *e, struct kr_engine_progress *p);
 /* Events held in the reorder stage now. */
 size_t kr_engine_buffered(const struct kr_engine *e);
 /* Drain the reorder stage and close every request still open. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "decode.h"
 #include "export.h"
+#include "perfcodec.h"
 #include "json.h"
 
 #define MAX_TRACKS 4096
@@ -108,9 +109,7 @@ static void ps_event(struct kr_export *x, const struct kr_event *ev, const struc
 {
 	char p[256];
 
-	snprintf(p, sizeof(p), "vcpu=%d cause=%u reason=%u err=%d tif=0x%x tif_raw=0x%x src=%u flags=0x%x "
-		 "soft_mask=%u irq_happened=%u comm_set=%d", ev->vcpu, ev->cause, ev->reason, ev->err, ev->tif,
-		 ev->tif_raw, ev->src_tid, ev->flags, ev->soft_mask, ev->irq_happened, ev->comm[0] != 0);
+	kr_perf_kvmrace_payload(ev, p, sizeof(p));
 	ps_line(x, t ? t->comm : ev->comm, ev->pid, ev->tid, ev->cpu, ev->ts, kr_type_name(ev->type), p);
 }
 
@@ -123,38 +122,6 @@ static void ps_finding(struct kr_export *x, const struct kr_finding *f)
 		 " exit_ns=%" PRIu64 " vcpu=%d exit=\"%s\"", kr_cause_name(f->cause), f->violation, f->past_ns,
 		 f->request_ns, f->entry_ns, f->exit_ns, f->vcpu, ex);
 	ps_line(x, f->comm, f->pid, f->tid, f->cpu, f->exit_ns ? f->exit_ns : f->request_ns, kr_kind_name(f->kind), p);
-}
-
-int kr_perf_kvmrace_event(const char *event, const char *payload, struct kr_event *ev)
-{
-	unsigned cause, reason, tif, tif_raw, src, flags, sm, ih;
-	int vcpu, err, comm_set, type;
-
-	if (strncmp(event, "kvmrace:", 8))
-		return 0;
-	for (type = 1; type < KR_EV_MAX_EVENT; type++)
-		if (!strcmp(event + 8, kr_type_name(type)))
-			break;
-	if (type == KR_EV_MAX_EVENT)
-		return 0;
-	if (sscanf(payload, "vcpu=%d cause=%u reason=%u err=%d tif=%x tif_raw=%x src=%u flags=%x soft_mask=%u "
-		   "irq_happened=%u comm_set=%d", &vcpu, &cause, &reason, &err, &tif, &tif_raw, &src, &flags, &sm, &ih,
-		   &comm_set) != 11)
-		return -1;
-	ev->type = (uint8_t)type;
-	ev->vcpu = vcpu;
-	ev->cause = (uint8_t)cause;
-	ev->reason = reason;
-	ev->err = err;
-	ev->tif = tif;
-	ev->tif_raw = tif_raw;
-	ev->src_tid = src;
-	ev->flags = (uint16_t)flags;
-	ev->soft_mask = (uint8_t)sm;
-	ev->irq_happened = (uint8_t)ih;
-	if (!comm_set)
-		ev->comm[0] = 0;
-	return 1;
 }
 
 /* ---- Perfetto / Chrome trace-event JSON ---- */
@@ -469,6 +436,25 @@ static void tap(FILE *f, const struct kr_result *r, const struct kr_run_info *ri
 			}
 		fprintf(f, "  ...\n");
 	}
+}
+
+void kr_export_abort(struct kr_export *x)
+{
+	if (!x)
+		return;
+	if (x->ps) {
+		fclose(x->ps);
+		remove(x->o.perf_script);
+	}
+	if (x->pf) {
+		fclose(x->pf);
+		remove(x->o.perfetto);
+	}
+	if (x->ju) {
+		fclose(x->ju);
+		remove(x->o.junit);
+	}
+	free(x);
 }
 
 int kr_export_close(struct kr_export *x, const struct kr_result *r, const struct kr_run_info *ri)

@@ -29,11 +29,9 @@ struct kr_export *kr_export_open(const struct kr_export_opts *o, const struct kr
 bool kr_export_streaming(const struct kr_export *x);
 /* The engine's sink (struct kr_engine_opts.sink). */
 void kr_export_sink(void *ctx, const struct kr_event *ev, const struct kr_finding *f);
+/* An error came before the outputs: close and remove every file. */
+void kr_export_abort(struct kr_export *x);
 /* Finish every output with the result; returns 0 or -1 (message on stderr). */
 int kr_export_close(struct kr_export *x, const struct kr_result *r, const struct kr_run_info *ri);
-
-/* The perf-script event line kvmrace writes for one of its events, parsed
- * back (the lossless "kvmrace:*" events): 1 if the payload was one. */
-int kr_perf_kvmrace_event(const char *event, const char *payload, struct kr_event *ev);
 
 #endif

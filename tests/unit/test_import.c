@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include "decode.h"
 #include "engine.h"
-#include "import_ftrace.h"
+#include "import.h"
 #include "tap.h"
 
 static void latency_line(void)

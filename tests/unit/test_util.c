@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Option parsing, names and the JSON writer. */
 #include <stdlib.h>
+#include "arch.h"
 #include "decode.h"
+#include "hooks.h"
 #include "kvmrace.h"
 #include "json.h"
 #include "tap.h"
@@ -14,7 +16,7 @@ static void time_units(void)
 	CHECK(!kr_parse_time_ns("500us", &ns) && ns == 500000);
 	CHECK(!kr_parse_time_ns("2ms", &ns) && ns == 2000000);
 	CHECK(!kr_parse_time_ns("1s", &ns) && ns == 1000000000);
-	CHECK(!kr_parse_time_ns("1500", &ns) && ns == 1500);
+	CHECK(!kr_parse_time_ns("1500", &ns) && ns == 1500);	/* -t refuses it without a unit: opts.c */
 	CHECK(!kr_parse_time_ns("1500ns", &ns) && ns == 1500);
 	CHECK(!kr_parse_time_ns("1.5ms", &ns) && ns == 1500000);
 	CHECK(!kr_parse_time_ns("0", &ns) && ns == 0);
@@ -58,27 +60,59 @@ static void names(void)
 	CHECK(!strcmp(kr_tif_names(0, b, sizeof(b)), "none"));
 }
 
+static const char *caveat(const char *arch, const char *hooks)
+{
+	struct kr_hooklist l;
+
+	kr_hooklist_parse(&l, hooks);
+	return kr_arch_named(arch)->caveat(&l);
+}
+
 static void caveats(void)
 {
-	CHECK(kr_hooks_caveat("arm64", "kvm_entry:tracepoint,sched_wakeup:tracepoint,sched_switch:tracepoint") != NULL);
-	CHECK(kr_hooks_caveat("arm64", "kvm_entry:tp_btf,sched_wakeup:tp_btf") == NULL);
-	CHECK(kr_hooks_caveat("x86", "sched_wakeup:tracepoint") == NULL);
-	CHECK(kr_hooks_caveat("arm64", "sched_wakeup:ftrace") == NULL);
+	CHECK(caveat("arm64", "kvm_entry:tracepoint,sched_wakeup:tracepoint,sched_switch:tracepoint") != NULL);
+	CHECK(caveat("arm64", "kvm_entry:tp_btf,sched_wakeup:tp_btf") == NULL);
+	CHECK(caveat("x86", "sched_wakeup:tracepoint") == NULL);
+	CHECK(caveat("arm64", "sched_wakeup:ftrace") == NULL);
+}
+
+static bool irqs(const char *hooks)
+{
+	struct kr_hooklist l;
+
+	kr_hooklist_parse(&l, hooks);
+	return kr_hooklist_irqs(&l);
+}
+
+static bool ipis(const char *hooks)
+{
+	struct kr_hooklist l;
+
+	kr_hooklist_parse(&l, hooks);
+	return kr_hooklist_ipis(&l);
 }
 
 static void irq_hooks(void)
 {
-	CHECK(kr_hooks_irqs("sched_switch:tp_btf,irq_handler_entry:tp_btf"));
-	CHECK(kr_hooks_irqs("doorbell_entry:raw_tp,kvm_guest_enter:raw_tp"));
-	CHECK(kr_hooks_irqs("kvm_fpu:ftrace,irq_entry:ftrace"));
-	CHECK(kr_hooks_irqs("reschedule_entry:ftrace"));
-	CHECK(!kr_hooks_irqs("kvm_fpu:tracepoint,sched_switch:tracepoint"));
-	CHECK(!kr_hooks_irqs("softirq_entry:ftrace,kvm_entry:ftrace"));	/* not a host interrupt here */
-	CHECK(!kr_hooks_irqs(""));
-	CHECK(!kr_hooks_irqs(NULL));
-	CHECK(kr_hooks_ipis("sched_switch:raw_tp,ipi_send_cpu:raw_tp"));
-	CHECK(kr_hooks_ipis("ipi_raise:ftrace"));
-	CHECK(!kr_hooks_ipis("ipi_entry:tp_btf,irq_handler_entry:tp_btf"));
+	struct kr_hooklist l;
+
+	CHECK(irqs("sched_switch:tp_btf,irq_handler_entry:tp_btf"));
+	CHECK(irqs("doorbell_entry:raw_tp,kvm_guest_enter:raw_tp"));
+	CHECK(irqs("kvm_fpu:ftrace,irq_entry:ftrace"));
+	CHECK(irqs("reschedule_entry:ftrace"));
+	CHECK(!irqs("kvm_fpu:tracepoint,sched_switch:tracepoint"));
+	CHECK(!irqs("softirq_entry:ftrace,kvm_entry:ftrace"));	/* not a host interrupt here */
+	CHECK(!irqs(""));
+	CHECK(!irqs(NULL));
+	CHECK(ipis("sched_switch:raw_tp,ipi_send_cpu:raw_tp"));
+	CHECK(ipis("ipi_raise:ftrace"));
+	CHECK(!ipis("ipi_entry:tp_btf,irq_handler_entry:tp_btf"));
+	kr_hooklist_parse(&l, "kvm_fpu:tp_btf,sched_switch:raw_tp,odd,kvm_guest_enter:ftrace-text");
+	CHECK_EQ(l.n, 4);
+	CHECK(!strcmp(kr_hooklist_method(&l, "sched_switch"), "raw_tp"));
+	CHECK(!strcmp(kr_hooklist_method(&l, "odd"), ""));
+	CHECK(!strcmp(kr_hooklist_method(&l, "kvm_guest_enter"), "ftrace-text"));
+	CHECK(kr_hooklist_method(&l, "kvm_entry") == NULL);
 }
 
 static void json_writer(void)
