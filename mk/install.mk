@@ -59,7 +59,8 @@ uninstall:
 # The package is built from a copy of the tree (without build/ and .git), so
 # dpkg-buildpackage's outputs (written next to the source directory) land in
 # build/deb/, never in the repository. The copy's make must not inherit this
-# make's command-line variables (BUILD=... would make its clean remove ours).
+# make's command-line variables: make exports them, and BUILD=... made the
+# copy's clean remove the caller's build directory (debian/rules sets it too).
 DEB_DIR := build/deb
 DEB_SRC := $(DEB_DIR)/kvmrace
 deb:
@@ -68,7 +69,7 @@ deb:
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
 	$(Q)tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEB_SRC)
 	$(call msg,DPKG,$(DEB_DIR))
-	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u BUILD dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
 		{ tail -30 ../build.log >&2; echo "deb: dpkg-buildpackage failed (log: $(DEB_DIR)/build.log)" >&2; exit 1; }
 	$(Q)ls $(DEB_DIR)/*.deb
 

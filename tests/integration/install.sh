@@ -256,11 +256,14 @@ if ! have_builddeps; then
 	skip deb_build "build dependencies missing and not root to install them: $(cd "$TOP" && dpkg-checkbuilddeps 2>&1 | tail -1)"
 	exit 0
 fi
-make -C "$TOP" --no-print-directory deb > "$WORK/deb.log" 2>&1
+# With BUILD= on make's command line, as a caller may give it: the package's
+# own make must neither take it nor clean it.
+"${MK[@]}" deb > "$WORK/deb.log" 2>&1
 rc=$?
 strays=$(cd "$TOP" && ls -d ./*.deb ./*.changes ./*.buildinfo ./*.ddeb ./debian/kvmrace ./debian/files 2>/dev/null | tr '\n' ' ')
+[ -x "$KT" ] && [ -x "$KL" ] || strays+="$BUILD/kvmrace-trace or kvmrace-load gone "
 if [ $rc = 0 ] && [ -f "$DEB" ] && [ -z "$strays" ]; then
-	pass "deb_build ($(basename "$DEB"), $(stat -c %s "$DEB") bytes, in build/deb/; nothing left in the tree)"
+	pass "deb_build ($(basename "$DEB"), $(stat -c %s "$DEB") bytes, in build/deb/; nothing left in the tree, $BUILD intact)"
 else
 	fail "deb_build" "rc=$rc deb=$(ls "$TOP"/build/deb/ 2>&1 | tr '\n' ' ') strays: $strays; $(tail -5 "$WORK/deb.log" | tr '\n' ';')"
 	exit 0
