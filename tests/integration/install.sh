@@ -46,10 +46,11 @@ for bin in kvmrace-trace kvmrace-load; do
 	fi
 	warn=$(groff -man -ww -z -Tutf8 "$man" 2>&1)
 	name=$(MANWIDTH=200 man -l "$man" 2>/dev/null | grep -A1 '^NAME' | tail -1 | tr -s ' ')
-	if [ -z "$warn" ] && [[ $name == *"$bin - "* ]]; then
-		pass "doc_${bin}_man_renders (no groff warning; NAME: ${name# *})"
+	th=$(grep -m1 '^\.TH' "$man")
+	if [ -z "$warn" ] && [[ $name == *"$bin - "* ]] && [[ $th == *"\"kvmrace $VER\""* ]]; then
+		pass "doc_${bin}_man_renders (no groff warning; kvmrace $VER; NAME: ${name# *})"
 	else
-		fail "doc_${bin}_man_renders" "warnings: $warn; NAME line: $name"
+		fail "doc_${bin}_man_renders" "warnings: $warn; NAME line: $name; $th (binary: $VER)"
 	fi
 done
 
