@@ -5,6 +5,7 @@
 #          make vmlinux-h    -> regenerate vmlinux-h/$(ARCH)/vmlinux.h from this kernel
 #          make ARCH=powerpc|arm64 -> static cross build into build/<arch>/
 #          make check-power|check-x86|check-arm64 -> the emulated KVM hosts
+#          make install|uninstall [PREFIX=/usr/local DESTDIR=], make deb -> build/deb/*.deb
 # V=1 shows the commands.
 
 HOSTARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
@@ -223,3 +224,6 @@ vmlinux-h:
 
 clean:
 	rm -rf $(BUILD)
+
+# make install / uninstall (PREFIX, DESTDIR), make deb, make deb-deps
+include mk/install.mk
