@@ -589,31 +589,40 @@ static __always_inline int on_signal_deliver(int sig)
 	return 0;
 }
 
+/* The vCPU task of ours running on target_cpu that a wake-up of task wtid
+ * (of process wtgid) there concerns: not the task itself, not the tracer's
+ * own; NULL if none. */
+static __always_inline struct vstate *woken_onto(__u32 wtid, __u32 wtgid, __u32 target_cpu, struct cpu_cur **cp,
+						 __u32 *vtid)
+{
+	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
+
+	*cp = c;
+	if (!c || !c->tid || c->tid == wtid || wtgid == self_tgid)
+		return NULL;
+	*vtid = c->tid;
+	return bpf_map_lookup_elem(&vcpus, vtid);
+}
+
 /* A wake-up on the CPU a vCPU task is running on: if it left the vCPU task
  * with TIF_NEED_RESCHED set, that is a reschedule request for it (one per
  * NEED_RESCHED period; lazy resched alone is not a request). */
 static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 {
-	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
-	struct task_struct *vt;
-	struct vstate *v;
+	struct cpu_cur *c;
 	struct kr_event *e;
-	__u32 vtid;
-	__u64 raw;
+	__u32 vtid = 0;
+	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
+	struct task_struct *vt;
 
-	if (!c || !c->tid || c->tid == wtid || wtgid == self_tgid)
+	if (!v || !c)
 		return 0;
-	vtid = c->tid;
 	vt = (struct task_struct *)c->task;
-	raw = task_tif(vt);
-	if (!(tif_norm(raw) & KR_TIF_NEED_RESCHED)) {
+	if (!(tif_norm(task_tif(vt)) & KR_TIF_NEED_RESCHED)) {
 		c->resched_seen = 0;
 		return 0;
 	}
 	if (c->resched_seen)
-		return 0;
-	v = bpf_map_lookup_elem(&vcpus, &vtid);
-	if (!v)
 		return 0;
 	c->resched_seen = 1;
 	e = ev_new(KR_EV_REQUEST, vtid, v->pid);
@@ -635,15 +644,11 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
  * task's CPU at waking; a wake-up placed elsewhere is never confirmed. */
 static __always_inline int on_waking(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 {
-	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
-	struct vstate *v;
+	struct cpu_cur *c;
 	struct kr_event *e;
-	__u32 vtid;
+	__u32 vtid = 0;
+	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
 
-	if (!c || !c->tid || c->tid == wtid || wtgid == self_tgid)
-		return 0;
-	vtid = c->tid;
-	v = bpf_map_lookup_elem(&vcpus, &vtid);
 	if (!v)
 		return 0;
 	e = ev_new(KR_EV_WAKING, vtid, v->pid);

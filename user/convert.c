@@ -72,32 +72,6 @@ const char *kr_conv_arch(const struct kr_conv *c)
 
 /* ---- payload fields, by name ---- */
 
-/* Value of "name=" in the payload (the name must start a word). */
-static const char *field(const char *payload, const char *name)
-{
-	size_t n = strlen(name);
-	const char *s = payload;
-
-	while ((s = strstr(s, name))) {
-		if ((s == payload || s[-1] == ' ' || s[-1] == ',') && s[n] == '=')
-			return s + n + 1;
-		s += n;
-	}
-	return NULL;
-}
-
-static bool field_long(const char *payload, const char *name, long *v)
-{
-	const char *s = field(payload, name);
-	char *end;
-
-	if (!s)
-		return false;
-	errno = 0;
-	*v = strtol(s, &end, 0);
-	return !errno && end != s;
-}
-
 /* "VCPU 3:" / "vcpu 3" at the start of kvm payloads */
 static int32_t payload_vcpu(const char *payload)
 {
@@ -267,7 +241,7 @@ static void h_run_begin(struct kr_conv *c, const struct kr_ftline *l, const char
 		return;
 	if (hv) {
 		c->st.saw_kvm_hv = true;
-		if (field_long(pl, "tgid", &a))
+		if (kr_field_long(pl, "tgid", &a))
 			v->pid = (uint32_t)a;
 		vc_set_id(c, v, payload_vcpu(pl));
 	} else {
@@ -304,9 +278,9 @@ static void h_run_vcpu_exit(struct kr_conv *c, const struct kr_ftline *l, const 
 	if (!v)
 		return;
 	e = emit(c, l, KR_EV_USER_EXIT, v);
-	if (field_long(pl, "exit", &a))
+	if (kr_field_long(pl, "exit", &a))
 		e->reason = (uint32_t)a;
-	if (field_long(pl, "ret", &a))
+	if (kr_field_long(pl, "ret", &a))
 		e->err = a < -KR_MAX_ERRNO || a > KR_MAX_ERRNO ? INT32_MIN : (int32_t)a;	/* checked later */
 }
 
@@ -394,7 +368,7 @@ static void h_run_core(struct kr_conv *c, const struct kr_ftline *l, const char 
 		return;
 	e = emit(c, l, KR_EV_VCORE, v);
 	e->reason = strncmp(pl, "Exit", 4) == 0;
-	if (field_long(pl, "runnable", &a))
+	if (kr_field_long(pl, "runnable", &a))
 		e->err = (int32_t)a;
 }
 
@@ -405,13 +379,13 @@ static void h_sig_gen(struct kr_conv *c, const struct kr_ftline *l, const char *
 	struct kr_event *e;
 	long a, res;
 
-	if (!field_long(pl, "pid", &a) || !(v = vc_find(c, (uint32_t)a, false)))
+	if (!kr_field_long(pl, "pid", &a) || !(v = vc_find(c, (uint32_t)a, false)))
 		return;
-	if (field_long(pl, "res", &res) && res != 0 && res != 2)
+	if (kr_field_long(pl, "res", &res) && res != 0 && res != 2)
 		return;	/* ignored, overflow, lose-info: nothing pending */
 	e = emit_raised(c, l, KR_EV_REQUEST, v);
 	e->cause = KR_CAUSE_SIGNAL;
-	e->reason = field_long(pl, "sig", &a) ? (uint32_t)a : 0;
+	e->reason = kr_field_long(pl, "sig", &a) ? (uint32_t)a : 0;
 }
 
 static void h_sig_deliver(struct kr_conv *c, const struct kr_ftline *l, const char *pl)
@@ -420,7 +394,7 @@ static void h_sig_deliver(struct kr_conv *c, const struct kr_ftline *l, const ch
 	long a;
 
 	if (v)
-		emit(c, l, KR_EV_SIG_DELIVER, v)->reason = field_long(pl, "sig", &a) ? (uint32_t)a : 0;
+		emit(c, l, KR_EV_SIG_DELIVER, v)->reason = kr_field_long(pl, "sig", &a) ? (uint32_t)a : 0;
 }
 
 /* sched_switch's pids, prev_state and next prio: the kernel's print format
@@ -428,12 +402,12 @@ static void h_sig_deliver(struct kr_conv *c, const struct kr_ftline *l, const ch
  * plugin ("prev:PID [PRIO] S ==> next:PID [PRIO]"). */
 static bool switch_fields(const char *pl, long *prev, long *next, char *state, int *next_prio)
 {
-	const char *st = field(pl, "prev_state"), *arrow, *c1, *c2;
+	const char *st = kr_field(pl, "prev_state"), *arrow, *c1, *c2;
 	long a, np = -1;
 
-	if (field_long(pl, "prev_pid", prev) && field_long(pl, "next_pid", next)) {
+	if (kr_field_long(pl, "prev_pid", prev) && kr_field_long(pl, "next_pid", next)) {
 		*state = st ? *st : 0;
-		*next_prio = field_long(pl, "next_prio", &a) ? (int)a : 120;
+		*next_prio = kr_field_long(pl, "next_prio", &a) ? (int)a : 120;
 		return true;
 	}
 	if (!(arrow = strstr(pl, " ==> ")))
@@ -483,7 +457,7 @@ static struct cpu_state *wake_target(struct kr_conv *c, const char *pl, long *pi
 	struct cpu_state *t;
 	long prio, cpu;
 
-	if (!field_long(pl, "pid", pid) || !field_long(pl, "target_cpu", &cpu) || !field_long(pl, "prio", &prio)) {
+	if (!kr_field_long(pl, "pid", pid) || !kr_field_long(pl, "target_cpu", &cpu) || !kr_field_long(pl, "prio", &prio)) {
 		/* trace-cmd's plugin: "comm:PID [PRIO] CPU:NNN" (or "... success=1 CPU:NNN") */
 		const char *cp = strstr(pl, "CPU:"), *c1 = strchr(pl, ':');
 
@@ -542,14 +516,14 @@ static void h_ipi_send_cpu(struct kr_conv *c, const struct kr_ftline *l, const c
 {
 	long a;
 
-	if (field_long(pl, "cpu", &a))
+	if (kr_field_long(pl, "cpu", &a))
 		ipi_to(c, l, a);
 }
 
 /* ipi_send_cpumask "cpumask=0-1,3 callsite=...": a cpulist. */
 static void h_ipi_send_cpumask(struct kr_conv *c, const struct kr_ftline *l, const char *pl)
 {
-	const char *s = field(pl, "cpumask");
+	const char *s = kr_field(pl, "cpumask");
 	char *end;
 	long a;
 
@@ -571,7 +545,7 @@ static void h_ipi_send_cpumask(struct kr_conv *c, const struct kr_ftline *l, con
 static void h_ipi_raise(struct kr_conv *c, const struct kr_ftline *l, const char *pl)
 {
 	unsigned long words[2] = { 0, 0 };	/* the last two: CPUs 32-63, 0-31 */
-	const char *s = field(pl, "target_mask");
+	const char *s = kr_field(pl, "target_mask");
 	char *end;
 	long a;
 
@@ -599,7 +573,7 @@ static void h_irq(struct kr_conv *c, const struct kr_ftline *l, const char *pl, 
 {
 	const char *s;
 
-	if (kind == KR_IRQ_DEVICE && (s = field(pl, "name")) && !strncmp(s, "IPI", 3) && (!s[3] || s[3] == ' '))
+	if (kind == KR_IRQ_DEVICE && (s = kr_field(pl, "name")) && !strncmp(s, "IPI", 3) && (!s[3] || s[3] == ' '))
 		kind = KR_IRQ_IPI;
 	cpu_event(c, l, KR_EV_HOST_IRQ, (uint32_t)kind);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Trace text lines (ftline.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ftline.h"
@@ -289,4 +290,29 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *o)
 			nl[-1] = 0;
 	}
 	return kr_ftline_parse(line, o);
+}
+
+const char *kr_field(const char *payload, const char *name)
+{
+	size_t n = strlen(name);
+	const char *s = payload;
+
+	while ((s = strstr(s, name))) {
+		if ((s == payload || s[-1] == ' ' || s[-1] == ',') && s[n] == '=')
+			return s + n + 1;
+		s += n;
+	}
+	return NULL;
+}
+
+bool kr_field_long(const char *payload, const char *name, long *v)
+{
+	const char *s = kr_field(payload, name);
+	char *end;
+
+	if (!s)
+		return false;
+	errno = 0;
+	*v = strtol(s, &end, 0);
+	return !errno && end != s;
 }

@@ -32,4 +32,10 @@ int kr_ftrace_parse_line(char *line, struct kr_ftline *out);
 /* The same for a line without its newline (faster: the file reader's). */
 int kr_ftline_parse(char *line, struct kr_ftline *out);
 
+/* The value of "name=" in a payload (the name starting a word: after the
+ * start, a space or a comma), NULL if none. */
+const char *kr_field(const char *payload, const char *name);
+/* Its number (decimal, 0x hex, 0 octal); false if none or not a number. */
+bool kr_field_long(const char *payload, const char *name, long *v);
+
 #endif

@@ -44,22 +44,9 @@ struct kr_import {
 
 /* ---- "# kvmrace:" lines: the run as kvmrace's own export describes it ---- */
 
-static const char *meta_field(const char *line, const char *key)
-{
-	size_t n = strlen(key);
-	const char *s = line;
-
-	while ((s = strstr(s, key))) {
-		if ((s == line || s[-1] == ' ' || s[-1] == ',') && s[n] == '=')
-			return s + n + 1;
-		s += n;
-	}
-	return NULL;
-}
-
 static void meta_str(const char *line, const char *key, char *dst, size_t len)
 {
-	const char *v = meta_field(line, key);
+	const char *v = kr_field(line, key);
 	size_t n;
 
 	if (!v)
@@ -69,18 +56,6 @@ static void meta_str(const char *line, const char *key, char *dst, size_t len)
 		n = len - 1;
 	memcpy(dst, v, n);
 	dst[n] = 0;
-}
-
-static bool meta_long(const char *line, const char *key, long *v)
-{
-	const char *s = meta_field(line, key);
-	char *end;
-
-	if (!s)
-		return false;
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return !errno && end != s;
 }
 
 static void meta_line(struct kr_import *im, const char *line)
@@ -98,15 +73,15 @@ static void meta_line(struct kr_import *im, const char *line)
 		return;
 	}
 	im->st.has_end = true;
-	if (meta_long(line, "duration_ns", &v))
+	if (kr_field_long(line, "duration_ns", &v))
 		ri->duration_ns = (uint64_t)v;
-	if (meta_long(line, "lost", &v))
+	if (kr_field_long(line, "lost", &v))
 		im->st.lost = (uint64_t)v;
-	if (meta_long(line, "untracked", &v))
+	if (kr_field_long(line, "untracked", &v))
 		im->st.untracked = (uint64_t)v;
-	if (meta_long(line, "complete", &v))
+	if (kr_field_long(line, "complete", &v))
 		ri->complete = v != 0;
-	if (meta_long(line, "command_status", &v) && v >= 0 && v <= 255) {
+	if (kr_field_long(line, "command_status", &v) && v >= 0 && v <= 255) {
 		ri->has_command = true;
 		ri->command_status = (int)v;
 	}

@@ -347,26 +347,26 @@ void kr_print_summary(FILE *f, const struct kr_result *r, const struct kr_run_in
 
 /* ---- the JSON summary, by section ---- */
 
-static void json_causes(struct kr_json *j, const char *key, const uint64_t *v)
+/* "key": {name(0): v[0], ... name(n-1): v[n-1]} */
+static void json_counts(struct kr_json *j, const char *key, const uint64_t *v, int n, const char *(*name)(int))
 {
 	int c;
 
 	kj_key(j, key);
 	kj_obj_open(j);
-	for (c = 0; c < KR_NR_CAUSES; c++)
-		kj_ku64(j, kr_cause_name(c), v[c]);
+	for (c = 0; c < n; c++)
+		kj_ku64(j, name(c), v[c]);
 	kj_obj_close(j);
+}
+
+static void json_causes(struct kr_json *j, const char *key, const uint64_t *v)
+{
+	json_counts(j, key, v, KR_NR_CAUSES, kr_cause_name);
 }
 
 static void json_classes(struct kr_json *j, const char *key, const uint64_t *v)
 {
-	int c;
-
-	kj_key(j, key);
-	kj_obj_open(j);
-	for (c = 0; c < KR_NR_CLASSES; c++)
-		kj_ku64(j, kr_class_name(c), v[c]);
-	kj_obj_close(j);
+	json_counts(j, key, v, KR_NR_CLASSES, kr_class_name);
 }
 
 static void kj_kstr_or_null(struct kr_json *j, const char *k, const char *s)
