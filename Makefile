@@ -98,7 +98,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARC
 
 # The engine: pure C, no I/O (its unit tests link it alone, and
 # tests/integration/layers.sh checks what its objects need).
-ENGINE_SRCS := user/engine.c user/event.c user/tidmap.c
+ENGINE_SRCS := user/engine.c user/tidmap.c
 CORE_SRCS := $(ENGINE_SRCS) user/record.c user/json.c user/summary.c user/decode.c user/util.c \
 	user/hooks.c user/arch.c user/ftline.c user/convert.c user/input.c user/import.c user/perfcodec.c \
 	user/export.c $(TEP_SRCS) $(DAT_SRCS)

@@ -69,19 +69,19 @@ static bool wanted(const struct kr_opts *o, const struct kr_event *ev)
 static int report_run(struct kr_job *j)
 {
 	struct report *r = rep(j);
-	struct kr_event ev;
+	const struct kr_event *ev;
 	char err[512];
 	int k;
 
 	err[0] = 0;
 	while ((k = r->src->next(r->src, &ev, err, sizeof(err))) > 0) {
-		if (!wanted(&j->o, &ev))
+		if (j->o.npids && !wanted(&j->o, ev))
 			continue;
 		if (j->o.events)
-			print_event(stdout, &ev);
-		if (kr_job_event(j, &ev)) {
+			print_event(stdout, ev);
+		if (kr_job_event(j, ev)) {
 			fprintf(stderr, "kvmrace-trace: %s: an event the analysis refuses (%s)\n", j->o.files[0],
-				kr_type_name(ev.type));
+				kr_type_name(ev->type));
 			return 1;
 		}
 	}

@@ -48,6 +48,7 @@ struct vcpu {
 	uint16_t cpu;
 	uint64_t guest_since;	/* the current guest run's entry */
 	uint64_t stopped_ns;	/* this run's guest stopped here, by host evidence (0: not seen) */
+	uint8_t nslots;		/* slots in use: the causes', and the wakings' if any is */
 	struct req req[NR_SLOTS];	/* by cause, then the wakings' */
 };
 
@@ -261,6 +262,7 @@ static struct vcpu *vcpu_get(struct kr_engine *e, const struct kr_event *ev)
 		return NULL;
 	}
 	if (added) {
+		v->nslots = KR_NR_CAUSES;
 		v->st.tid = ev->tid;
 		v->st.pid = ev->pid;
 		v->st.vcpu = -1;
@@ -461,7 +463,7 @@ static void host_ran(struct vcpu *v, uint64_t ts)
 	if (v->stopped_ns)
 		return;
 	v->stopped_ns = ts;
-	for (c = 0; c < NR_SLOTS; c++) {
+	for (c = 0; c < v->nslots; c++) {
 		struct req *q = &v->req[c];
 
 		if (q->state == RQ_IN_GUEST && ts >= q->seg_start)
@@ -479,7 +481,7 @@ static void kick_received(struct vcpu *v, const struct kr_event *ev)
 
 	if (!irq_is_kick((int)ev->reason))
 		return;
-	for (c = 0; c < NR_SLOTS; c++) {
+	for (c = 0; c < v->nslots; c++) {
 		struct kr_finding *f = &v->req[c].f;
 
 		if (v->req[c].state != RQ_IDLE && f->remote && !f->kick_rx_ns && ev->ts >= f->request_ns &&
@@ -534,7 +536,7 @@ static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 	v = kr_tidmap_get(&e->vcpus, ci->guest_tid);
 	if (!v || !v->in_guest)
 		return;
-	for (c = 0; c < NR_SLOTS; c++) {
+	for (c = 0; c < v->nslots; c++) {
 		struct kr_finding *f = &v->req[c].f;
 
 		if (v->req[c].state == RQ_IN_GUEST && f->kick_due && !f->segments && !f->kick_ns &&
@@ -607,7 +609,7 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 	v->cpu = ev->cpu;
 	v->guest_since = ev->ts;
 	v->stopped_ns = 0;
-	for (c = SLOT_WAKING; c < NR_SLOTS; c++)
+	for (c = SLOT_WAKING; c < v->nslots; c++)
 		if (v->req[c].state == RQ_WAITING) {	/* not seen on the CPU yet: a late exit's */
 			v->req[c].state = RQ_IN_GUEST;
 			v->req[c].seg_start = ev->ts;
@@ -658,7 +660,7 @@ static void undo_entry(struct kr_engine *e, struct vcpu *v, bool aborted)
 	v->st.runs--;
 	e->r.runs--;
 	e->r.aborted_entries += aborted;
-	for (c = 0; c < NR_SLOTS; c++) {
+	for (c = 0; c < v->nslots; c++) {
 		struct req *q = &v->req[c];
 
 		if (q->state != RQ_IN_GUEST)
@@ -675,7 +677,12 @@ static void undo_entry(struct kr_engine *e, struct vcpu *v, bool aborted)
 
 static void wakings_drop(struct vcpu *v)
 {
-	memset(&v->req[SLOT_WAKING], 0, MAX_WAKINGS * sizeof(v->req[0]));
+	int c;
+
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state != RQ_IDLE)
+			memset(&v->req[c], 0, sizeof(v->req[c]));
+	v->nslots = KR_NR_CAUSES;
 }
 
 /* The exit that ended the run a request was raised in: was the vCPU's CPU
@@ -709,7 +716,7 @@ static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int ex
 	v->in_guest = false;
 	if (v->cpu < e->n_cpus && e->cpus[v->cpu].guest_tid == v->st.tid)
 		e->cpus[v->cpu].guest_tid = 0;
-	for (c = 0; c < NR_SLOTS; c++) {
+	for (c = 0; c < v->nslots; c++) {
 		struct req *q = &v->req[c];
 		struct kr_finding *f = &q->f;
 
@@ -841,6 +848,7 @@ static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event
 			if (v->req[c].f.request_ns < q->f.request_ns)
 				q = &v->req[c];
 	}
+	v->nslots = NR_SLOTS;	/* the wakings' slots count now */
 	req_open(e, v, q, KR_CAUSE_RESCHED, ev, false);
 	q->woken = ev->reason;
 	q->f.request_on_cpu_ns = 0;
@@ -858,10 +866,10 @@ static bool from_waking(struct vcpu *v, const struct kr_event *ev)
 	struct req *r = &v->req[KR_CAUSE_RESCHED];
 	int c;
 
-	for (c = SLOT_WAKING; c < NR_SLOTS; c++)
+	for (c = SLOT_WAKING; c < v->nslots; c++)
 		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
 			break;
-	if (c == NR_SLOTS)
+	if (c >= v->nslots)
 		return false;
 	*r = v->req[c];
 	r->woken = 0;

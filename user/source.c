@@ -16,15 +16,14 @@ struct rec_source {
 	struct kr_reader rd;
 };
 
-static int rec_next(struct kr_source *s, struct kr_event *ev, char *err, size_t errlen)
+static int rec_next(struct kr_source *s, const struct kr_event **ev, char *err, size_t errlen)
 {
 	struct rec_source *r = (struct rec_source *)s;
-	const struct kr_event *e;
-	int k = kr_reader_next(&r->rd, &e, err, errlen);
+	int k = kr_reader_next(&r->rd, ev, err, errlen);
 
 	if (k > 0)
-		*ev = *e;
-	s->lost = r->rd.lost;
+		return k;
+	s->lost = r->rd.lost;	/* the end: what its loss and end records said */
 	s->untracked = r->rd.untracked;
 	s->info.complete = r->rd.info.complete;
 	s->info.duration_ns = r->rd.info.duration_ns;
@@ -70,6 +69,7 @@ struct text_source {
 	uint32_t nahead, iahead;
 	int done;		/* the import's last return when reading ahead ended */
 	char err[512];
+	struct kr_event ev;	/* the event handed out */
 };
 
 static void text_counts(struct text_source *t)
@@ -84,20 +84,21 @@ static void text_counts(struct text_source *t)
 	t->s.untracked = st->untracked;
 }
 
-static int text_next(struct kr_source *s, struct kr_event *ev, char *err, size_t errlen)
+static int text_next(struct kr_source *s, const struct kr_event **ev, char *err, size_t errlen)
 {
 	struct text_source *t = (struct text_source *)s;
 	int k;
 
 	if (t->iahead < t->nahead) {
-		*ev = t->ahead[t->iahead++];
+		*ev = &t->ahead[t->iahead++];
 		return 1;
 	}
 	if (t->done <= 0) {	/* reading ahead met the end, or an error */
 		snprintf(err, errlen, "%s", t->err);
 		k = t->done;
-	} else {
-		k = kr_import_next(t->im, ev, err, errlen);
+	} else if ((k = kr_import_next(t->im, &t->ev, err, errlen)) > 0) {
+		*ev = &t->ev;
+		return k;
 	}
 	text_counts(t);
 	return k;

@@ -18,9 +18,9 @@
 #include "run.h"
 
 struct kr_source {
-	/* The next event: 1, 0 at the end, -1 on an error (a one-line message
-	 * in err). */
-	int (*next)(struct kr_source *s, struct kr_event *ev, char *err, size_t errlen);
+	/* The next event in *ev (valid until the next call): 1, 0 at the end,
+	 * -1 on an error (a one-line message in err). */
+	int (*next)(struct kr_source *s, const struct kr_event **ev, char *err, size_t errlen);
 	void (*close)(struct kr_source *s);
 	/* What the run was; complete, the duration and the command status
 	 * final at the end. */

@@ -4,7 +4,7 @@
 # kvmrace; the import side never includes the outputs or libbpf; the outputs
 # never include capture.
 . "$(dirname "$0")/../lib.sh"
-ENGINE="engine event tidmap"
+ENGINE="engine tidmap"
 objs=""
 for o in $ENGINE; do objs="$objs $BUILD/$o.o"; done
 allowed="calloc free malloc memcpy memmove memset qsort realloc __stack_chk_fail memcmp"
@@ -12,7 +12,7 @@ need=$(nm -u $objs 2> /dev/null | awk '$1 == "U" {print $2}' | sort -u)
 bad=""
 for s in $need; do
 	case " $allowed " in *" $s "*) continue ;; esac
-	case $s in kr_event_invalid|kr_tidmap_*) continue ;; esac
+	case $s in kr_tidmap_*) continue ;; esac
 	bad="$bad $s"
 done
 check "layers_engine_pure (its objects need only libc's memory functions and each other${bad:+; also:$bad})" \
@@ -33,7 +33,7 @@ forbid() {	# forbid NAME FILES... -- HEADERS...
 	done
 	check "layers_$name${hit:+ (violations:$hit)}" test -z "$hit"
 }
-forbid engine_headers engine.c event.c tidmap.c -- export.h summary.h json.h capture.h import.h convert.h record.h input.h util.h
+forbid engine_headers engine.c tidmap.c event.h -- export.h summary.h json.h capture.h import.h convert.h record.h input.h util.h
 forbid import_no_outputs ftline.c convert.c import.c input.c source.c tracedat.c -- export.h summary.h json.h capture.h capture_ftrace.h
 forbid outputs_no_capture summary.c export.c json.c decode.c -- capture.h capture_ftrace.h probe.h btf.h import.h
 # Function bodies of user/ fit a screen (about 80 lines).
