@@ -117,14 +117,49 @@ static const char *x86_exit_name(uint32_t reason, int isa, char *buf, size_t len
 	return buf;
 }
 
-/* Text kvm_exit payloads print the reason by name, without the vendor, and
- * kvmrace has always kept it unknown there: the traps kvm_exit's text shows
- * are not read (so text and BPF of one run agree on what they know). */
-static bool x86_exit_parse(const char *payload, uint32_t *reason, int *isa)
+/* kvm_exit's text prints the reason by the kernel's name for it and not the
+ * vendor: VMX's names are upper case ("EXTERNAL_INTERRUPT"), SVM's lower case
+ * ("interrupt", "npf"; SVM_EXIT_REASONS) but for the exceptions' ("PF excp").
+ * A name not in these tables stays unknown. */
+static const struct name svm_text[] = {
+	{ 0x40, "DE excp" }, { 0x52, "MC excp" }, { 0x60, "interrupt" }, { 0x61, "nmi" }, { 0x62, "smi" },
+	{ 0x63, "init" }, { 0x64, "vintr" }, { 0x72, "cpuid" }, { 0x77, "pause" }, { 0x78, "hlt" },
+	{ 0x7b, "io" }, { 0x7c, "msr" }, { 0x7f, "shutdown" }, { 0x81, "hypercall" }, { 0x400, "npf" },
+};
+
+static bool named(const struct name *t, size_t n, const char *s, size_t len, uint32_t *v)
 {
-	(void)payload;
-	(void)reason;
-	(void)isa;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(t[i].n) == len && !strncmp(t[i].n, s, len)) {
+			*v = t[i].v;
+			return true;
+		}
+	return false;
+}
+
+#define NAMED(t, s, len, v) named(t, sizeof(t) / sizeof(t[0]), s, len, v)
+
+/* "vcpu 0 reason hlt rip 0x... info1 ...": the reason and the vendor. */
+static bool x86_exit_parse(const char *pl, uint32_t *reason, int *isa)
+{
+	const char *s = strstr(pl, " reason "), *end;
+
+	if (!s)
+		return false;
+	s += 8;
+	end = strstr(s, " rip ");
+	if (!end)
+		end = s + strlen(s);
+	if (NAMED(svm_text, s, (size_t)(end - s), reason)) {
+		*isa = KR_ISA_SVM;
+		return true;
+	}
+	if (NAMED(vmx_exits, s, (size_t)(end - s), reason)) {
+		*isa = KR_ISA_VMX;
+		return true;
+	}
 	return false;
 }
 

@@ -35,7 +35,7 @@ struct kr_conv {
 	struct kr_event q[KR_CONV_MAX_EVENTS];
 	int qn;
 	const char *bad;	/* the line has a number out of range */
-	const struct kr_arch *ppc, *arm64;	/* the exit forms a guest exit's text may take */
+	const struct kr_arch *ppc, *arm64, *x86;	/* the exit forms a guest exit's text may take */
 };
 
 struct kr_conv *kr_conv_new(void)
@@ -48,6 +48,7 @@ struct kr_conv *kr_conv_new(void)
 	kr_tidmap_init(&c->by_id, sizeof(uint32_t), 0);
 	c->ppc = kr_arch_named("powerpc");
 	c->arm64 = kr_arch_named("arm64");
+	c->x86 = kr_arch_named("x86");
 	return c;
 }
 
@@ -353,6 +354,8 @@ static void h_guest_exit(struct kr_conv *c, const struct kr_ftline *l, const cha
 	if (c->arm64->exit_parse(pl, &trap, &isa)) {
 		c->st.saw_arm64 = true;
 		e->cause = (uint8_t)isa;	/* the exit's ISA, as the BPF side gives it */
+	} else if (c->x86->exit_parse(pl, &trap, &isa)) {
+		e->cause = (uint8_t)isa;
 	}
 	e->reason = trap;
 }
