@@ -706,8 +706,8 @@ static void convert(struct kr_import *im, const struct kr_ftline *l)
 		e->tid = l->pid;
 		e->pid = l->tgid ? l->tgid : l->pid;
 		e->cpu = l->cpu;
-		memset(e->comm, 0, KR_COMM_LEN);
-		if (strstr(pl, "comm_set=1"))	/* the column has the comm; was it in the event? */
+		/* the exact comm is in the payload; older exports: the column's */
+		if (!e->comm[0] && strstr(pl, "comm_set=1"))
 			memcpy(e->comm, l->comm, KR_COMM_LEN);
 		im->qn = 1;
 		im->st.used++;
@@ -924,16 +924,7 @@ static const char *converted_invalid(struct kr_import *im)
 
 static void meta_str(const char *line, const char *key, char *dst, size_t len)
 {
-	const char *v = field(line, key);
-	size_t n;
-
-	if (!v)
-		return;
-	n = strcspn(v, " \n");
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
+	kr_perf_meta_str(line, key, dst, len);	/* the export's codec: values may be escaped */
 }
 
 static void meta_line(struct kr_import *im, const char *line)
