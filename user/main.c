@@ -39,7 +39,6 @@ struct opts {
 	pid_t pid;
 	uint64_t threshold_ns;
 	const char *out;
-	const char *json;
 	bool verbose;
 	bool quiet;
 	bool prog_stats;
@@ -89,14 +88,18 @@ static const char usage_text[] =
 "                          (units ns, us, ms, s; default 1ms)\n"
 "  -o, --output FILE       record the raw event stream to FILE\n"
 "      --json FILE|-       write the JSON summary (schema kvmrace/1) to FILE\n"
-"                          or stdout (the human summary then goes to stderr)\n"
-"      --perf-script FILE  every event and finding as perf script text (with a\n"
-"                          frame per record: FlameGraph, Perfetto load it;\n"
-"                          report reads it back)\n"
-"      --perfetto FILE     Chrome/Perfetto trace-event JSON: a track per vCPU\n"
-"                          thread, KVM_RUN and guest slices, requests, findings\n"
-"      --junit FILE        JUnit XML: one testsuite, four cases, worst findings\n"
-"      --tap               TAP 14 on stdout, the same cases (summary to stderr)\n"
+"                          or stdout (the human summary then goes to stderr,\n"
+"                          as with any output to '-')\n"
+"      --perf-script FILE|-\n"
+"                          every event and finding as `perf script -g` text, in\n"
+"                          time order, one frame per record (FlameGraph's\n"
+"                          stackcollapse-perf.pl, speedscope; report reads it back)\n"
+"      --perfetto FILE|-   Chrome/Perfetto trace-event JSON: a named track per\n"
+"                          vCPU thread, KVM_RUN and guest slices, requests,\n"
+"                          findings on named tracks\n"
+"      --junit FILE|-      JUnit XML: one testsuite, four cases, worst findings\n"
+"      --tap               TAP 13 on stdout, the same cases (summary to stderr)\n"
+"                          Output files are written whole or not at all.\n"
 "      --backend B         auto (BPF, else ftrace with one line saying why), bpf,\n"
 "                          or ftrace (a tracefs instance of its own; TIF and\n"
 "                          PACA state are then unknown)\n"
@@ -186,7 +189,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 			o->out = optarg;
 			break;
 		case OPT_JSON:
-			o->json = optarg;
+			o->ex.json = optarg;
 			break;
 		case OPT_ATTACH:
 			o->method = kr_method_parse(optarg);
@@ -275,29 +278,10 @@ static void parse_opts(int argc, char **argv, struct opts *o, bool report)
 static int emit_outputs(const struct opts *o, const struct kr_result *r, const struct kr_run_info *ri,
 			struct kr_export *x)
 {
-	FILE *human = stdout;
-	int rc = 0;
-
-	if ((o->json && !strcmp(o->json, "-")) || o->ex.tap)
-		human = stderr;
 	if (!o->quiet)
-		kr_print_summary(human, r, ri, o->verbose);
-	if (o->json) {
-		FILE *f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
-
-		if (!f) {
-			fprintf(stderr, "kvmrace-trace: --json %s: %s\n", o->json, strerror(errno));
-			return 1;
-		}
-		kr_print_json(f, r, ri);
-		if (f != stdout ? fclose(f) : fflush(f)) {
-			fprintf(stderr, "kvmrace-trace: --json %s: %s\n", o->json, strerror(errno));
-			rc = 1;
-		}
-	}
-	if (kr_export_close(x, r, ri))
-		rc = 1;
-	return rc;
+		kr_print_summary(kr_export_stdout(&o->ex) ? stderr : stdout, r, ri, o->verbose);
+	/* the JSON summary and every export: whole or none, one line on error */
+	return kr_export_close(x, r, ri) ? 1 : 0;
 }
 
 static struct kr_export *open_exports(const struct opts *o, const struct kr_run_info *ri)
@@ -305,7 +289,7 @@ static struct kr_export *open_exports(const struct opts *o, const struct kr_run_
 	struct kr_export *x;
 	char err[512];
 
-	if (!o->ex.perf_script && !o->ex.perfetto && !o->ex.junit && !o->ex.tap)
+	if (!kr_export_wanted(&o->ex))
 		return NULL;
 	x = kr_export_open(&o->ex, ri, err, sizeof(err));
 	if (!x) {
@@ -445,6 +429,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 		fprintf(stderr, "kvmrace-trace: %s\n", err);
 		kr_import_close(im);
 		kr_engine_free(e);
+		kr_export_abort(x);
 		return 1;
 	}
 	{
@@ -457,6 +442,7 @@ static int report_ftrace(const struct opts *o, int n, char **paths)
 				(unsigned long long)st->unknown);
 			kr_import_close(im);
 			kr_engine_free(e);
+			kr_export_abort(x);
 			return 1;
 		}
 		if (!o->quiet && (st->unknown || st->malformed)) {
@@ -547,6 +533,7 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr, "kvmrace-trace: %s\n", err);
 		kr_reader_close(&rd);
 		kr_engine_free(e);
+		kr_export_abort(x);
 		return 1;
 	}
 	kr_reader_close(&rd);
