@@ -596,8 +596,8 @@ static bool h_kvmrace(struct kr_conv *c, const struct kr_ftline *l, const char *
 	e->tid = l->pid;
 	e->pid = l->tgid ? l->tgid : l->pid;
 	e->cpu = l->cpu;
-	memset(e->comm, 0, KR_COMM_LEN);
-	if (strstr(pl, "comm_set=1"))	/* the column has the comm; was it in the event? */
+	/* the exact comm is in the payload; older exports: the column's */
+	if (!e->comm[0] && strstr(pl, "comm_set=1"))
 		memcpy(e->comm, l->comm, KR_COMM_LEN);
 	return true;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "convert.h"
 #include "import.h"
+#include "perfcodec.h"
 #include "tracedat.h"
 
 /* A trace line longer than this is not one (an endless line must not grow
@@ -44,20 +45,6 @@ struct kr_import {
 
 /* ---- "# kvmrace:" lines: the run as kvmrace's own export describes it ---- */
 
-static void meta_str(const char *line, const char *key, char *dst, size_t len)
-{
-	const char *v = kr_field(line, key);
-	size_t n;
-
-	if (!v)
-		return;
-	n = strcspn(v, " \n");
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
-}
-
 static void meta_line(struct kr_import *im, const char *line)
 {
 	struct kr_run_info *ri = &im->st.info;
@@ -65,11 +52,11 @@ static void meta_line(struct kr_import *im, const char *line)
 
 	if (!strncmp(line, "# kvmrace: ", 11)) {
 		im->st.has_meta = true;
-		meta_str(line, "arch", ri->arch, sizeof(ri->arch));
-		meta_str(line, "kernel", ri->kernel, sizeof(ri->kernel));
-		meta_str(line, "host", ri->host, sizeof(ri->host));
-		meta_str(line, "clock", ri->clock, sizeof(ri->clock));
-		meta_str(line, "hooks", ri->hooks, sizeof(ri->hooks));
+		kr_perf_meta_str(line, "arch", ri->arch, sizeof(ri->arch));
+		kr_perf_meta_str(line, "kernel", ri->kernel, sizeof(ri->kernel));
+		kr_perf_meta_str(line, "host", ri->host, sizeof(ri->host));
+		kr_perf_meta_str(line, "clock", ri->clock, sizeof(ri->clock));
+		kr_perf_meta_str(line, "hooks", ri->hooks, sizeof(ri->hooks));
 		return;
 	}
 	im->st.has_end = true;

@@ -45,7 +45,7 @@ static int open_exports(struct kr_job *j)
 	char err[512];
 	const struct kr_export_opts *ex = &j->o.ex;
 
-	if (!ex->perf_script && !ex->perfetto && !ex->junit && !ex->tap)
+	if (!kr_export_wanted(ex))
 		return 0;
 	if (!(j->x = kr_export_open(ex, &j->ri, err, sizeof(err)))) {
 		fprintf(stderr, "kvmrace-trace: %s\n", err);
@@ -54,31 +54,14 @@ static int open_exports(struct kr_job *j)
 	return 0;
 }
 
-/* The JSON summary to FILE or "-" (stdout); 0, or 1 with one line said. */
-static int write_json(const struct kr_job *j, const struct kr_result *r)
-{
-	FILE *f = strcmp(j->o.json, "-") ? fopen(j->o.json, "w") : stdout;
-
-	if (!f) {
-		fprintf(stderr, "kvmrace-trace: --json %s: %s\n", j->o.json, strerror(errno));
-		return 1;
-	}
-	kr_print_json(f, r, &j->ri);
-	if (f != stdout ? fclose(f) : fflush(f)) {
-		fprintf(stderr, "kvmrace-trace: --json %s: %s\n", j->o.json, strerror(errno));
-		return 1;
-	}
-	return 0;
-}
-
 /* Finish the engine and emit every output: the human summary (to stderr when
- * stdout carries JSON or TAP), the JSON, the exports.  The exit status:
- * the verdict's, or 1 if an output failed. */
+ * an output goes to stdout), then the JSON and the exports, whole or none.
+ * The exit status: the verdict's, or 1 if an output failed. */
 static int finish_and_emit(struct kr_job *j)
 {
 	const struct kr_result *r;
-	FILE *human = (j->o.json && !strcmp(j->o.json, "-")) || j->o.ex.tap ? stderr : stdout;
-	int rc = 0;
+	FILE *human = kr_export_stdout(&j->o.ex) ? stderr : stdout;
+	int rc;
 
 	kr_engine_set_lost(j->e, j->lost, j->untracked);
 	if (j->truncated)
@@ -89,10 +72,7 @@ static int finish_and_emit(struct kr_job *j)
 		j->ri.duration_ns = r->last_ns - r->first_ns;
 	if (!j->o.quiet)
 		kr_print_summary(human, r, &j->ri, j->o.verbose);
-	if (j->o.json)
-		rc = write_json(j, r);
-	if (kr_export_close(j->x, r, &j->ri))
-		rc = 1;
+	rc = kr_export_close(j->x, r, &j->ri) ? 1 : 0;
 	j->x = NULL;
 	return rc ? rc : kr_exit_status(r);
 }

@@ -34,14 +34,18 @@ const char kr_usage_text[] =
 "                          its unit: ns, us, ms or s (default 1ms)\n"
 "  -o, --output FILE       record the raw event stream to FILE\n"
 "      --json FILE|-       write the JSON summary (schema kvmrace/1) to FILE\n"
-"                          or stdout (the human summary then goes to stderr)\n"
-"      --perf-script FILE  every event and finding as perf script text (with a\n"
-"                          frame per record: FlameGraph, Perfetto load it;\n"
-"                          report reads it back)\n"
-"      --perfetto FILE     Chrome/Perfetto trace-event JSON: a track per vCPU\n"
-"                          thread, KVM_RUN and guest slices, requests, findings\n"
-"      --junit FILE        JUnit XML: one testsuite, four cases, worst findings\n"
-"      --tap               TAP on stdout, the same cases (summary to stderr)\n"
+"                          or stdout (the human summary then goes to stderr,\n"
+"                          as with any output to '-')\n"
+"      --perf-script FILE|-\n"
+"                          every event and finding as `perf script -g` text, in\n"
+"                          time order, one frame per record (FlameGraph's\n"
+"                          stackcollapse-perf.pl, speedscope; report reads it back)\n"
+"      --perfetto FILE|-   Chrome/Perfetto trace-event JSON: a named track per\n"
+"                          vCPU thread, KVM_RUN and guest slices, requests,\n"
+"                          findings on named tracks\n"
+"      --junit FILE|-      JUnit XML: one testsuite, four cases, worst findings\n"
+"      --tap               TAP 13 on stdout, the same cases (summary to stderr)\n"
+"                          Output files are written whole or not at all.\n"
 "      --backend B         auto (BPF, else ftrace with one line saying why), bpf,\n"
 "                          or ftrace (a tracefs instance of its own; TIF and\n"
 "                          PACA state are then unknown)\n"
@@ -207,7 +211,7 @@ static void take(int c, const char *arg, struct kr_opts *o)
 	case 'p': parse_pids(arg, o); break;
 	case 't': parse_threshold(arg, o); break;
 	case 'o': o->out = arg; break;
-	case OPT_JSON: o->json = arg; break;
+	case OPT_JSON: o->ex.json = arg; break;
 	case OPT_PROG_STATS: o->prog_stats = true; break;
 	case OPT_EVENTS: o->events = true; break;
 	case OPT_BTF: o->btf = arg; break;

@@ -21,7 +21,6 @@ struct kr_opts {
 	int npids;
 	uint64_t threshold_ns;
 	const char *out;
-	const char *json;
 	bool verbose;
 	bool quiet;
 	bool prog_stats;

@@ -148,6 +148,54 @@ static void json_writer(void)
 	free(buf);
 }
 
+/* Strings are UTF-8: valid sequences as they are, control characters
+ * escaped, each maximal invalid subpart one U+FFFD. */
+static void json_utf8(void)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "vcpu-\xc3\xa9-\xc3\xbc \xe6\x97\xa5", "\"vcpu-\xc3\xa9-\xc3\xbc \xe6\x97\xa5\"" },
+		{ "\x7f\xc2\x85\xe2\x80\xa8", "\"\\u007f\\u0085\xe2\x80\xa8\"" },
+		{ "bad-\xff\xfe-\xc3", "\"bad-\\ufffd\\ufffd-\\ufffd\"" },
+		{ "\xe6\x97", "\"\\ufffd\"" },			/* cut inside a character */
+		{ "\xe6\x97x", "\"\\ufffdx\"" },
+		{ "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", /* overlong, surrogate, past U+10FFFF */
+		  "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct kr_json j;
+
+		kj_init(&j, f, false);
+		kj_str(&j, t[i].in);
+		fclose(f);
+		CHECK(!strcmp(buf, t[i].want));
+		if (strcmp(buf, t[i].want))
+			printf("#   %zu: got %s\n", i, buf);
+		free(buf);
+	}
+	{
+		/* a 16-byte comm without its NUL: no byte past it */
+		char comm[16], *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct kr_json j;
+
+		memset(comm, 'A', sizeof(comm));
+		kj_init(&j, f, false);
+		kj_strn(&j, comm, sizeof(comm));
+		fclose(f);
+		CHECK(!strcmp(buf, "\"AAAAAAAAAAAAAAAA\""));
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	RUN(time_units);
@@ -156,5 +204,6 @@ int main(void)
 	RUN(caveats);
 	RUN(irq_hooks);
 	RUN(json_writer);
+	RUN(json_utf8);
 	DONE();
 }
