@@ -230,7 +230,7 @@ struct ps_rec {
 	uint32_t exit_reason;
 	int32_t exit_err;
 	uint8_t kind;			/* 0: an event; else the finding's kind */
-	uint8_t cause, violation, exit_kind;
+	uint8_t cause, violation, exit_kind, class;
 };
 
 struct ps_run {
@@ -415,9 +415,10 @@ static void ps_write(struct kr_export *x, FILE *f, const struct ps_rec *r)
 	kr_perf_head(f, comm, KR_COMM_LEN, ev->pid, ev->tid, ev->cpu, r->ts, name);
 	if (r->kind) {
 		kr_exit_name(x->arch, r->exit_kind, r->exit_reason, r->exit_err, ex, sizeof(ex));
-		fprintf(f, "cause=%s violation=%d past_ns=%" PRIu64 " request_ns=%" PRIu64 " entry_ns=%" PRIu64
-			" exit_ns=%" PRIu64 " vcpu=%d exit=", kr_cause_name(r->cause), r->violation, r->past_ns,
-			r->request_ns, r->entry_ns, r->exit_ns, ev->vcpu);
+		fprintf(f, "cause=%s class=%s violation=%d past_ns=%" PRIu64 " request_ns=%" PRIu64
+			" entry_ns=%" PRIu64 " exit_ns=%" PRIu64 " vcpu=%d exit=", kr_cause_name(r->cause),
+			kr_class_name(r->class), r->violation, r->past_ns, r->request_ns, r->entry_ns, r->exit_ns,
+			ev->vcpu);
 		kr_perf_qstr(f, ex, sizeof(ex));
 	} else {
 		kr_perf_kvmrace_payload(f, ev);
@@ -759,6 +760,7 @@ static void pf_finding(struct kr_export *x, const struct kr_finding *f)
 	kj_key(&x->j, "args");
 	kj_obj_open(&x->j);
 	kj_kstr(&x->j, "cause", kr_cause_name(f->cause));
+	kj_kstr(&x->j, "class", kr_class_name(f->class));
 	kj_kbool(&x->j, "violation", f->violation);
 	kj_ku64(&x->j, "past_ns", f->past_ns);
 	kj_ki64(&x->j, "vcpu", f->vcpu);
@@ -864,6 +866,7 @@ void kr_export_sink(void *ctx, const struct kr_event *ev, const struct kr_findin
 			memset(&r, 0, sizeof(r));
 			r.kind = f->kind;
 			r.cause = f->cause;
+			r.class = f->class;
 			r.violation = f->violation;
 			r.exit_kind = f->exit_kind;
 			r.exit_reason = f->exit_reason;
@@ -961,8 +964,9 @@ static void finding_yaml(FILE *f, const struct kr_finding *x, const struct kr_re
 	char ex[96], tif[64], b[96];
 
 	kr_exit_name(arch, x->exit_kind, x->exit_reason, x->exit_err, ex, sizeof(ex));
-	fprintf(f, "%skind: %s\n%scause: %s\n%spast_ns: %" PRIu64 "\n%stid: %u\n%scomm: ", item,
-		kr_kind_name(x->kind), indent, kr_cause_name(x->cause), indent, x->past_ns, indent, x->tid, indent);
+	fprintf(f, "%skind: %s\n%scause: %s\n%sclass: %s\n%spast_ns: %" PRIu64 "\n%stid: %u\n%scomm: ", item,
+		kr_kind_name(x->kind), indent, kr_cause_name(x->cause), indent, kr_class_name(x->class), indent,
+		x->past_ns, indent, x->tid, indent);
 	yaml_str(f, x->comm, KR_COMM_LEN);
 	fprintf(f, "\n%svcpu: %d\n%scpu: %u\n%srequest_ns: %" PRIu64 "\n%sexit_ns: %" PRIu64 "\n%sexit: ", indent,
 		x->vcpu, indent, x->cpu, indent, x->request_ns, indent, x->exit_ns, indent);

@@ -304,6 +304,45 @@ PY
 	else
 		fail "export_tap_yaml_$r" "$out"
 	fi
+	# every finding's class (#9) as the JSON gives it, in each export that
+	# carries findings: Perfetto's args, perf script's payload, TAP's YAML
+	if out=$(python3 - "$WORK/$r.json" "$WORK/$r.pf.json" "$WORK/$r.perf" "$WORK/$r.tap" << 'PY'
+import json, re, sys, yaml
+js = json.load(open(sys.argv[1]))
+want = {}
+for f in js["findings"]:
+    want.setdefault((f["kind"], f["past_ns"], f["tid"]), set()).add(f["class"])
+pf = json.load(open(sys.argv[2]))["traceEvents"]
+got_pf = {}
+for e in pf:
+    if e.get("ph") == "X" and e["name"] in ("late_exit", "entered_pending"):
+        got_pf.setdefault((e["name"], e["args"]["past_ns"]), set()).add(e["args"].get("class"))
+got_ps = {}
+for m in re.finditer(rb" +\d+/(\d+) .*?: kvmrace:(late_exit|entered_pending): .*?class=(\S+) violation=\d past_ns=(\d+)",
+                     open(sys.argv[3], "rb").read()):
+    got_ps.setdefault((m.group(2).decode(), int(m.group(4)), int(m.group(1))), set()).add(m.group(3).decode())
+got_tap = {}
+for b in re.findall(r"(?ms)^  ---\n(.*?)^  \.\.\.$", open(sys.argv[4]).read()):
+    for f in (yaml.safe_load(b) or {}).get("findings", []):
+        got_tap.setdefault((f["kind"], f["past_ns"], f["tid"]), set()).add(f.get("class"))
+bad = []
+for k, c in want.items():
+    if not c <= got_pf.get(k[:2], set()):
+        bad.append("perfetto %r: %r not %r" % (k, got_pf.get(k[:2]), c))
+    if not c <= got_ps.get(k, set()):
+        bad.append("perf script %r: %r not %r" % (k, got_ps.get(k), c))
+for k, c in got_tap.items():
+    if c != want.get(k):
+        bad.append("tap %r: %r not %r" % (k, c, want.get(k)))
+print("; ".join(bad[:3]) if bad else "%d findings, classes %s; %d in TAP" %
+      (len(js["findings"]), sorted({c for v in want.values() for c in v}), len(got_tap)))
+sys.exit(1 if bad or (js["findings"] and not want) else 0)
+PY
+	); then
+		pass "export_finding_class_$r ($out)"
+	else
+		fail "export_finding_class_$r" "$out"
+	fi
 done
 [ "$(jq .verdict "$WORK/syn.json")" = '"violation"' ] || fail "export_synthetic_has_violations" "the synthetic recording should violate"
 [ "$(jq .verdict "$WORK/p9clean.json")" = '"pass"' ] || fail "export_p9_clean_passes" "the clean POWER9 recording should pass"
