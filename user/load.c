@@ -480,6 +480,7 @@ struct kick {
 };
 static struct kick *kicks;
 static long nkicks;
+static FILE *kick_log;	/* opened at start: a bad path fails before the run */
 
 /*
  * --kick-log: when each kick was honoured.  The vCPU thread's SIGUSR1
@@ -560,11 +561,9 @@ static void write_kicks(void)
 	FILE *f;
 	long i;
 
-	if (o.kick_log) {
+	if (kick_log) {
 		collect_done(-1, 0);	/* reports that came after their wait */
-		f = fopen(o.kick_log, "w");
-		if (!f)
-			die(o.kick_log);
+		f = kick_log;
 		for (i = 0; i < nkicks; i++)
 			fprintf(f, "%s %llu %llu\n", kicks[i].sig ? "signal" : "resched", (unsigned long long)kicks[i].ns,
 				(unsigned long long)kicks[i].done_ns);
@@ -715,6 +714,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (o.kick_log) {
+		kick_log = fopen(o.kick_log, "w");
+		if (!kick_log)
+			die(o.kick_log);
+		if (pipe(done_pipe))
+			die("pipe");
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sig;
 	sigaction(SIGUSR1, &sa, NULL);
@@ -726,8 +732,6 @@ int main(int argc, char **argv)
 			die("clock_getres CLOCK_MONOTONIC_COARSE");
 		tick_ns = (uint64_t)res.tv_sec * 1000000000ull + res.tv_nsec;
 	}
-	if (o.kick_log && pipe(done_pipe))
-		die("pipe");
 	if (o.tick_vcpu)
 		open_dec_exits();
 
