@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +68,7 @@ static atomic_long sig_handled;
 static long runs, eintr, ex_hlt, ex_io, ex_other;
 static uint64_t run_ns;
 static int wake_pipe[2];
-static atomic_long fifo_wakeups;
+static atomic_long fifo_wakeups, fifo_preempted;
 
 static void die(const char *what)
 {
@@ -336,7 +337,35 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* SCHED_FIFO thread on the vCPU's CPU: each wakeup preempts the vCPU. */
+/* This thread's voluntary context switches: one more each time it slept. */
+static long self_voluntary_switches(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nvcsw;
+}
+
+/* The vCPU thread's involuntary context switches (preempted), -1 if unknown. */
+static long vcpu_involuntary_switches(void)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	if (!atomic_load(&vcpu_tid))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", atomic_load(&vcpu_tid));
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (n < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) != 1)
+			n = -1;
+	fclose(f);
+	return n;
+}
+
+/* SCHED_FIFO thread on the vCPU's CPU: a wake-up preempts the vCPU task if it
+ * is the one running there. */
 static void *fifo_thread(void *arg)
 {
 	struct sched_param sp = { .sched_priority = 10 };
@@ -348,11 +377,19 @@ static void *fifo_thread(void *arg)
 		errno = EPERM;
 		die("SCHED_FIFO (needs root or CAP_SYS_NICE)");
 	}
-	while (read(wake_pipe[0], &c, 1) == 1) {
-		if (c == 'q')
+	for (;;) {
+		long slept = self_voluntary_switches(), vcpu_out = vcpu_involuntary_switches();
+
+		if (read(wake_pipe[0], &c, 1) != 1 || c == 'q')
 			break;
 		atomic_fetch_add(&fifo_wakeups, 1);
 		report_done(1);
+		/* A reschedule request for the vCPU task: this thread slept (the
+		 * write woke it, not one folded into an earlier wake-up) and, woken,
+		 * it took the CPU from the vCPU task (which another task on the CPU,
+		 * or a vCPU halted in the kernel, would not give). */
+		if (self_voluntary_switches() > slept && vcpu_out >= 0 && vcpu_involuntary_switches() > vcpu_out)
+			atomic_fetch_add(&fifo_preempted, 1);
 	}
 	return NULL;
 }
@@ -617,7 +654,9 @@ static void usage(FILE *f)
 "Output (stdout, one line each):\n"
 "  kvmrace-load: pid=P vcpu_tid=T vcpu_cpu=C storm_cpu=S\n"
 "  kvmrace-load: sent signal=N resched=M period_us=US\n"
-"  kvmrace-load: kvm_run calls=R eintr=E hlt=H io=I other=O ns_per_run=X handled_signals=N fifo_wakeups=M\n"
+"  kvmrace-load: kvm_run calls=R eintr=E hlt=H io=I other=O ns_per_run=X handled_signals=N fifo_wakeups=M fifo_preempted=P\n"
+"  (fifo_preempted: the wake-ups that found the FIFO thread asleep and took the\n"
+"  CPU from the vCPU thread, i.e. the reschedule requests it made for that thread)\n"
 "  with --tick-align:\n"
 "  kvmrace-load: tick_aligned kicks=N source=S tick_us=T offset_us=US tick_to_kick_us median=X max=Y\n");
 }
@@ -783,8 +822,8 @@ int main(int argc, char **argv)
 	printf("kvmrace-load: sent signal=%ld resched=%ld period_us=%ld\n", sent_sig, sent_res, o.period_us);
 	write_kicks();
 	printf("kvmrace-load: kvm_run calls=%ld eintr=%ld hlt=%ld io=%ld other=%ld ns_per_run=%llu "
-	       "handled_signals=%ld fifo_wakeups=%ld\n",
+	       "handled_signals=%ld fifo_wakeups=%ld fifo_preempted=%ld\n",
 	       runs, eintr, ex_hlt, ex_io, ex_other, (unsigned long long)(runs ? run_ns / runs : 0),
-	       atomic_load(&sig_handled), atomic_load(&fifo_wakeups));
+	       atomic_load(&sig_handled), atomic_load(&fifo_wakeups), atomic_load(&fifo_preempted));
 	return ex_other ? 1 : 0;
 }
