@@ -946,11 +946,13 @@ BTF_AND_RAW(irq_handler_entry, int irq COMMA struct irqaction *action, { return 
 BTF_AND_RAW(reschedule_entry, int vector, { return on_host_irq(KR_IRQ_RESCHED); })
 BTF_AND_RAW(call_function_entry, int vector, { return on_host_irq(KR_IRQ_IPI); })
 BTF_AND_RAW(call_function_single_entry, int vector, { return on_host_irq(KR_IRQ_IPI); })
+BTF_AND_RAW(local_timer_entry, int vector, { return on_host_irq(KR_IRQ_TIMER); })
 #elif defined(__TARGET_ARCH_arm64)
 BTF_AND_RAW(ipi_entry, const char *reason, { return on_host_irq(KR_IRQ_IPI); })
 #elif defined(__TARGET_ARCH_powerpc)
 BTF_AND_RAW(doorbell_entry, void *regs, { return on_host_irq(KR_IRQ_DOORBELL); })
 BTF_AND_RAW(irq_entry, void *regs, { return on_host_irq(KR_IRQ_EXTERNAL); })
+BTF_AND_RAW(timer_interrupt_entry, void *regs, { return on_host_irq(KR_IRQ_TIMER); })
 #endif
 
 /* KVM_RUN begins (enter) or ends in the current task: the vCPU tracked (and

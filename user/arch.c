@@ -167,7 +167,7 @@ static const int x86_hooks[] = {
 	KR_H_KVM_FPU, KR_H_KVM_USERSPACE_EXIT, KR_H_KVM_ENTRY, KR_H_KVM_EXIT, KR_H_SIGNAL_GENERATE,
 	KR_H_SIGNAL_DELIVER, KR_H_SCHED_SWITCH, KR_H_SCHED_WAKEUP, KR_H_SCHED_PROCESS_EXIT, KR_H_SCHED_WAKING,
 	KR_H_KVM_RUN_FN, KR_H_IRQ_HANDLER_ENTRY, KR_H_RESCHEDULE_ENTRY, KR_H_CALL_FUNCTION_ENTRY,
-	KR_H_CALL_FUNCTION_SINGLE_ENTRY, KR_H_IPI_SEND_CPU, -1,
+	KR_H_CALL_FUNCTION_SINGLE_ENTRY, KR_H_LOCAL_TIMER_ENTRY, KR_H_IPI_SEND_CPU, -1,
 };
 
 /* The ftrace backend's events: those of the BPF programs, then the host
@@ -179,7 +179,8 @@ static const char *const kvm_ftrace_events[] = {
 	"kvm/kvm_fpu", "kvm/kvm_userspace_exit", "kvm/kvm_entry", "kvm/kvm_exit", "signal/signal_generate",
 	"signal/signal_deliver", "sched/sched_switch", "sched/sched_wakeup", "sched/sched_waking",
 	"irq/irq_handler_entry", "irq_vectors/reschedule_entry", "irq_vectors/call_function_entry",
-	"irq_vectors/call_function_single_entry", "ipi/ipi_entry", "ipi/ipi_send_cpu", "ipi/ipi_raise", NULL,
+	"irq_vectors/call_function_single_entry", "irq_vectors/local_timer_entry", "ipi/ipi_entry",
+	"ipi/ipi_send_cpu", "ipi/ipi_raise", NULL,
 };
 
 #define KVM_TEXT_HOOKS "kvm_fpu:ftrace-text,kvm_userspace_exit:ftrace-text,kvm_entry:ftrace-text," \
@@ -402,14 +403,14 @@ static const int ppc_hooks[] = {
 	KR_H_KVM_USERSPACE_EXIT, KR_H_SIGNAL_GENERATE, KR_H_SIGNAL_DELIVER, KR_H_SCHED_SWITCH, KR_H_SCHED_WAKEUP,
 	KR_H_SCHED_PROCESS_EXIT, KR_H_SCHED_WAKING, KR_H_KVMPPC_RUN_VCPU_ENTER, KR_H_KVMPPC_RUN_VCPU_EXIT,
 	KR_H_KVM_GUEST_ENTER, KR_H_KVM_GUEST_EXIT, KR_H_KVMPPC_RUN_CORE, KR_H_IRQ_HANDLER_ENTRY,
-	KR_H_DOORBELL_ENTRY, KR_H_PPC_IRQ_ENTRY, KR_H_IPI_SEND_CPU, -1,
+	KR_H_DOORBELL_ENTRY, KR_H_PPC_IRQ_ENTRY, KR_H_TIMER_INTERRUPT_ENTRY, KR_H_IPI_SEND_CPU, -1,
 };
 
 static const char *const ppc_ftrace_events[] = {
 	"kvm_hv/kvmppc_run_vcpu_enter", "kvm_hv/kvmppc_run_vcpu_exit", "kvm_hv/kvm_guest_enter",
 	"kvm_hv/kvm_guest_exit", "kvm_hv/kvmppc_run_core", "signal/signal_generate", "signal/signal_deliver",
 	"sched/sched_switch", "sched/sched_wakeup", "sched/sched_waking", "irq/irq_handler_entry",
-	"powerpc/doorbell_entry", "powerpc/irq_entry", "ipi/ipi_send_cpu", NULL,
+	"powerpc/doorbell_entry", "powerpc/irq_entry", "powerpc/timer_interrupt_entry", "ipi/ipi_send_cpu", NULL,
 };
 
 static const char *const ppc_run_events[] = { "kvm_hv/kvm_guest_enter", NULL };

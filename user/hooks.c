@@ -31,6 +31,11 @@ const struct kr_hook_def kr_hook_defs[KR_NR_HOOKS] = {
 	[KR_H_IPI_ENTRY] = { "ipi_entry", "ipi", BTF_RAW },
 	[KR_H_DOORBELL_ENTRY] = { "doorbell_entry", "powerpc", BTF_RAW },
 	[KR_H_PPC_IRQ_ENTRY] = { "irq_entry", "powerpc", BTF_RAW },
+	/* The host tick taken by a vCPU's task: on POWER's P9 path it is
+	 * replayed in the host before kvm_guest_exit fires, so without it an
+	 * emulated CPU stalled there counts as guest time. */
+	[KR_H_TIMER_INTERRUPT_ENTRY] = { "timer_interrupt_entry", "powerpc", BTF_RAW },
+	[KR_H_LOCAL_TIMER_ENTRY] = { "local_timer_entry", "irq_vectors", BTF_RAW },
 	/* IPIs sent: ipi_send_cpu (6.4+: smp_send_reschedule(), the kick),
 	 * ipi_raise (arm64 before).  Not ipi_send_cpumask: no kick goes to a
 	 * mask, and on big hosts every TLB shootdown would run the program. */

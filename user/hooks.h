@@ -34,6 +34,7 @@ enum kr_hook_id {
 	/* host interrupts (optional: evidence for findings, not needed for the verdict) */
 	KR_H_IRQ_HANDLER_ENTRY, KR_H_RESCHEDULE_ENTRY, KR_H_CALL_FUNCTION_ENTRY, KR_H_CALL_FUNCTION_SINGLE_ENTRY,
 	KR_H_IPI_ENTRY, KR_H_DOORBELL_ENTRY, KR_H_PPC_IRQ_ENTRY,
+	KR_H_TIMER_INTERRUPT_ENTRY, KR_H_LOCAL_TIMER_ENTRY,	/* the host tick (powerpc, x86) */
 	/* IPIs sent (optional: the kick of a late exit's vCPU) */
 	KR_H_IPI_SEND_CPU, KR_H_IPI_RAISE,
 	KR_NR_HOOKS,

@@ -67,7 +67,7 @@ vm_report_hangs "$X"
 # Assertions
 grep -q "rc=0" "$X/check.txt" 2> /dev/null && ok "x86 check: exit 0" || nok "x86 check" "$(tail -3 "$X/check.txt" 2>&1)"
 # the hooks of host interrupts and IPIs: tp_btf/raw_tp programs only
-IRQ_HOOKS='["irq_handler_entry", "reschedule_entry", "call_function_entry", "call_function_single_entry", "ipi_send_cpu"]'
+IRQ_HOOKS='["irq_handler_entry", "reschedule_entry", "call_function_entry", "call_function_single_entry", "local_timer_entry", "ipi_send_cpu"]'
 for m in tp_btf raw_tp tracepoint fentry kprobe ftrace; do
 	case $m in
 	fentry|kprobe) want="[.hooks[] | select(.event == \"kvm_arch_vcpu_ioctl_run\") | .method] == [\"$m\"] and ([.hooks[].event] | index(\"kvm_fpu\")) == null" ;;

@@ -18,7 +18,7 @@ for m in tp_btf raw_tp tracepoint; do
 	# Host interrupts: traced with tp_btf/raw_tp, whatever the method (no
 	# classic program for them: under a forced tracepoint they ride along).
 	irqs='.host_irq_events > 0 and ([.hooks[].event] | index("reschedule_entry")) != null and all(.findings[]; .host_irq_before_entry != null)'
-	methods="([.hooks[] | select(.method != \"$m\") | .event] - [\"irq_handler_entry\", \"reschedule_entry\", \"call_function_entry\", \"call_function_single_entry\", \"ipi_send_cpu\"]) == []"
+	methods="([.hooks[] | select(.method != \"$m\") | .event] - [\"irq_handler_entry\", \"reschedule_entry\", \"call_function_entry\", \"call_function_single_entry\", \"local_timer_entry\", \"ipi_send_cpu\"]) == []"
 	[ $m = tracepoint ] || methods="([.hooks[].method] | unique) == [\"$m\"]"
 	if [ $rc = 0 ] && jqe ".verdict == \"pass\" and .requests.signal == 100 and .requests.resched >= 95 and .runs > 0 and $methods and $irqs" "$WORK/$m.json"; then
 		pass "attach_$m (signal $(jq .requests.signal "$WORK/$m.json"), resched $(jq .requests.resched "$WORK/$m.json"), host interrupts $(jq .host_irq_events "$WORK/$m.json"))"

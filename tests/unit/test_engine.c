@@ -652,6 +652,40 @@ static void resched_timed_at_waking(void)
 	kr_engine_free(e);
 }
 
+/* POWER's P9 path replays the host tick (timer_interrupt_entry) in the host
+ * before kvm_guest_exit fires; seen on the emulated POWER9 host: the tick
+ * taken at 0.5 ms, its softirq waking ksoftirqd on the vCPU's own CPU, then
+ * nothing for 7.6 ms (the emulated CPU stalled) until kvm_guest_exit.  The
+ * tick ends the guest run: the local wake-up after it was raised in the host
+ * and is no late exit; a signal from another CPU after it has no guest time
+ * past it either. */
+static void host_tick_ends_guest_run(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	x = add(&s, T0 + 500 * US, KR_EV_HOST_IRQ, 1001, 1);
+	x->reason = KR_IRQ_TIMER;
+	waking(&s, T0 + 510 * US, 1001, 1, 19);
+	x = req(&s, T0 + 520 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 19;
+	req(&s, T0 + 1 * MS, 1001, KR_CAUSE_SIGNAL);
+	add(&s, T0 + 8 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 8 * MS + 50 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->requests[KR_CAUSE_SIGNAL], 1);
+	CHECK_EQ(r->host_irq_events, 1);
+	CHECK_EQ(r->nr_findings, 0);
+	CHECK_EQ(r->violations, 0);
+	kr_engine_free(e);
+}
+
 /* A local wake-up (on the vCPU's own CPU, in the host between two runs): the
  * request is timed at its waking too, and entering the guest with
  * NEED_RESCHED set after it is an entered_pending; no kick was due. */
@@ -1090,6 +1124,7 @@ int main(void)
 	RUN(kicks);
 	RUN(resched_timed_at_waking);
 	RUN(resched_local_waking);
+	RUN(host_tick_ends_guest_run);
 	RUN(waking_without_preemption);
 	RUN(too_late_for_reorder);
 	RUN(out_of_order_no_wrap);
