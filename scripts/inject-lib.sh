@@ -62,14 +62,15 @@ assert_injected() {
 	t "$m: guest time past like the vCPU's own guest runs (median $med ns vs ${runmed:-?} ns: ratio in 1/4..4)" \
 		test "${med:-0}" -gt 0 -a "${runmed:-0}" -gt 0 -a $((${med:-0} * 4)) -ge "${runmed:-0}" -a "${med:-0}" -le $((${runmed:-0} * 4))
 	# Bounded: each runs to the next unrelated exit of its guest run (a
-	# guest exit, never KVM_RUN's end or the trace's), within that run, and
-	# no longer than 10 of the vCPU's median guest runs in the same trace (a
-	# request left pending for a timeslice or for the rest of the run fails;
-	# an absolute bound does not hold: under TCG on a busy host one emulated
-	# tick came 51 ms late).
-	DETAIL="$(jq -c --argjson lim "$((${runmed:-0} * 10))" '[.findings[] | select(.kind == "entered_pending" and (.vcpu != 0 or .exit.kind != "guest_exit" or .past_ns > .exit_ns - .entry_ns or .past_ns > $lim)) | {vcpu, past_ns, exit: .exit.name, run: (.exit_ns - .entry_ns)}] | .[0:3]' "$f.json") (limit $((${runmed:-0} * 10)) ns)"
-	t "$m: every injected finding on vCPU 0, ended by its run's next guest exit, past <= 10 median guest runs" \
-		jqv --argjson lim "$((${runmed:-0} * 10))" '$lim > 0 and all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .exit.kind == "guest_exit" and .past_ns <= .exit_ns - .entry_ns and .past_ns <= $lim)' "$f.json"
+	# guest exit, never KVM_RUN's end or the trace's) and within that run:
+	# a request left pending for the rest of the run fails.  No bound by
+	# time or by the vCPU's typical run: under TCG on a busy host one
+	# emulated tick came 51 ms late, and a vCPU past its time slice made
+	# thousands of 1.5 us runs (the P9 path's expired HDEC) that dragged the
+	# median run down to nothing.
+	DETAIL="$(jq -c '[.findings[] | select(.kind == "entered_pending" and (.vcpu != 0 or .exit.kind != "guest_exit" or .past_ns > .exit_ns - .entry_ns)) | {vcpu, past_ns, exit: .exit.name, run: (.exit_ns - .entry_ns)}] | .[0:3]' "$f.json")"
+	t "$m: every injected finding on vCPU 0, ended by its run's next guest exit, within that run" \
+		jqt 'all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .exit.kind == "guest_exit" and .past_ns <= .exit_ns - .entry_ns)' "$f.json"
 	# Host interrupts are traced (tp_btf/raw_tp hooks), and none came
 	# between an injected request and its entry: the injector raises it at
 	# the entry itself with interrupts off, so a "seen" would be a false

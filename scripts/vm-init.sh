@@ -119,6 +119,13 @@ finish() { echo "@@@DONE"; poweroff -f; }
 
 # A file to the console, between markers the host's vm_extract reads.
 emit() { echo "@@@FILE $1"; cat "$2"; echo "@@@END"; }
+# emitz NAME FILE: FILE gzipped, as NAME.gz.b64 (vm_extract restores NAME):
+# the emulated console is slow (4 KB/s on a loaded host), JSON and
+# recordings shrink 10-15 times.
+emitz() {
+	gzip -9 < "$2" | base64 > /tmp/emitz.b64
+	emit "$1.gz.b64" /tmp/emitz.b64
+}
 
 # run_modes MODE...: `check`, then kvmrace-trace around the load once per
 # attach method (ftrace: --backend ftrace).
@@ -154,6 +161,7 @@ run_injected() {
 	echo "entries $(cat $P/entries 2>/dev/null)" >> /tmp/inject.log
 	cat $P/log > /tmp/injected.log 2>&1
 	rmmod kvmrace_inject >> /tmp/inject.log 2>&1
-	for x in json rc load err injections log pf; do emit "injected.$x" "/tmp/injected.$x"; done
+	for x in json rc load err injections log; do emit "injected.$x" "/tmp/injected.$x"; done
+	emitz injected.pf /tmp/injected.pf	# hundreds of KB of JSON
 	emit inject.log /tmp/inject.log
 }

@@ -5,17 +5,19 @@
 # all: clean,injected,stock,latekick,reverted; latekick is POWER9's only),
 # kvmrace_window_us=N (the pre-fix module's added window), kvmrace_record=1
 # (instead of the cases: ftrace text of the pre-fix and EE=0 cases, for
-# tests/fixtures/power/ftrace).
+# tests/fixtures/power/ftrace), kvmrace_recordings=1 (the storms' kvmrace
+# recordings too, NAME.kvmrace).
 . /lib/kvmrace-vm.sh	# vm_start, emit, run_injected (scripts/vm-init.sh)
 vm_start
 echo 1 > /proc/sys/net/core/bpf_jit_enable
-m=p9 cases=clean,injected,stock,latekick,reverted window=1000 record=0
+m=p9 cases=clean,injected,stock,latekick,reverted window=1000 record=0 recordings=0
 for a in $(cat /proc/cmdline); do
 	case $a in
 	kvmrace_machine=*) m=${a#kvmrace_machine=} ;;
 	kvmrace_cases=*) cases=${a#kvmrace_cases=} ;;
 	kvmrace_window_us=*) window=${a#kvmrace_window_us=} ;;
 	kvmrace_record=*) record=${a#kvmrace_record=} ;;
+	kvmrace_recordings=*) recordings=${a#kvmrace_recordings=} ;;
 	esac
 done
 want() { case ",$cases," in *",$1,"*) return 0 ;; esac; return 1; }
@@ -37,16 +39,25 @@ emit modprobe.log /tmp/modprobe.log
 STORM="--signals 100 --resched 100 --period-us 5000"
 
 # storm NAME [LOAD OPTION...]: kvmrace-trace -t 1ms around the storm; results
-# NAME.json/.rc/.load/.err/.kicks (no recording: about 1 MB in base64, too
-# much for the emulated console on a loaded host).
+# NAME.json/.rc/.load/.err/.kicks/.summary (the recording only with
+# kvmrace_recordings=1: about 1 MB in base64, too much for the emulated
+# console on a loaded host).
 storm() {
 	local n=$1
 	shift
-	$KT -q -t 1ms --json /tmp/$n.json -- /bin/kvmrace-load $STORM --kick-log /tmp/$n.kicks "$@" \
+	$KT -q -t 1ms --json /tmp/$n.json -o /tmp/$n.rec -- /bin/kvmrace-load $STORM --kick-log /tmp/$n.kicks "$@" \
 		> /tmp/$n.load 2> /tmp/$n.err
 	echo $? > /tmp/$n.rc
 	for x in rc load err; do emit "$n.$x" "/tmp/$n.$x"; done
 	for x in json kicks; do emitz "$n.$x" "/tmp/$n.$x"; done
+	# What a user of kvmrace-trace would read: the summary of the recording
+	# (report replays it as it was seen live; the 5 worst findings listed,
+	# all counted); the recording itself only on
+	# request (kvmrace_recordings=1: hundreds of KB for the emulated console).
+	/bin/kvmrace-trace report -t 1ms --max-findings 5 /tmp/$n.rec > /tmp/$n.summary 2>&1
+	emitz "$n.summary" /tmp/$n.summary
+	[ "$recordings" = 1 ] && emitz "$n.kvmrace" "/tmp/$n.rec"
+	rm -f /tmp/$n.rec
 	mark "$n"
 }
 # witness on|NAME: the kernel's own view of the vCPU's guest runs, in a
@@ -73,13 +84,7 @@ witness() {
 	rmdir $W
 }
 
-# emitz NAME FILE: FILE gzipped, as NAME.gz.b64 (run.sh restores NAME): the
-# emulated console is slow (4 KB/s on a loaded host), JSON and recordings
-# shrink 10-15 times.
-emitz() {
-	gzip -9 < "$2" | base64 > /tmp/emitz.b64
-	emit "$1.gz.b64" /tmp/emitz.b64
-}
+# emitz (scripts/vm-init.sh): a file gzipped over the console.
 
 # mark NAME: when NAME ended (seconds since boot), into times.
 mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >> /tmp/times; }
