@@ -108,7 +108,7 @@ TRACE_OBJS := $(BUILD)/main.o $(BUILD)/opts.o $(BUILD)/job.o $(BUILD)/cmd_trace.
 	$(BUILD)/probe.o $(BUILD)/btf.o $(BUILD)/btf_embed.o $(RAW_OBJS) $(CORE_OBJS) $(NODL)
 UNIT_TESTS := test_engine test_record test_util test_import
 
-.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64 FORCE
+.PHONY: all clean check test unit unit-asan integration bench deps demo vmlinux-h check-power check-x86 check-arm64 FORCE
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/asan:
@@ -218,6 +218,11 @@ check-arm64:
 
 deps:
 	scripts/install-deps.sh
+
+# kvmrace-trace at work here: live with /dev/kvm, else in the emulated POWER9
+# host (stock kvm-hv against one with the 2017 fix reverted).
+demo: all
+	scripts/demo.sh
 
 vmlinux-h:
 	scripts/gen-vmlinux-h.sh $(ARCH)
