@@ -25,7 +25,7 @@ fi
 
 echo "demo: no usable /dev/kvm on this machine; running kvmrace-trace in the project's emulated"
 echo "demo: POWER9 KVM host instead (Debian's ppc64el kernel under QEMU TCG; the first run downloads"
-echo "demo: about 400 MB of Debian packages into build/power). Log: build/demo.log"
+echo "demo: about 200 MB of Debian packages into build/power; minutes). Log: build/demo.log"
 t0=$(date +%s)
 [ "${DEMO_REUSE:-0}" = 1 ] || POWER_CASES=stock,reverted "$TOP/scripts/power/run.sh" p9 > "$B/demo.log" 2>&1
 PW=$B/power S=$PW/p9-stock R=$PW/p9-reverted
