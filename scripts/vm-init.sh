@@ -113,6 +113,16 @@ bounded_watch() {
 	kill -USR1 $3
 }
 
+# clock_state: the kernel's clocksource and clock events, and what it said
+# of its clocks and idle routine at boot (the emulated hosts' timing).
+clock_state() {
+	local d=/sys/devices/system/clocksource/clocksource0
+	echo "clocksource $(cat $d/current_clocksource) (available: $(cat $d/available_clocksource))"
+	echo "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2> /dev/null)"
+	echo "cmdline $(cat /proc/cmdline)"
+	dmesg | grep -iE 'tsc|clocksource|hpet|apic timer|lapic|calibrat|idle|c1e|e400|broadcast|rcu' | head -n 60
+}
+
 # finish: the end marker the host checks (a VM that stops before it did not
 # run to its end), then power off.
 finish() { echo "@@@DONE"; poweroff -f; }

@@ -23,7 +23,7 @@ KPKG=linux-image-$KREL-unsigned
 KVER=${KREL%-amd64}	# 6.1.0-56
 cd "$X/cache" || exit 1
 for p in "$KPKG" busybox-static "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
-	ls "${p}"_*.deb > /dev/null 2>&1 || apt-get download -qq "$p" > /dev/null 2>&1 || die "apt-get download $p failed"
+	ls "${p}"_*.deb > /dev/null 2>&1 || flock /tmp/kvmrace-apt.lock apt-get download -qq "$p" > /dev/null 2>&1 || die "apt-get download $p failed"
 done
 K=$X/kernel
 H=$X/headers
@@ -54,11 +54,16 @@ depmod -b "$R" "$KREL" 2> /dev/null || die "depmod failed"
 cp "$X/inject/kvmrace_inject.ko" "$R/"
 vm_pack "$R" "$X/initramfs.cpio.gz"
 
+# For vm_boot's stall dump: an NMI makes the kernel print every CPU's
+# backtrace (and end: panic=-1, -no-reboot), and RIPs are System.map's.
+X86_DIAG="nokaslr unknown_nmi_panic panic_print=0x40"
 echo "x86: booting $KREL (KVM SVM under TCG)"
-rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/injected.* "$X"/hang.*
-vm_boot "$X/console" qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
+# Nothing of an earlier boot may stand in for this one's results.
+rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/*.load "$X"/*.err "$X"/*.pf "$X"/injected.* "$X"/inject.log "$X"/hang.* \
+	"$X"/check.txt "$X"/modprobe.log "$X"/clock.txt "$X"/dmesg.txt
+vm_boot "$X/console" qemu-system-x86_64 -accel "${X86_ACCEL:-tcg,thread=multi}" -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
 	-nographic -no-reboot -nic none -kernel "$(ls "$K"/boot/vmlinuz-* | head -1)" -initrd "$X/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=4 panic=-1"
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 $X86_DIAG"
 vm_extract "$X/console" "$X"
 echo "x86: emulated stage took $(( $(date +%s) - t0 )) s"
 vm_finished "$X/console" "x86"
