@@ -160,11 +160,11 @@ vm_end_pid() {
 # vm_stall_dump CONSOLE SOCKET PID WHY: a stalled guest's state, to stdout:
 # QEMU's threads on this host and the CPU time they used over 2 s (running,
 # idle, or waiting for this host's CPUs), every vCPU's registers (twice, 2 s
-# apart: does it move?), `info cpus`, then an NMI (the x86 hosts boot with
+# apart: does it move?), `info cpus`, on x86 every local APIC, then an NMI (the x86 hosts boot with
 # unknown_nmi_panic panic_print=0x40: every CPU's backtrace) and what the
 # console said in the VM_NMI_WAIT s after it.
 vm_stall_dump() {
-	local c=$1 sock=$2 pid=$3 size
+	local c=$1 sock=$2 pid=$3 size cmds
 	echo "$4; this host: $(cut -d' ' -f1-4 /proc/loadavg) load, $(nproc) CPUs"
 	echo "--- qemu's threads (state, CPU ticks used in 2 s, wchan)"
 	vm_threads "$pid" > "$c.threads.a"
@@ -172,7 +172,18 @@ vm_stall_dump() {
 	vm_threads "$pid" | awk 'NR == FNR { t[$1] = $4; next } { printf "%s %s %s +%d %s\n", $1, $2, $3, $4 - t[$1], $5 }' "$c.threads.a" -
 	rm -f "$c.threads.a"
 	echo "--- QEMU's monitor"
-	"$VM_PY" "$VM_QMP" "$sock" "info registers -a" "info cpus"
+	"$VM_PY" "$VM_QMP" "$sock" "info registers -a" "info cpus" > "$c.regs"
+	cat "$c.regs"
+	# x86: each local APIC (pending and in-service vectors, timer, TPR).
+	# x86: each local APIC (pending and in-service vectors, timer, TPR), and
+	# the bytes in memory at each vCPU's RIP (what it executes, unless QEMU
+	# runs a translation of older bytes).
+	if grep -q '^RIP=' "$c.regs"; then
+		mapfile -t cmds < <(awk '/^CPU#/ { n = substr($1, 5); print "info lapic " n }
+			/^RIP=/ { print "@" n " x/16xb 0x" substr($1, 5) }' "$c.regs")
+		"$VM_PY" "$VM_QMP" "$sock" "${cmds[@]}"
+	fi
+	rm -f "$c.regs"
 	sleep 2
 	"$VM_PY" "$VM_QMP" "$sock" "info registers -a" | grep -E '^(\(qemu\)|CPU#|RIP=|vm-qmp)'
 	size=$(stat -c %s "$c")
@@ -194,13 +205,14 @@ vm_threads() {
 }
 
 # vm_report_stall FILE: the stall dump as "#" lines: QEMU's threads, each
-# vCPU's state (info cpus, RIP, HLT), the NMI's console (backtraces).
+# vCPU's state (info cpus, RIP, HLT; x86: its APIC's pending and in-service
+# vectors, the bytes at its RIP), the NMI's console (backtraces).
 vm_report_stall() {
 	[ -f "$1" ] || return 0
 	awk '
 		/^--- QEMU/ { m = 1 }
 		/^--- the console/ { m = 0; k = 1 }
-		!m || /^(\(qemu\)|CPU#|RIP=|vm-qmp|[* ] CPU #)/' "$1" | grep -v '^--- end' | head -n 120 | cut -c1-200 | sed 's/^/#   /'
+		!m || /^(\(qemu\)|CPU#|RIP=|vm-qmp|[* ] CPU #|ISR|IRR|APR|LVTT|[0-9a-f]+:)/' "$1" | grep -v '^--- end' | head -n 120 | cut -c1-200 | sed 's/^/#   /'
 }
 
 # vm_done CONSOLE: the VM printed its end marker.

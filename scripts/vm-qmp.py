@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""vm-qmp.py SOCKET COMMAND...: run each HMP command line (e.g. "info cpus")
-in the QEMU listening on the QMP unix SOCKET (human-monitor-command) and
-print "(qemu) COMMAND" and its output.  Used by vm_boot's console-silence
+"""vm-qmp.py SOCKET COMMAND...: run each HMP command line (e.g. "info cpus";
+"@1 x/16xb 0xffffffff81000000": as vCPU 1 sees it) in the QEMU listening on
+the QMP unix SOCKET (human-monitor-command) and print "(qemu) COMMAND" and
+its output.  Used by vm_boot's console-silence
 watchdog (scripts/vm-lib.sh) to dump a silent guest's CPU state.
 
 Every step waits at most TIMEOUT seconds (default 10, env VM_QMP_TIMEOUT): a
@@ -52,7 +53,11 @@ def main():
         for c in cmds:
             step = c
             print(f"(qemu) {c}", flush=True)
-            send({"execute": "human-monitor-command", "arguments": {"command-line": c}})
+            args = {"command-line": c}
+            if c.startswith("@"):  # "@N command": as seen from vCPU N
+                n, c = c[1:].split(" ", 1)
+                args = {"command-line": c, "cpu-index": int(n)}
+            send({"execute": "human-monitor-command", "arguments": args})
             r = recv()
             if "return" in r:
                 sys.stdout.write(r["return"])

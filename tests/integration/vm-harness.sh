@@ -205,7 +205,8 @@ while True:
         arg = json.loads(line).get("arguments", {}).get("command-line")
         if arg:
             log(arg)
-        out = {"info registers -a": regs, "info cpus": "* CPU #0: thread_id=1\n  CPU #1: thread_id=2\n"}.get(arg, "")
+        out = {"info registers -a": regs, "info cpus": "* CPU #0: thread_id=1\n  CPU #1: thread_id=2\n",
+               "info lapic 1": "ISR\t (none)\nIRR\t 236\n"}.get(arg, "")
         if arg == "nmi":
             print("[   42.000000] NMI backtrace for cpu 1 skipped: idling at native_safe_halt+0xb/0x10", flush=True)
         f.write(json.dumps({"return": out}).encode() + b"\n")
@@ -219,8 +220,9 @@ for mode in answers mute; do
 	first=$(head -1 "$WORK/silent.boots" 2> /dev/null)
 	log=$(tr '\n' ';' < "$WORK/silent.log" 2> /dev/null)
 	if [ $mode = answers ]; then
-		want="1 info registers -a;1 info cpus;1 info registers -a;1 nmi;1 got TERM;"
+		want="1 info registers -a;1 info cpus;1 info lapic 0;1 x/16xb 0xffffffff81a592eb;1 info lapic 1;1 x/16xb 0xffffffff81a592eb;1 info registers -a;1 nmi;1 got TERM;"
 		dump() { grep -q '^CPU#1$' "$1" && grep -q '^RIP=ffffffff81a592eb.*HLT=1' "$1" && grep -q '^\* CPU #0: thread_id=1' "$1" &&
+			grep -A2 '^(qemu) info lapic 1' "$1" | grep -q '^IRR.*236' && grep -q '^(qemu) @1 x/16xb 0xffffffff81a592eb' "$1" &&
 			grep -A1 '^--- the console after the NMI' "$1" | grep -q 'NMI backtrace for cpu 1 skipped: idling'; }
 		rep='^#   \[   42.000000\] NMI backtrace for cpu 1'
 	else
