@@ -4,7 +4,8 @@
 # (scripts/x86/run.sh: every attach method traced, then the race injector),
 # each in its own work directory under OUT (default build/x86-boots); with
 # HOGS=1 two CPU hogs (sh -c 'while :; do :; done', started and ended by PID)
-# beside every second run.  X86_ACCEL is passed on (default: run.sh's).
+# beside every second run, the tracer pinned to CPU 0 in two runs of four.
+# X86_ACCEL is passed on (default: scripts/x86/kernel.sh's).
 # One line per run in OUT/boots.txt:
 #   run N hogs H accel A secs S qemu Q stalled K (124/125 per stalled boot)
 #   lockup L int3 I result P/F
@@ -33,8 +34,13 @@ for i in $(seq "$N"); do
 		h=2
 		for _ in 1 2; do sh -c 'while :; do :; done' & hogs+=($!); done
 	fi
+	# The tracer on CPU 0 (run.sh's default) in two runs of four, on any CPU
+	# in the others (X86_TRACER_CPU=""), so both are seen with and without
+	# the hogs.
+	pin=0
+	[ $(((i - 1) % 4)) -ge 2 ] && pin=
 	t0=$SECONDS
-	X86W=$w "$TOP/scripts/x86/run.sh" > "$w/stage.log" 2>&1
+	X86W=$w X86_TRACER_CPU=$pin "$TOP/scripts/x86/run.sh" > "$w/stage.log" 2>&1
 	secs=$((SECONDS - t0))
 	end_hogs
 	q=1 k="" l=0 n=0
@@ -46,5 +52,5 @@ for i in $(seq "$N"); do
 	done
 	k=$(grep -oE 'qemu ran past its limit|console was silent' "$w/stage.log" | sed -e 's/qemu ran past its limit/124/' -e 's/console was silent/125/' | tr '\n' ',' | sed 's/,$//')
 	res=$(tail -1 "$w/stage.log" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1\/\2/p')
-	echo "run $i hogs $h accel ${X86_ACCEL:-default} secs $secs qemu $q stalled ${k:-0} lockup $l int3 $n result ${res:-none}" | tee -a "$OUT/boots.txt"
+	echo "run $i hogs $h accel ${X86_ACCEL:-default} tracer_cpu ${pin:-any} secs $secs qemu $q stalled ${k:-0} lockup $l int3 $n result ${res:-none}" | tee -a "$OUT/boots.txt"
 done
