@@ -5,6 +5,7 @@
 #          make vmlinux-h    -> regenerate vmlinux-h/$(ARCH)/vmlinux.h from this kernel
 #          make ARCH=powerpc|arm64 -> static cross build into build/<arch>/
 #          make check-power|check-x86|check-arm64 -> the emulated KVM hosts
+#          make install|uninstall [PREFIX=/usr/local DESTDIR=], make deb -> build/deb/*.deb
 # V=1 shows the commands.
 
 HOSTARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
@@ -70,6 +71,17 @@ ifeq ($(TRACECMD),y)
 override CFLAGS += -DHAVE_LIBTRACECMD -DHAVE_LIBTRACEEVENT $(shell pkg-config --cflags libtracecmd)
 LDLIBS_TC := $(shell pkg-config --libs libtracecmd)
 endif
+# The raw ftrace reader (libtracefs); a binary record as text (libtraceevent,
+# for it and for trace.dat).
+ifeq ($(LIBTRACEFS),1)
+RAW_OBJS := $(BUILD)/ftrace_raw.o
+endif
+ifneq ($(LIBTRACEFS)$(TRACECMD),0)
+TEP_SRCS := user/tep.c
+endif
+ifeq ($(TRACECMD),y)
+DAT_SRCS := user/tracedat.c
+endif
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)
@@ -84,12 +96,19 @@ MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux-h/$(ARCH) -Iuser \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
-CORE_SRCS := user/engine.c user/record.c user/json.c user/summary.c user/decode.c user/util.c user/import_ftrace.c user/export.c
+# The engine: pure C, no I/O (its unit tests link it alone, and
+# tests/integration/layers.sh checks what its objects need).
+ENGINE_SRCS := user/engine.c user/tidmap.c
+CORE_SRCS := $(ENGINE_SRCS) user/record.c user/json.c user/summary.c user/decode.c user/util.c \
+	user/hooks.c user/arch.c user/ftline.c user/convert.c user/input.c user/import.c user/perfcodec.c \
+	user/export.c $(TEP_SRCS) $(DAT_SRCS)
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
-TRACE_OBJS := $(BUILD)/main.o $(BUILD)/capture.o $(BUILD)/capture_ftrace.o $(BUILD)/btf_embed.o $(CORE_OBJS) $(NODL)
+TRACE_OBJS := $(BUILD)/main.o $(BUILD)/opts.o $(BUILD)/job.o $(BUILD)/cmd_trace.o $(BUILD)/cmd_report.o \
+	$(BUILD)/cmd_check.o $(BUILD)/source.o $(BUILD)/capture.o $(BUILD)/capture_bpf.o $(BUILD)/capture_ftrace.o \
+	$(BUILD)/probe.o $(BUILD)/btf.o $(BUILD)/btf_embed.o $(RAW_OBJS) $(CORE_OBJS) $(NODL)
 UNIT_TESTS := test_engine test_record test_util test_import
 
-.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64
+.PHONY: all clean check test unit unit-asan integration bench deps vmlinux-h check-power check-x86 check-arm64 FORCE
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/asan:
@@ -103,7 +122,7 @@ $(BUILD)/kvmrace.skel.h: $(BUILD)/bpf/kvmrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name kvmrace_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/capture.o: $(BUILD)/kvmrace.skel.h
+$(BUILD)/capture_bpf.o: $(BUILD)/kvmrace.skel.h
 
 # The minimal BTF for the kernel vmlinux-h/$(ARCH)/ describes, if it has one.
 $(BUILD)/btf_embed.c: $(BUILD)/bpf/kvmrace.bpf.o scripts/gen-btf-embed.sh $(wildcard vmlinux-h/$(ARCH)/vmlinux.btf.xz vmlinux-h/$(ARCH)/RELEASE)
@@ -116,7 +135,7 @@ $(BUILD)/btf_embed.o: $(BUILD)/btf_embed.c user/btf_embed.h
 
 # The per-event path of report (text parsing, the engine): -O3 measured 6%
 # less CPU than -O2 on a 1 M-event import (make bench, section 4).
-$(BUILD)/import_ftrace.o $(BUILD)/engine.o: override CFLAGS += -O3
+$(BUILD)/ftline.o $(BUILD)/convert.o $(BUILD)/import.o $(BUILD)/engine.o: override CFLAGS += -O3
 
 $(BUILD)/%.o: user/%.c $(wildcard user/*.h) | $(BUILD)
 	$(call msg,CC,$@)
@@ -126,7 +145,7 @@ $(BUILD)/kvmrace-trace: $(TRACE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
-$(BUILD)/kvmrace-load: user/load.c | $(BUILD)
+$(BUILD)/kvmrace-load: user/load.c user/summary.h | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@ $(XLDFLAGS)
 
@@ -147,6 +166,16 @@ core-check-%:
 	$(Q)scripts/core-check.sh $* build/$*/bpf/kvmrace.bpf.o
 
 # ---- tests ----
+# The engine's tests link the engine alone: an I/O or import dependency
+# creeping into it fails the link.
+$(BUILD)/test_engine: tests/unit/test_engine.c tests/unit/tap.h $(ENGINE_SRCS) $(wildcard user/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(ENGINE_SRCS) -o $@
+
+$(BUILD)/asan/test_engine: tests/unit/test_engine.c tests/unit/tap.h $(ENGINE_SRCS) $(wildcard user/*.h) | $(BUILD)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $< $(ENGINE_SRCS) -o $@
+
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/tap.h $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) $(LDLIBS_TEP) -lm
@@ -162,7 +191,13 @@ $(BUILD)/kvmrace-synth: tests/tools/synth.c $(CORE_OBJS)
 unit: $(UNIT_TESTS:%=$(BUILD)/%)
 unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)
 
-check test: all unit unit-asan $(BUILD)/kvmrace-synth
+# kvmrace-trace itself under ASan+UBSan, for the tests of bad input.
+# (A make of its own: every object with the sanitizers.)
+$(BUILD)/asan-trace/kvmrace-trace: FORCE
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan-trace CFLAGS="-O1 -g $(SAN)" $@
+FORCE:
+
+check test: all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace
 	$(Q)tests/run.sh
 
 bench: all $(BUILD)/kvmrace-synth
@@ -189,3 +224,6 @@ vmlinux-h:
 
 clean:
 	rm -rf $(BUILD)
+
+# make install / uninstall (PREFIX, DESTDIR), make deb, make deb-deps
+include mk/install.mk

@@ -17,8 +17,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Options, written by userland between open and load. */
-const volatile __u32 targ_tgid = 0;		/* 0: every process */
-const volatile bool targ_descendants = false;	/* also match its descendants */
+const volatile bool targ_filter = false;	/* only the processes in targ_tgids */
+const volatile bool targ_descendants = false;	/* and their descendants */
 const volatile __u32 self_tgid = 0;		/* the tracer: its wake-ups are no requests */
 /* kvm_userspace_exit is attached: the KVM_RUN end (kvm_fpu unload) travels
  * on it as a delta instead of as an event of its own. */
@@ -77,6 +77,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vstate);
 } vcpus SEC(".maps");
+
+/* -p PID,... / -- COMMAND: the processes traced (filled after load) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} targ_tgids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -288,13 +296,22 @@ static __always_inline void ev_vcpu(struct kr_event *e, struct vstate *v)
 		e->flags |= KR_F_VCPU;
 }
 
+static __always_inline bool tgid_is_target(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+
+	return bpf_map_lookup_elem(&targ_tgids, &tgid) != NULL;
+}
+
+/* Only at a task's registration as a vCPU task: the walk up its parents is
+ * paid once per vCPU. */
 static __always_inline bool tgid_matches(struct task_struct *t)
 {
 	int i;
 
-	if (!targ_tgid)
+	if (!targ_filter)
 		return true;
-	if (BPF_CORE_READ(t, tgid) == targ_tgid)
+	if (tgid_is_target(t))
 		return true;
 	if (!targ_descendants)
 		return false;
@@ -302,7 +319,7 @@ static __always_inline bool tgid_matches(struct task_struct *t)
 		t = BPF_CORE_READ(t, real_parent);
 		if (!t)
 			return false;
-		if (BPF_CORE_READ(t, tgid) == targ_tgid)
+		if (tgid_is_target(t))
 			return true;
 		if (BPF_CORE_READ(t, pid) <= 1)
 			return false;
@@ -572,31 +589,40 @@ static __always_inline int on_signal_deliver(int sig)
 	return 0;
 }
 
+/* The vCPU task of ours running on target_cpu that a wake-up of task wtid
+ * (of process wtgid) there concerns: not the task itself, not the tracer's
+ * own; NULL if none. */
+static __always_inline struct vstate *woken_onto(__u32 wtid, __u32 wtgid, __u32 target_cpu, struct cpu_cur **cp,
+						 __u32 *vtid)
+{
+	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
+
+	*cp = c;
+	if (!c || !c->tid || c->tid == wtid || wtgid == self_tgid)
+		return NULL;
+	*vtid = c->tid;
+	return bpf_map_lookup_elem(&vcpus, vtid);
+}
+
 /* A wake-up on the CPU a vCPU task is running on: if it left the vCPU task
  * with TIF_NEED_RESCHED set, that is a reschedule request for it (one per
  * NEED_RESCHED period; lazy resched alone is not a request). */
 static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 {
-	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
-	struct task_struct *vt;
-	struct vstate *v;
+	struct cpu_cur *c;
 	struct kr_event *e;
-	__u32 vtid;
-	__u64 raw;
+	__u32 vtid = 0;
+	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
+	struct task_struct *vt;
 
-	if (!c || !c->tid || c->tid == wtid || wtgid == self_tgid)
+	if (!v || !c)
 		return 0;
-	vtid = c->tid;
 	vt = (struct task_struct *)c->task;
-	raw = task_tif(vt);
-	if (!(tif_norm(raw) & KR_TIF_NEED_RESCHED)) {
+	if (!(tif_norm(task_tif(vt)) & KR_TIF_NEED_RESCHED)) {
 		c->resched_seen = 0;
 		return 0;
 	}
 	if (c->resched_seen)
-		return 0;
-	v = bpf_map_lookup_elem(&vcpus, &vtid);
-	if (!v)
 		return 0;
 	c->resched_seen = 1;
 	e = ev_new(KR_EV_REQUEST, vtid, v->pid);
@@ -604,8 +630,31 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 		return 0;
 	ev_vcpu(e, v);
 	ev_task(e, vt, v);
-	e->cpu = target_cpu;
-	e->cause = KR_CAUSE_RESCHED;
+	e->cause = KR_CAUSE_RESCHED;	/* on this CPU: the waker's, or the vCPU's (wake list) */
+	e->reason = wtid;
+	e->src_tid = (__u32)bpf_get_current_pid_tgid();
+	ev_submit(e);
+	return 0;
+}
+
+/* sched_waking of a task onto a CPU a vCPU task of ours runs on (fired on the
+ * waker's CPU, before the wake list's IPI): the earliest event of the
+ * reschedule request it becomes if its wake-up then leaves the vCPU task with
+ * NEED_RESCHED (the engine pairs them by the woken task).  target_cpu is the
+ * task's CPU at waking; a wake-up placed elsewhere is never confirmed. */
+static __always_inline int on_waking(__u32 wtid, __u32 wtgid, __u32 target_cpu)
+{
+	struct cpu_cur *c;
+	struct kr_event *e;
+	__u32 vtid = 0;
+	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
+
+	if (!v)
+		return 0;
+	e = ev_new(KR_EV_WAKING, vtid, v->pid);
+	if (!e)
+		return 0;
+	ev_vcpu(e, v);
 	e->reason = wtid;
 	e->src_tid = (__u32)bpf_get_current_pid_tgid();
 	ev_submit(e);
@@ -809,6 +858,7 @@ BTF_AND_RAW(sched_switch,
 	    bool preempt COMMA struct task_struct *prev COMMA struct task_struct *next COMMA unsigned int prev_state,
 	    { return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid), prev_state); })
 BTF_AND_RAW(sched_wakeup, struct task_struct *p, { return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
+BTF_AND_RAW(sched_waking, struct task_struct *p, { return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
 
 /* A vCPU task exits: forget it (its tid may be reused by any task). */
 static __always_inline int on_exit(__u32 tid)
@@ -826,20 +876,32 @@ BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE
  * tracepoint program in hard-IRQ context is skipped whenever it interrupts
  * another classic program (the per-CPU bpf_prog_active), and each skip would
  * count as a lost event. ---- */
-static __always_inline int on_host_irq(__u32 kind)
+/* kind: an enum kr_irq_kind, or 0 for a device interrupt, an IPI where its
+ * action is named so (POWER8's XICS: "IPI"), read only for a vCPU task. */
+static __always_inline int on_host_irq_action(__u32 kind, struct irqaction *action)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
 	struct kr_event *e;
+	char n[4] = {};
 
 	if (!v)
 		return 0;
+	if (!kind) {
+		bpf_probe_read_kernel_str(n, sizeof(n), BPF_CORE_READ(action, name));
+		kind = n[0] == 'I' && n[1] == 'P' && n[2] == 'I' && !n[3] ? KR_IRQ_IPI : KR_IRQ_DEVICE;
+	}
 	e = ev_new(KR_EV_HOST_IRQ, tid, v->pid);
 	if (!e)
 		return 0;
 	e->reason = kind;
 	ev_submit(e);
 	return 0;
+}
+
+static __always_inline int on_host_irq(__u32 kind)
+{
+	return on_host_irq_action(kind, NULL);
 }
 
 /* ---- IPIs sent to a CPU a vCPU task runs on: its kick, for the late exits'
@@ -879,7 +941,7 @@ static __always_inline int ipi_sent_mask(const struct cpumask *mask)
 BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { return ipi_sent_mask(mask); })
 #endif
 
-BTF_AND_RAW(irq_handler_entry, int irq COMMA void *action, { return on_host_irq(KR_IRQ_DEVICE); })
+BTF_AND_RAW(irq_handler_entry, int irq COMMA struct irqaction *action, { return on_host_irq_action(0, action); })
 #if defined(__TARGET_ARCH_x86)
 BTF_AND_RAW(reschedule_entry, int vector, { return on_host_irq(KR_IRQ_RESCHED); })
 BTF_AND_RAW(call_function_entry, int vector, { return on_host_irq(KR_IRQ_IPI); })
@@ -1034,6 +1096,12 @@ int tp__sched_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
 	/* No tgid in the record: the tracer's own threads are told by pid range
 	 * only in the tp_btf/raw_tp variants; here compare the pid itself. */
 	return on_wakeup(ctx->pid, ctx->pid, ctx->target_cpu);
+}
+
+SEC("tracepoint/sched/sched_waking")
+int tp__sched_waking(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	return on_waking(ctx->pid, ctx->pid, ctx->target_cpu);
 }
 
 SEC("tracepoint/sched/sched_process_exit")

@@ -255,27 +255,26 @@ P=0 F=0
 ok() { echo "ok - $1"; P=$((P + 1)); }
 nok() { echo "not ok - $1${2:+: $2}"; F=$((F + 1)); }
 
-# VM_EMULATOR_LATE: a jq condition: every violation of a run is a late exit
-# the trace pins on the emulated CPU, not on the kernel
-# (scripts/emulator-late.jq).
-VM_EMULATOR_LATE=$(grep -v '^#' "$(dirname "${BASH_SOURCE[0]}")/emulator-late.jq")
-
 # vm_assert_run DIR MODE LABEL WANT [MIN_PCT]: the run DIR/MODE.{json,rc,load,err}
-# passed with exit 0 (or exit 2 with only violations that are late by the
-# emulator: VM_EMULATOR_LATE), counted every signal kvmrace-load sent and at
-# least MIN_PCT% (default 95) of its reschedule wake-ups, saw guest entries
-# and exits, and the JSON satisfies the jq expression WANT.
+# passed, counted every signal kvmrace-load sent and at least MIN_PCT%
+# (default 95) of its reschedule wake-ups, saw guest entries and exits, and
+# the JSON satisfies the jq expression WANT.  Passed: exit 0, or exit 2 with
+# every violation one kvmrace itself classifies as a late delivery of the
+# kick (class kick_late: the emulator delivered the IPI late, under TCG on a
+# loaded host); those are counted in the line.
 vm_assert_run() {
-	local d=$1 m=$2 label=$3 want=$4 pct=${5:-95} j=$1/$2.json ns nr rc verdict
+	local d=$1 m=$2 label=$3 want=$4 pct=${5:-95} j=$1/$2.json ns nr rc late
 	ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
 	nr=$(sed -n 's/^kvmrace-load: sent .*resched=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
 	rc=$(cat "$d/$m.rc" 2> /dev/null)
-	verdict='.verdict == "pass"'
-	[ "$rc" = 2 ] && verdict=".verdict == \"violation\" and $VM_EMULATOR_LATE"
-	if [ -s "$j" ] && { [ "$rc" = 0 ] || [ "$rc" = 2 ]; } && jq -e "$verdict and .entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * $pct / 100 and $want and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0" "$j" > /dev/null; then
-		ok "$label: $([ "$rc" = 0 ] && echo pass || echo "violations late by the emulator only"), kvm_entry/kvm_exit used ($(jq -c '{runs, kvm_run_calls, requests, guest_enter: .events_by_type.guest_enter, host_irqs: .host_irq_events, signals_kicked: (if .kicks then "\(.kicks.signal.kicked)/\(.kicks.signal.requests_in_guest)" else null end), late: [.findings[] | select(.violation) | "\(.kind) \(.cause) \(.past_ns / 1e6 | floor) ms"]}' "$j"))"
+	late=$(jq '.violations_by_class.kick_late // 0' "$j" 2> /dev/null)
+	if [ -s "$j" ] && { { [ "$rc" = 0 ] && jq -e '.verdict == "pass"' "$j" > /dev/null; } ||
+		{ [ "$rc" = 2 ] && jq -e '.violations == .violations_by_class.kick_late' "$j" > /dev/null; }; } &&
+		jq -e ".entry_path == \"guest_events\" and .runs > 0 and .requests.signal == ${ns:--1} and .requests.resched >= ${nr:-1} * $pct / 100 and $want and .events_by_type.guest_enter > 0 and .events_by_type.guest_exit > 0" "$j" > /dev/null; then
+		[ "${late:-0}" -gt 0 ] 2> /dev/null && late=" ($late violations are late kicks by the emulator, class kick_late)" || late=""
+		ok "$label: pass$late, kvm_entry/kvm_exit used ($(jq -c '{runs, kvm_run_calls, requests, guest_enter: .events_by_type.guest_enter, host_irqs: .host_irq_events, signals_kicked: (if .kicks then "\(.kicks.signal.kicked)/\(.kicks.signal.requests_in_guest)" else null end)}' "$j"))"
 	else
-		nok "$label" "rc=$rc sent $ns/$nr $(jq -c '{verdict, entry_path, runs, kvm_run_calls, requests, hooks: [.hooks[].method] | unique, violations: [.findings[] | select(.violation) | {kind, cause, past_ns, exit: .exit.name, kick_received: .kick_received.seen, host_ran_in_guest_ns}] | .[:4]}' "$j" 2>&1) $(head -c 300 "$d/$m.err" 2>&1)"
+		nok "$label" "rc=$rc sent $ns/$nr $(jq -c '{verdict, entry_path, runs, kvm_run_calls, requests, hooks: [.hooks[].method] | unique, violations_by_class, viol: [.findings[] | select(.violation) | {kind, cause, past_ns, class, exit: .exit.name}] | .[0:3]}' "$j" 2>&1) $(head -c 300 "$d/$m.err" 2>&1)"
 	fi
 }
 

@@ -1,58 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmrace analysis engine.  See engine.h and docs/engine.md for the rules.
+ * kvmrace analysis engine.  See engine.h and docs/design.md ("Engine rules").
  *
  * Two stages:
- *  1. reorder: a min-heap on (ts, arrival) that releases an event once an
- *     event newer by more than the window has arrived (per-CPU streams and a
- *     shared ring buffer deliver slightly out of order);
+ *  1. reorder: a ring kept sorted by timestamp (stable, inserted from the
+ *     tail) that releases an event once one newer by more than the window has
+ *     arrived (per-CPU streams and a shared ring buffer deliver slightly out
+ *     of order);
  *  2. a per-vCPU state machine that tracks guest runs and at most one open
  *     request per cause, accumulating the guest time past each request.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "engine.h"
+#include "event.h"
+#include "tidmap.h"
 
 #define DEFAULT_WINDOW_NS 10000000ull
 #define DEFAULT_MAX_FINDINGS 100
 
 enum req_state { RQ_IDLE = 0, RQ_IN_GUEST, RQ_WAITING };
 
+/* An open request: what its finding will say (f: kind, cause, times, the
+ * state at its entry, the evidence), and how it is being tracked. */
 struct req {
 	uint8_t state;
-	uint8_t kind;
 	uint8_t saved_kind;	/* before the current guest entry (undone if it aborts) */
-	uint32_t aborts;	/* aborted entries it was pending at */
 	bool to_close;		/* KVM_RUN ended: close at its userspace exit */
-	bool from_tif;
-	uint32_t signo, src_tid, segments;
-	uint16_t cpu;
-	uint64_t raised_ns, seg_start, past_ns, first_seg_ns;
-	uint64_t entry_ns, exit_ns;
-	uint32_t exit_reason;
-	int32_t exit_err;
-	uint8_t exit_kind;
-	uint16_t entry_flags;
-	uint32_t entry_tif;
-	uint8_t entry_soft_mask, entry_irq_happened;
-	uint64_t irq_ns;	/* host interrupt on the entry's CPU between request and entry */
-	uint8_t irq_kind;
-	bool kick_due;	/* raised from another CPU while the vCPU was in the guest: a kick is due */
-	uint64_t kick_ns;	/* the first IPI sent to its CPU after it was raised there */
-	uint64_t kick_rx_ns;	/* the first IPI-like interrupt its vCPU's task took after it */
-	uint8_t kick_rx_kind;
-	uint64_t host_ran_ns;	/* guest events: its CPU ran host code while the guest "ran" */
+	uint32_t aborts;	/* aborted entries it was pending at */
+	uint32_t woken;		/* a waking's slot: the task woken */
+	uint64_t seg_start;	/* the guest run counting now started here */
+	struct kr_finding f;
 };
+
+/* Wake-ups committed for a vCPU's CPU (sched_waking) and not yet seen there,
+ * one slot each after the causes' (req[SLOT_WAKING + i], woken: the task
+ * woken): each counts guest time from its waking like a request raised then,
+ * and becomes the reschedule request when its wake-up leaves the vCPU task
+ * with NEED_RESCHED (the request event names the woken task). */
+#define SLOT_WAKING KR_NR_CAUSES
+#define MAX_WAKINGS 4
+#define NR_SLOTS (KR_NR_CAUSES + MAX_WAKINGS)
 
 struct vcpu {
 	struct kr_vcpu_stats st;
-	bool used;
 	bool in_run, in_guest;
 	uint16_t cpu;
 	uint64_t guest_since;	/* the current guest run's entry */
-	struct req req[KR_NR_CAUSES];
+	uint64_t stopped_ns;	/* this run's guest stopped here, by host evidence (0: not seen) */
+	uint8_t nslots;		/* slots in use: the causes', and the wakings' if any is */
+	struct req req[NR_SLOTS];	/* by cause, then the wakings' */
 };
-
 
 /* Per CPU: the last host interrupt taken there, and the last IPI (a kick);
  * the vCPU task in the guest there (0: none); and, as a sender, the IPI it
@@ -78,26 +76,39 @@ static bool irq_is_ipi(int kind)
 	return kind == KR_IRQ_IPI || kind == KR_IRQ_RESCHED || kind == KR_IRQ_DOORBELL;
 }
 
+/* An interrupt that can be a request's kick: an IPI, or POWER8's XICS
+ * external interrupt. */
+static bool irq_is_kick(int kind)
+{
+	return irq_is_ipi(kind) || kind == KR_IRQ_EXTERNAL;
+}
+
 struct kr_engine {
 	struct kr_engine_opts o;
 	struct kr_result r;
 	struct cpu_state *cpus;	/* by CPU, grown on demand */
 	uint32_t n_cpus;
-	/* vCPU table: open addressing on tid. */
-	struct vcpu *tab;
-	uint32_t tab_size, tab_used;
+	struct kr_tidmap vcpus;	/* struct vcpu by tid */
 	/* reorder stage: a ring kept sorted by ts (stable), inserted from the
 	 * tail: O(1) per event for the nearly ordered streams it gets */
 	struct kr_event *ring;
 	size_t ring_cap, ring_head, ring_len;	/* cap: a power of two */
 	uint64_t max_ts, released_ts;
+	uint64_t by_state[16];		/* vCPU tasks' events by the state they carried (STATE_INDEX) */
 	bool released_any;
 	bool truncated;
+	uint64_t lost, input_lost;	/* events the engine could not take; the input's */
 	/* retained findings: a min-heap on badness, the worst kept */
 	struct kr_finding *fnd;
 	uint32_t fnd_len;
 	bool finished;
 };
+
+/* a - b, or 0 if b is later (input out of order must not wrap a duration) */
+static uint64_t since(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
 
 /* ---- names ---- */
 
@@ -135,6 +146,7 @@ const char *kr_type_name(int type)
 	static const char *const n[KR_EV_MAX_EVENT] = {
 		"none", "run_begin", "run_end", "userspace_exit", "guest_enter", "guest_exit",
 		"switch_out", "switch_in", "request", "signal_deliver", "vcore", "host_irq", "ipi_send",
+		"waking",
 	};
 	return type > 0 && type < KR_EV_MAX_EVENT ? n[type] : "unknown";
 }
@@ -147,11 +159,76 @@ const char *kr_irq_kind_name(int kind)
 	return kind > 0 && kind < KR_NR_IRQ_KINDS ? n[kind] : "unknown";
 }
 
-static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid);
+const char *kr_class_name(int cls)
+{
+	static const char *const n[KR_NR_CLASSES] = { "unknown", "kick_consumed_in_host", "kick_late", "not_kicked" };
 
-/* The per-CPU state of cpu, grown on demand; NULL if out of memory. */
+	return cls >= 0 && cls < KR_NR_CLASSES ? n[cls] : "unknown";
+}
+
+const char *kr_request_event_name(const struct kr_finding *f)
+{
+	if (f->from_tif)
+		return "tif_at_entry";
+	if (f->cause == KR_CAUSE_SIGNAL)
+		return "signal_generate";
+	return f->from_waking ? "sched_waking" : "sched_wakeup";
+}
+
+int kr_hist_bucket(uint64_t ns)
+{
+	int b = ns ? 64 - __builtin_clzll(ns) : 0;	/* the bits ns needs */
+
+	return b < KR_HIST_BUCKETS - 1 ? b : KR_HIST_BUCKETS - 1;
+}
+
+uint64_t kr_hist_lo(int bucket)
+{
+	return bucket <= 0 ? 0 : 1ull << (bucket - 1);
+}
+
+/* ---- construction ---- */
+
+struct kr_engine *kr_engine_new(const struct kr_engine_opts *opts)
+{
+	struct kr_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->o = *opts;
+	if (!e->o.reorder_window_ns)
+		e->o.reorder_window_ns = DEFAULT_WINDOW_NS;
+	if (!e->o.max_findings)
+		e->o.max_findings = DEFAULT_MAX_FINDINGS;
+	e->r.threshold_ns = e->o.threshold_ns;
+	kr_tidmap_init(&e->vcpus, sizeof(struct vcpu), 0);
+	e->fnd = calloc(e->o.max_findings, sizeof(*e->fnd));
+	if (!e->fnd) {
+		kr_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void kr_engine_free(struct kr_engine *e)
+{
+	if (!e)
+		return;
+	kr_tidmap_free(&e->vcpus);
+	free(e->ring);
+	free(e->cpus);
+	free(e->fnd);
+	free(e->r.vcpus);
+	free(e->r.findings);
+	free(e);
+}
+
+/* The per-CPU state of cpu, grown on demand; NULL if out of memory or cpu
+ * out of range (kr_engine_push checks events, this is the last guard). */
 static struct cpu_state *cpu_at(struct kr_engine *e, uint32_t cpu)
 {
+	if (cpu >= KR_MAX_CPUS)
+		return NULL;
 	if (cpu >= e->n_cpus) {
 		uint32_t n = e->n_cpus ? e->n_cpus : 64;
 		struct cpu_state *c;
@@ -168,20 +245,247 @@ static struct cpu_state *cpu_at(struct kr_engine *e, uint32_t cpu)
 	return &e->cpus[cpu];
 }
 
-/* The vCPU's task ran host code at ts while, by its guest entry and exit
- * events, the guest ran: an interrupt it took, or a request raised on its
- * CPU.  The exit event came late (the POWER paths were seen to fire
- * kvm_guest_exit milliseconds after such host work), so the guest time of
- * its requests is overstated from here on; each finding says so. */
+/* ---- vCPU tasks ---- */
+
+/* The vCPU task of ev, tracked from its first event on; NULL if the table
+ * cannot take it (out of memory, or KR_MAX_TASKS): the event is lost. */
+static struct vcpu *vcpu_get(struct kr_engine *e, const struct kr_event *ev)
+{
+	bool added;
+	struct vcpu *v = kr_tidmap_add(&e->vcpus, ev->tid, &added);
+
+	if (!v) {
+		e->lost++;
+		return NULL;
+	}
+	if (added) {
+		v->nslots = KR_NR_CAUSES;
+		v->st.tid = ev->tid;
+		v->st.pid = ev->pid;
+		v->st.vcpu = -1;
+		v->cpu = ev->cpu;
+	}
+	if ((ev->flags & KR_F_VCPU) && ev->vcpu >= 0)
+		v->st.vcpu = ev->vcpu;
+	if (ev->comm[0] && ev->type != KR_EV_REQUEST)
+		memcpy(v->st.comm, ev->comm, KR_COMM_LEN);
+	else if (!v->st.comm[0] && ev->comm[0])
+		memcpy(v->st.comm, ev->comm, KR_COMM_LEN);
+	v->st.comm[KR_COMM_LEN - 1] = 0;
+	return v;
+}
+
+/* ---- findings ---- */
+
+/* Ordering of badness: violations first, then guest time past, then earlier. */
+static int fnd_cmp(const struct kr_finding *a, const struct kr_finding *b)
+{
+	if (a->violation != b->violation)
+		return a->violation ? 1 : -1;
+	if (a->past_ns != b->past_ns)
+		return a->past_ns > b->past_ns ? 1 : -1;
+	if (a->request_ns != b->request_ns)
+		return a->request_ns < b->request_ns ? 1 : -1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? 1 : -1;
+	return 0;
+}
+
+static void fnd_swap(struct kr_finding *a, struct kr_finding *b)
+{
+	struct kr_finding t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void fnd_sift_down(struct kr_finding *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < n && fnd_cmp(&h[l], &h[m]) < 0)
+			m = l;
+		if (r < n && fnd_cmp(&h[r], &h[m]) < 0)
+			m = r;
+		if (m == i)
+			return;
+		fnd_swap(&h[i], &h[m]);
+		i = m;
+	}
+}
+
+static void fnd_keep(struct kr_engine *e, const struct kr_finding *f)
+{
+	uint32_t i;
+
+	if (e->fnd_len < e->o.max_findings) {
+		i = e->fnd_len++;
+		e->fnd[i] = *f;
+		for (; i && fnd_cmp(&e->fnd[i], &e->fnd[(i - 1) / 2]) < 0; i = (i - 1) / 2)
+			fnd_swap(&e->fnd[i], &e->fnd[(i - 1) / 2]);
+		return;
+	}
+	if (fnd_cmp(f, &e->fnd[0]) <= 0)
+		return;
+	e->fnd[0] = *f;
+	fnd_sift_down(e->fnd, e->fnd_len, 0);
+}
+
+/* ---- request life cycle ---- */
+
+/* What the finding's own evidence says of its kick (enum kr_class). */
+static uint8_t classify(const struct kr_engine *e, const struct kr_finding *f)
+{
+	if (f->kind == KR_KIND_ENTERED_PENDING && f->irq_before_entry_ns && irq_is_kick(f->irq_before_entry_kind))
+		return KR_CLASS_CONSUMED;
+	if (f->kick_due && (e->r.ipis_known || e->r.ipi_send_events) && !f->kick_ns)
+		return KR_CLASS_NOT_KICKED;
+	if (f->remote && f->kick_rx_ns)
+		return KR_CLASS_KICK_LATE;
+	if (!f->remote && !f->from_tif)	/* raised on the vCPU's own CPU: none was due */
+		return KR_CLASS_NOT_KICKED;
+	return KR_CLASS_UNKNOWN;
+}
+
+/* A finding of q (closing now), counted, handed to the sink, retained. */
+static void finding(struct kr_engine *e, struct vcpu *v, struct kr_finding *f)
+{
+	f->class = classify(e, f);
+	e->r.findings_by_class[f->class]++;
+	e->r.violations_by_class[f->class] += f->violation;
+	f->pid = v->st.pid;
+	f->tid = v->st.tid;
+	f->vcpu = v->st.vcpu;
+	memcpy(f->comm, v->st.comm, KR_COMM_LEN);
+	e->r.findings_total[f->kind]++;
+	v->st.findings++;
+	if (e->o.sink)
+		e->o.sink(e->o.sink_ctx, NULL, f);
+	if (f->violation) {
+		e->r.violations++;
+		e->r.violations_by_cause[f->cause]++;
+		v->st.violations++;
+	}
+	fnd_keep(e, f);
+}
+
+static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
+{
+	struct req *q = &v->req[cause];
+	struct kr_finding *f = &q->f;
+
+	if (q->state == RQ_IDLE)
+		return;
+	e->r.hist[cause][kr_hist_bucket(f->past_ns)]++;
+	f->violation = f->past_ns > e->o.threshold_ns;
+	if (f->kind == KR_KIND_LATE_EXIT && !f->violation)
+		f->kind = KR_KIND_NONE;	/* a prompt exit is no finding */
+	if (f->kind == KR_KIND_NONE && q->aborts)
+		e->r.caught_by_abort[cause]++;	/* the kernel refused to enter with it pending */
+	if (f->kind != KR_KIND_NONE)
+		finding(e, v, f);
+	if (f->past_ns > v->st.max_past_ns)
+		v->st.max_past_ns = f->past_ns;
+	memset(q, 0, sizeof(*q));
+}
+
+/* A kick for a request raised from another CPU while its vCPU ran: the IPI
+ * that is the requesting CPU's last event, sent to the vCPU's CPU in the same
+ * guest run, just before the request's own event; 0 if none. */
+static uint64_t kick_sent_before(const struct kr_engine *e, const struct vcpu *v, const struct kr_event *ev)
+{
+	const struct cpu_state *ci;
+
+	if (ev->cpu >= e->n_cpus || v->cpu >= 64)
+		return 0;
+	ci = &e->cpus[ev->cpu];
+	if (ci->sent_ts && (ci->sent_to & (1ull << v->cpu)) && ci->sent_ts >= v->guest_since &&
+	    ci->sent_ts <= ev->ts && ev->ts - ci->sent_ts <= KICK_BEFORE_NS)
+		return ci->sent_ts;
+	return 0;
+}
+
+/* Open a request of cause in slot q (its cause's, or a waking's). */
+static void req_open(struct kr_engine *e, struct vcpu *v, struct req *q, int cause, const struct kr_event *ev,
+		     bool from_tif)
+{
+	struct kr_finding *f = &q->f;
+
+	memset(q, 0, sizeof(*q));
+	f->cause = (uint8_t)cause;
+	f->request_ns = ev->ts;
+	f->request_on_cpu_ns = from_tif ? 0 : ev->ts;
+	f->signo = cause == KR_CAUSE_SIGNAL && !from_tif ? ev->reason : 0;
+	f->src_tid = from_tif ? 0 : ev->src_tid;
+	f->from_tif = from_tif;
+	f->remote = !from_tif && ev->cpu != v->cpu;
+	f->cpu = v->cpu;
+	if (!v->in_guest) {
+		q->state = RQ_WAITING;
+		return;
+	}
+	q->state = RQ_IN_GUEST;
+	/* Raised from another CPU: that CPU must kick the vCPU's (one raised on
+	 * the vCPU's own CPU came with an exit already). */
+	f->kick_due = f->remote;
+	if (f->kick_due)
+		f->kick_ns = kick_sent_before(e, v, ev);
+	f->kind = KR_KIND_LATE_EXIT;
+	q->saved_kind = KR_KIND_NONE;
+	q->seg_start = ev->ts;
+}
+
+static void close_pending_run_end(struct kr_engine *e, struct vcpu *v)
+{
+	int c;
+
+	for (c = 0; c < KR_NR_CAUSES; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].to_close)
+			req_close(e, v, c);
+}
+
+/* ---- host interrupts and IPIs ---- */
+
+/* The vCPU's task took an interrupt in the host at ts while, by its guest
+ * entry and exit events, the guest ran: the guest had stopped (the POWER
+ * paths were seen to fire kvm_guest_exit milliseconds after such host work).
+ * Guest time counts up to here; each finding it cuts says so.  (Requests
+ * raised on the vCPU's CPU are no such evidence: between the entry event and
+ * the real entry the host runs the entry path, a race injector among it.) */
 static void host_ran(struct vcpu *v, uint64_t ts)
 {
 	int c;
 
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	if (v->stopped_ns)
+		return;
+	v->stopped_ns = ts;
+	for (c = 0; c < v->nslots; c++) {
 		struct req *q = &v->req[c];
 
-		if (q->state == RQ_IN_GUEST && !q->host_ran_ns && ts >= q->seg_start)
-			q->host_ran_ns = ts;
+		if (q->state == RQ_IN_GUEST && ts >= q->seg_start)
+			q->f.host_ran_ns = ts;
+	}
+}
+
+/* The kick received: the first IPI-like interrupt the vCPU's task took after
+ * a request raised on another CPU, before the entry after its first guest run
+ * (x86/arm64 take it after the exit event, the POWER paths before
+ * kvm_guest_exit fires). */
+static void kick_received(struct vcpu *v, const struct kr_event *ev)
+{
+	int c;
+
+	if (!irq_is_kick((int)ev->reason))
+		return;
+	for (c = 0; c < v->nslots; c++) {
+		struct kr_finding *f = &v->req[c].f;
+
+		if (v->req[c].state != RQ_IDLE && f->remote && !f->kick_rx_ns && ev->ts >= f->request_ns &&
+		    (f->segments == 0 || (f->segments == 1 && !v->in_guest))) {
+			f->kick_rx_ns = ev->ts;
+			f->kick_rx_kind = (uint8_t)ev->reason;
+		}
 	}
 }
 
@@ -191,30 +495,15 @@ static void host_ran(struct vcpu *v, uint64_t ts)
  * only those; text and ftrace inputs have them all. */
 static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 {
+	struct vcpu *v = kr_tidmap_get(&e->vcpus, ev->tid);
 	struct cpu_state *ci;
 
-	struct vcpu *v = vcpu_slot(e->tab, e->tab_size, ev->tid);
-	int c;
-
 	e->r.host_irq_events++;
-	if (!v->used || !(ci = cpu_at(e, ev->cpu)))
+	if (!v || !(ci = cpu_at(e, ev->cpu)))
 		return;
 	if (v->in_guest && v->st.guest_events)
 		host_ran(v, ev->ts);
-	/* The kick received: the first IPI (or, POWER8's XICS, external)
-	 * interrupt the vCPU's task took after a request raised in its guest
-	 * run, before its next entry (x86/arm64 take it after the exit event,
-	 * the POWER vcore path before kvm_guest_exit fires). */
-	if (irq_is_ipi((int)ev->reason) || ev->reason == KR_IRQ_EXTERNAL)
-		for (c = 0; c < KR_NR_CAUSES; c++) {
-			struct req *q = &v->req[c];
-
-			if (q->state != RQ_IDLE && q->kick_due && !q->kick_rx_ns && ev->ts >= q->raised_ns &&
-			    (q->segments == 0 || (q->segments == 1 && !v->in_guest))) {
-				q->kick_rx_ns = ev->ts;
-				q->kick_rx_kind = (uint8_t)ev->reason;
-			}
-		}
+	kick_received(v, ev);
 	ci->ts = ev->ts;
 	ci->kind = (uint8_t)ev->reason;
 	if (irq_is_ipi((int)ev->reason)) {
@@ -241,327 +530,93 @@ static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 	}
 	if (!(ci = cpu_at(e, ev->reason)) || !ci->guest_tid)
 		return;
-	v = vcpu_slot(e->tab, e->tab_size, ci->guest_tid);
-	if (!v->used || !v->in_guest)
+	v = kr_tidmap_get(&e->vcpus, ci->guest_tid);
+	if (!v || !v->in_guest)
 		return;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
-		struct req *q = &v->req[c];
+	for (c = 0; c < v->nslots; c++) {
+		struct kr_finding *f = &v->req[c].f;
 
-		if (q->state == RQ_IN_GUEST && q->kick_due && !q->segments && !q->kick_ns &&
-		    ev->ts >= q->raised_ns)
-			q->kick_ns = ev->ts;
+		if (v->req[c].state == RQ_IN_GUEST && f->kick_due && !f->segments && !f->kick_ns &&
+		    ev->ts >= f->request_ns)
+			f->kick_ns = ev->ts;
 	}
 }
 
-int kr_hist_bucket(uint64_t ns)
+/* ---- guest runs ---- */
+
+/* Requests that are pending when the guest is entered: what was set at the
+ * entry (a flag already set with no request seen opens one: raised before
+ * tracing, or by a path without a tracepoint). */
+static void open_from_tif(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
 {
-	int b = 0;
-
-	while (ns && b < KR_HIST_BUCKETS - 1) {
-		ns >>= 1;
-		b++;
-	}
-	return b;
-}
-
-uint64_t kr_hist_lo(int bucket)
-{
-	return bucket <= 0 ? 0 : 1ull << (bucket - 1);
-}
-
-/* ---- construction ---- */
-
-struct kr_engine *kr_engine_new(const struct kr_engine_opts *opts)
-{
-	struct kr_engine *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return NULL;
-	e->o = *opts;
-	if (!e->o.reorder_window_ns)
-		e->o.reorder_window_ns = DEFAULT_WINDOW_NS;
-	if (!e->o.max_findings)
-		e->o.max_findings = DEFAULT_MAX_FINDINGS;
-	e->r.threshold_ns = e->o.threshold_ns;
-	e->tab_size = 64;
-	e->tab = calloc(e->tab_size, sizeof(*e->tab));
-	e->fnd = calloc(e->o.max_findings, sizeof(*e->fnd));
-	if (!e->tab || !e->fnd) {
-		kr_engine_free(e);
-		return NULL;
-	}
-	return e;
-}
-
-void kr_engine_free(struct kr_engine *e)
-{
-	if (!e)
+	if (!(ev->flags & (KR_F_TIF | KR_F_NR)))
 		return;
-	free(e->tab);
-	free(e->ring);
-	free(e->cpus);
-	free(e->fnd);
-	free(e->r.vcpus);
-	free(e->r.findings);
-	free(e);
+	if ((ev->flags & KR_F_TIF) && (ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
+		req_open(e, v, &v->req[KR_CAUSE_SIGNAL], KR_CAUSE_SIGNAL, ev, true);
+		e->r.tif_requests[KR_CAUSE_SIGNAL]++;
+		v->req[KR_CAUSE_SIGNAL].state = RQ_WAITING;
+	}
+	if ((ev->tif & KR_TIF_NEED_RESCHED) && v->req[KR_CAUSE_RESCHED].state == RQ_IDLE) {
+		req_open(e, v, &v->req[KR_CAUSE_RESCHED], KR_CAUSE_RESCHED, ev, true);
+		e->r.tif_requests[KR_CAUSE_RESCHED]++;
+		v->req[KR_CAUSE_RESCHED].state = RQ_WAITING;
+	}
 }
 
-/* ---- vCPU table ---- */
-
-static uint32_t hash_tid(uint32_t tid)
+/* The state at a request's first entry, and the host interrupt on that CPU
+ * between the request and the entry: an IPI (a kick) first, else any. */
+static void note_entry(const struct kr_engine *e, struct kr_finding *f, const struct kr_event *ev)
 {
-	return tid * 2654435761u;
-}
+	f->entry_ns = ev->ts;
+	f->entry_flags = ev->flags;
+	f->entry_tif = ev->tif;
+	f->entry_soft_mask = ev->soft_mask;
+	f->entry_irq_happened = ev->irq_happened;
+	if (ev->cpu < e->n_cpus) {
+		const struct cpu_state *ci = &e->cpus[ev->cpu];
 
-static struct vcpu *vcpu_slot(struct vcpu *tab, uint32_t size, uint32_t tid)
-{
-	uint32_t i = hash_tid(tid) & (size - 1);
-
-	while (tab[i].used && tab[i].st.tid != tid)
-		i = (i + 1) & (size - 1);
-	return &tab[i];
-}
-
-static int vcpu_grow(struct kr_engine *e)
-{
-	uint32_t nsize = e->tab_size * 2, i;
-	struct vcpu *ntab = calloc(nsize, sizeof(*ntab));
-
-	if (!ntab)
-		return -1;
-	for (i = 0; i < e->tab_size; i++)
-		if (e->tab[i].used)
-			*vcpu_slot(ntab, nsize, e->tab[i].st.tid) = e->tab[i];
-	free(e->tab);
-	e->tab = ntab;
-	e->tab_size = nsize;
-	return 0;
-}
-
-static struct vcpu *vcpu_get(struct kr_engine *e, const struct kr_event *ev)
-{
-	struct vcpu *v = vcpu_slot(e->tab, e->tab_size, ev->tid);
-
-	if (!v->used) {
-		if ((e->tab_used + 1) * 2 > e->tab_size) {
-			if (vcpu_grow(e))
-				return NULL;
-			v = vcpu_slot(e->tab, e->tab_size, ev->tid);
+		if (ci->ipi_ts > f->request_ns && ci->ipi_ts <= ev->ts) {
+			f->irq_before_entry_ns = ci->ipi_ts;
+			f->irq_before_entry_kind = ci->ipi_kind;
+		} else if (ci->ts > f->request_ns && ci->ts <= ev->ts) {
+			f->irq_before_entry_ns = ci->ts;
+			f->irq_before_entry_kind = ci->kind;
 		}
-		memset(v, 0, sizeof(*v));
-		v->used = true;
-		v->st.tid = ev->tid;
-		v->st.pid = ev->pid;
-		v->st.vcpu = -1;
-		v->cpu = ev->cpu;
-		e->tab_used++;
-	}
-	if ((ev->flags & KR_F_VCPU) && ev->vcpu >= 0)
-		v->st.vcpu = ev->vcpu;
-	if (ev->comm[0] && ev->type != KR_EV_REQUEST)
-		memcpy(v->st.comm, ev->comm, KR_COMM_LEN);
-	else if (!v->st.comm[0] && ev->comm[0])
-		memcpy(v->st.comm, ev->comm, KR_COMM_LEN);
-	return v;
-}
-
-/* ---- findings ---- */
-
-/* Ordering of badness: violations first, then guest time past, then earlier. */
-static int fnd_cmp(const struct kr_finding *a, const struct kr_finding *b)
-{
-	if (a->violation != b->violation)
-		return a->violation ? 1 : -1;
-	if (a->past_ns != b->past_ns)
-		return a->past_ns > b->past_ns ? 1 : -1;
-	if (a->request_ns != b->request_ns)
-		return a->request_ns < b->request_ns ? 1 : -1;
-	if (a->tid != b->tid)
-		return a->tid < b->tid ? 1 : -1;
-	return 0;
-}
-
-static void fnd_sift_down(struct kr_finding *h, uint32_t n, uint32_t i)
-{
-	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-		struct kr_finding t;
-
-		if (l < n && fnd_cmp(&h[l], &h[m]) < 0)
-			m = l;
-		if (r < n && fnd_cmp(&h[r], &h[m]) < 0)
-			m = r;
-		if (m == i)
-			return;
-		t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
 	}
 }
 
-static void fnd_keep(struct kr_engine *e, const struct kr_finding *f)
+static void count_entry_state(struct kr_engine *e, const struct kr_event *ev)
 {
-	uint32_t i;
-
-	if (e->fnd_len < e->o.max_findings) {
-		i = e->fnd_len++;
-		e->fnd[i] = *f;
-		while (i && fnd_cmp(&e->fnd[i], &e->fnd[(i - 1) / 2]) < 0) {
-			struct kr_finding t = e->fnd[i];
-
-			e->fnd[i] = e->fnd[(i - 1) / 2];
-			e->fnd[(i - 1) / 2] = t;
-			i = (i - 1) / 2;
-		}
+	if (!(ev->flags & KR_F_PACA) || ev->type != KR_EV_GUEST_ENTER)
 		return;
-	}
-	if (fnd_cmp(f, &e->fnd[0]) <= 0)
-		return;
-	e->fnd[0] = *f;
-	fnd_sift_down(e->fnd, e->fnd_len, 0);
-}
-
-/* ---- request life cycle ---- */
-
-static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
-{
-	struct req *q = &v->req[cause];
-	struct kr_finding f;
-	bool violation;
-
-	if (q->state == RQ_IDLE)
-		return;
-	e->r.hist[cause][kr_hist_bucket(q->past_ns)]++;
-	violation = q->past_ns > e->o.threshold_ns;
-	if (q->kind == KR_KIND_LATE_EXIT && !violation)
-		q->kind = KR_KIND_NONE;	/* a prompt exit is no finding */
-	if (q->kind == KR_KIND_NONE && q->aborts)
-		e->r.caught_by_abort[cause]++;	/* the kernel refused to enter with it pending */
-	if (q->kind != KR_KIND_NONE) {
-		memset(&f, 0, sizeof(f));
-		f.kind = q->kind;
-		f.cause = (uint8_t)cause;
-		f.exit_kind = q->exit_kind;
-		f.violation = violation;
-		f.from_tif = q->from_tif;
-		f.pid = v->st.pid;
-		f.tid = v->st.tid;
-		f.vcpu = v->st.vcpu;
-		f.cpu = q->cpu;
-		f.signo = q->signo;
-		f.src_tid = q->src_tid;
-		f.request_ns = q->raised_ns;
-		f.entry_ns = q->entry_ns;
-		f.exit_ns = q->exit_ns;
-		f.past_ns = q->past_ns;
-		f.exit_reason = q->exit_reason;
-		f.exit_err = q->exit_err;
-		f.segments = q->segments;
-		f.entry_flags = q->entry_flags;
-		f.entry_tif = q->entry_tif;
-		f.entry_soft_mask = q->entry_soft_mask;
-		f.entry_irq_happened = q->entry_irq_happened;
-		f.irq_before_entry_ns = q->irq_ns;
-		f.irq_before_entry_kind = q->irq_kind;
-		f.kick_due = q->kick_due;
-		f.kick_ns = q->kick_ns;
-		f.kick_rx_ns = q->kick_rx_ns;
-		f.kick_rx_kind = q->kick_rx_kind;
-		f.host_ran_ns = q->host_ran_ns;
-		memcpy(f.comm, v->st.comm, KR_COMM_LEN);
-		e->r.findings_total[q->kind]++;
-		v->st.findings++;
-		if (e->o.sink)
-			e->o.sink(e->o.sink_ctx, NULL, &f);
-		if (violation) {
-			e->r.violations++;
-			e->r.violations_by_cause[cause]++;
-			v->st.violations++;
-		}
-		fnd_keep(e, &f);
-	}
-	if (q->past_ns > v->st.max_past_ns)
-		v->st.max_past_ns = q->past_ns;
-	memset(q, 0, sizeof(*q));
-}
-
-static void req_open(struct kr_engine *e, struct vcpu *v, int cause, const struct kr_event *ev, bool from_tif)
-{
-	struct req *q = &v->req[cause];
-
-	memset(q, 0, sizeof(*q));
-	q->raised_ns = ev->ts;
-	q->signo = cause == KR_CAUSE_SIGNAL && !from_tif ? ev->reason : 0;
-	q->src_tid = from_tif ? 0 : ev->src_tid;
-	q->from_tif = from_tif;
-	q->cpu = v->cpu;
-	if (v->in_guest) {
-		q->state = RQ_IN_GUEST;
-		/* Raised from another CPU: that CPU must kick the vCPU's (one
-		 * raised on the vCPU's own CPU came with an exit already). */
-		q->kick_due = !from_tif && ev->cpu != v->cpu;
-		if (q->kick_due && ev->cpu < e->n_cpus && v->cpu < 64) {	/* its kick, sent just before */
-			const struct cpu_state *ci = &e->cpus[ev->cpu];
-
-			if (ci->sent_ts && (ci->sent_to & (1ull << v->cpu)) && ci->sent_ts >= v->guest_since &&
-			    ci->sent_ts <= ev->ts && ev->ts - ci->sent_ts <= KICK_BEFORE_NS)
-				q->kick_ns = ci->sent_ts;
-		}
-		q->kind = KR_KIND_LATE_EXIT;
-		q->saved_kind = KR_KIND_NONE;
-		q->seg_start = ev->ts;
-		q->entry_ns = 0;
-	} else {
-		q->state = RQ_WAITING;
-	}
-}
-
-static void close_pending_run_end(struct kr_engine *e, struct vcpu *v)
-{
-	int c;
-
-	for (c = 0; c < KR_NR_CAUSES; c++)
-		if (v->req[c].state != RQ_IDLE && v->req[c].to_close)
-			req_close(e, v, c);
+	e->r.entry_irq_known++;
+	e->r.entry_soft_masked_all += ev->soft_mask == 3;
+	e->r.entry_hard_disabled += !!(ev->irq_happened & KR_PACA_IRQ_HARD_DIS);
+	e->r.entry_soft_enabled += ev->soft_mask == 0;
 }
 
 static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
 {
-	int c;
-
 	struct cpu_state *ci;
+	int c;
 
 	if (v->in_guest)
 		return;
 	v->in_guest = true;
 	v->cpu = ev->cpu;
 	v->guest_since = ev->ts;
+	v->stopped_ns = 0;
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state == RQ_WAITING) {	/* not seen on the CPU yet: a late exit's */
+			v->req[c].state = RQ_IN_GUEST;
+			v->req[c].seg_start = ev->ts;
+		}
 	if ((ci = cpu_at(e, ev->cpu)))
 		ci->guest_tid = v->st.tid;
 	v->st.runs++;
 	e->r.runs++;
-	if ((ev->flags & KR_F_PACA) && ev->type == KR_EV_GUEST_ENTER) {
-		e->r.entry_irq_known++;
-		e->r.entry_soft_masked_all += ev->soft_mask == 3;
-		e->r.entry_hard_disabled += !!(ev->irq_happened & KR_PACA_IRQ_HARD_DIS);
-		e->r.entry_soft_enabled += ev->soft_mask == 0;
-	}
-	/* A flag already set at entry with no request seen: the request itself
-	 * was not observed (e.g. raised before tracing, or by a path without a
-	 * tracepoint).  It is pending all the same. */
-	if (ev->flags & (KR_F_TIF | KR_F_NR)) {
-		if ((ev->flags & KR_F_TIF) && (ev->tif & KR_TIF_SIGNAL_MASK) && v->req[KR_CAUSE_SIGNAL].state == RQ_IDLE) {
-			req_open(e, v, KR_CAUSE_SIGNAL, ev, true);
-			e->r.tif_requests[KR_CAUSE_SIGNAL]++;
-			v->req[KR_CAUSE_SIGNAL].state = RQ_WAITING;
-		}
-		if ((ev->tif & KR_TIF_NEED_RESCHED) && v->req[KR_CAUSE_RESCHED].state == RQ_IDLE) {
-			req_open(e, v, KR_CAUSE_RESCHED, ev, true);
-			e->r.tif_requests[KR_CAUSE_RESCHED]++;
-			v->req[KR_CAUSE_RESCHED].state = RQ_WAITING;
-		}
-	}
+	count_entry_state(e, ev);
+	open_from_tif(e, v, ev);
 	for (c = 0; c < KR_NR_CAUSES; c++) {
 		struct req *q = &v->req[c];
 
@@ -578,35 +633,21 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 		q->state = RQ_IN_GUEST;
 		q->seg_start = ev->ts;
 		q->to_close = false;
-		q->cpu = ev->cpu;
-		q->saved_kind = q->kind;
-		if (q->kind != KR_KIND_LATE_EXIT || q->past_ns <= e->o.threshold_ns)
-			q->kind = KR_KIND_ENTERED_PENDING;
-		if (!q->entry_ns) {
-			q->entry_ns = ev->ts;
-			q->entry_flags = ev->flags;
-			q->entry_tif = ev->tif;
-			q->entry_soft_mask = ev->soft_mask;
-			q->entry_irq_happened = ev->irq_happened;
-			/* an IPI (a kick) in the window first, else any interrupt */
-			if (ev->cpu < e->n_cpus) {
-				const struct cpu_state *ci = &e->cpus[ev->cpu];
-
-				if (ci->ipi_ts > q->raised_ns && ci->ipi_ts <= ev->ts) {
-					q->irq_ns = ci->ipi_ts;
-					q->irq_kind = ci->ipi_kind;
-				} else if (ci->ts > q->raised_ns && ci->ts <= ev->ts) {
-					q->irq_ns = ci->ts;
-					q->irq_kind = ci->kind;
-				}
-			}
-		}
+		q->f.cpu = ev->cpu;
+		q->saved_kind = q->f.kind;
+		if (q->f.kind != KR_KIND_LATE_EXIT || q->f.past_ns <= e->o.threshold_ns)
+			q->f.kind = KR_KIND_ENTERED_PENDING;
+		if (!q->f.entry_ns)
+			note_entry(e, &q->f, ev);
 	}
 }
 
-/* An entry that never ran the guest (POWER trap 0: the kernel saw a pending
- * interrupt after hard-disabling and backed out): undo it. */
-static void abort_guest(struct kr_engine *e, struct vcpu *v)
+/* Take back the guest entry of the current run: the requests pending at it
+ * wait again as they did before it (their entry state forgotten if it was
+ * their first).  aborted: the kernel backed out of the entry (POWER trap 0:
+ * it saw a pending interrupt after hard-disabling), counted; else the "run"
+ * was KVM_RUN bracketing's, host time by the guest events that replace it. */
+static void undo_entry(struct kr_engine *e, struct vcpu *v, bool aborted)
 {
 	int c;
 
@@ -615,18 +656,51 @@ static void abort_guest(struct kr_engine *e, struct vcpu *v)
 	v->in_guest = false;
 	v->st.runs--;
 	e->r.runs--;
-	e->r.aborted_entries++;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	e->r.aborted_entries += aborted;
+	for (c = 0; c < v->nslots; c++) {
 		struct req *q = &v->req[c];
 
 		if (q->state != RQ_IN_GUEST)
 			continue;
 		q->state = RQ_WAITING;
-		q->kind = q->saved_kind;
-		if (!q->segments)
-			q->entry_ns = 0;
-		q->aborts++;
+		q->f.kind = q->saved_kind;
+		if (!q->f.segments) {
+			q->f.entry_ns = 0;
+			q->f.kick_due &= aborted;	/* raised in the host: no kick was due */
+		}
+		q->aborts += aborted;
 	}
+}
+
+static void wakings_drop(struct vcpu *v)
+{
+	int c;
+
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state != RQ_IDLE)
+			memset(&v->req[c], 0, sizeof(v->req[c]));
+	v->nslots = KR_NR_CAUSES;
+}
+
+/* The exit that ended the run a request was raised in: was the vCPU's CPU
+ * sent an IPI, how soon, and how long did the guest run on after it. */
+static void count_kick(struct kr_engine *e, int cause, const struct kr_finding *f, uint64_t exit_ts)
+{
+	struct kr_kick_stats *k = &e->r.kicks[cause];
+	uint64_t d, l;
+
+	k->requests++;
+	if (!f->kick_ns)
+		return;
+	d = since(f->kick_ns, f->request_ns);	/* 0: sent with the request, before its event */
+	l = since(exit_ts, f->kick_ns);
+	k->kicked++;
+	k->delay_sum += d;
+	k->delivery_sum += l;
+	if (d > k->delay_max)
+		k->delay_max = d;
+	if (l > k->delivery_max)
+		k->delivery_max = l;
 }
 
 static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int exit_kind, uint32_t reason,
@@ -639,48 +713,244 @@ static void leave_guest(struct kr_engine *e, struct vcpu *v, uint64_t ts, int ex
 	v->in_guest = false;
 	if (v->cpu < e->n_cpus && e->cpus[v->cpu].guest_tid == v->st.tid)
 		e->cpus[v->cpu].guest_tid = 0;
-	for (c = 0; c < KR_NR_CAUSES; c++) {
+	for (c = 0; c < v->nslots; c++) {
 		struct req *q = &v->req[c];
+		struct kr_finding *f = &q->f;
 
 		if (q->state != RQ_IN_GUEST)
 			continue;
-		/* The exit that ended the run the request was raised in: was
-		 * the vCPU's CPU sent an IPI, how soon, and how long did the
-		 * guest run on after it. */
-		if (q->kick_due && !q->segments && exit_kind != KR_EXIT_NONE) {
-			struct kr_kick_stats *k = &e->r.kicks[c];
-
-			k->requests++;
-			if (q->kick_ns) {
-				/* 0: sent with the request, before its event */
-				uint64_t d = q->kick_ns > q->raised_ns ? q->kick_ns - q->raised_ns : 0;
-				uint64_t l = ts > q->kick_ns ? ts - q->kick_ns : 0;
-
-				k->kicked++;
-				k->delay_sum += d;
-				k->delivery_sum += l;
-				if (d > k->delay_max)
-					k->delay_max = d;
-				if (l > k->delivery_max)
-					k->delivery_max = l;
-			}
-		}
-		q->past_ns += ts > q->seg_start ? ts - q->seg_start : 0;
-		if (!q->segments)
-			q->first_seg_ns = q->past_ns;
-		q->segments++;
+		if (c < KR_NR_CAUSES && f->kick_due && !f->segments && exit_kind != KR_EXIT_NONE)
+			count_kick(e, c, f, ts);
+		/* up to the exit, or to where the host showed the guest had stopped */
+		f->past_ns += since(v->stopped_ns && v->stopped_ns < ts ? v->stopped_ns : ts, q->seg_start);
+		f->segments++;
 		q->state = RQ_WAITING;
-		q->exit_ns = ts;
-		q->exit_kind = (uint8_t)exit_kind;
-		q->exit_reason = reason;
-		q->exit_err = err;
+		f->exit_ns = ts;
+		f->exit_kind = (uint8_t)exit_kind;
+		f->exit_reason = reason;
+		f->exit_err = err;
+	}
+}
+
+/* ---- events of a vCPU task ---- */
+
+static void on_run_begin(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	close_pending_run_end(e, v);
+	v->in_run = true;
+	v->cpu = ev->cpu;
+	v->st.run_calls++;
+	e->r.run_calls++;
+	if (!v->st.guest_events && !e->o.no_bracket)
+		enter_guest(e, v, ev);
+}
+
+static void on_run_end(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	int c;
+
+	leave_guest(e, v, ev->ts, KR_EXIT_RUN_END, 0, 0);
+	v->in_run = false;
+	/* Whatever is still pending is honoured on the way out to userspace;
+	 * close at kvm_userspace_exit to learn the reason. */
+	for (c = 0; c < KR_NR_CAUSES; c++)
+		if (v->req[c].state != RQ_IDLE)
+			v->req[c].to_close = true;
+}
+
+static void on_user_exit(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	int c;
+
+	if (v->in_run) {	/* no RUN_END event: the end is here, or src_tid ns before */
+		uint64_t end = ev->ts;
+
+		if ((ev->flags & KR_F_RUN_END) && ev->src_tid < end)
+			end -= ev->src_tid;
+		leave_guest(e, v, end, KR_EXIT_RUN_END, ev->reason, ev->err);
+		v->in_run = false;
+	}
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		struct req *q = &v->req[c];
+
+		if (q->state == RQ_IDLE)
+			continue;
+		if (q->f.exit_kind == KR_EXIT_RUN_END) {
+			q->f.exit_reason = ev->reason;
+			q->f.exit_err = ev->err;
+		}
+		req_close(e, v, c);
+	}
+	wakings_drop(v);	/* back in userspace: its wake-ups were not for it */
+}
+
+static void on_guest_enter(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	if (!v->st.guest_events) {
+		/* First real guest event: stop using KVM_RUN bracketing for this
+		 * vCPU; the bracketed "run" so far was host time. */
+		v->st.guest_events = true;
+		undo_entry(e, v, false);
+	}
+	close_pending_run_end(e, v);
+	enter_guest(e, v, ev);
+}
+
+static void on_guest_exit(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	v->st.guest_events = true;
+	if (ev->flags & KR_F_ABORTED)
+		undo_entry(e, v, true);
+	else	/* x86: cause carries the vendor (VMX 1, SVM 2) for decoding */
+		leave_guest(e, v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
+}
+
+/* The vCPU task left its CPU: a pending reschedule is honoured; wake-ups for
+ * that CPU not seen there yet will preempt whatever runs there, not it. */
+static void on_switch_out(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	leave_guest(e, v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
+	req_close(e, v, KR_CAUSE_RESCHED);
+	wakings_drop(v);
+}
+
+static void on_switch_in(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	v->cpu = ev->cpu;
+	if (v->in_run && !v->st.guest_events && !e->o.no_bracket)
+		enter_guest(e, v, ev);
+}
+
+/* ---- reschedule requests timed at their sched_waking ---- */
+
+/* sched_waking of task ev->reason onto the CPU the vCPU runs on: counted from
+ * now in a slot of its own (the task's earlier one, a free one, or the
+ * oldest), as a late exit's request until its wake-up is seen on the CPU. */
+static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	struct req *q = NULL, *r = &v->req[KR_CAUSE_RESCHED];
+	int c;
+
+	if (r->state != RQ_IDLE && !r->to_close)
+		return;	/* a reschedule is pending already */
+	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
+			q = &v->req[c];
+	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)
+		if (v->req[c].state == RQ_IDLE)
+			q = &v->req[c];
+	if (!q) {
+		q = &v->req[SLOT_WAKING];
+		for (c = SLOT_WAKING + 1; c < NR_SLOTS; c++)
+			if (v->req[c].f.request_ns < q->f.request_ns)
+				q = &v->req[c];
+	}
+	v->nslots = NR_SLOTS;	/* the wakings' slots count now */
+	req_open(e, v, q, KR_CAUSE_RESCHED, ev, false);
+	q->woken = ev->reason;
+	q->f.request_on_cpu_ns = 0;
+	q->f.from_waking = true;
+	q->f.kind = q->saved_kind = KR_KIND_LATE_EXIT;	/* whether it entered or not */
+	if (q->state == RQ_WAITING)
+		q->seg_start = ev->ts;
+}
+
+/* The reschedule request ev whose waking was seen: its slot becomes the
+ * request, timed at the waking; the vCPU's CPU learnt of it now.  False if
+ * none was. */
+static bool from_waking(struct vcpu *v, const struct kr_event *ev)
+{
+	struct req *r = &v->req[KR_CAUSE_RESCHED];
+	int c;
+
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
+			break;
+	if (c >= v->nslots)
+		return false;
+	*r = v->req[c];
+	r->woken = 0;
+	r->f.request_on_cpu_ns = ev->ts;
+	wakings_drop(v);
+	return true;
+}
+
+static void on_request(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	int c = ev->cause;
+	struct req *q = &v->req[c];
+
+	e->r.requests[c]++;
+	v->st.requests[c]++;
+	if (q->state != RQ_IDLE && !q->to_close) {
+		e->r.coalesced[c]++;
+	} else {
+		req_close(e, v, c);
+		if (c == KR_CAUSE_RESCHED && from_waking(v, ev))
+			e->r.requests_from_waking[c]++;
+		else
+			req_open(e, v, q, c, ev, false);
+	}
+	if (ev->cpu < e->n_cpus)
+		e->cpus[ev->cpu].sent_ts = 0;	/* that IPI is taken */
+}
+
+static void on_sig_deliver(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	leave_guest(e, v, ev->ts, KR_EXIT_RUN_END, 0, 0);
+	req_close(e, v, KR_CAUSE_SIGNAL);
+}
+
+/* KR_EV_VCORE: which entry path the host takes (POWER vcore path); the guest
+ * runs themselves come from kvm_guest_enter/exit per vCPU. */
+static void on_vcore(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
+{
+	(void)e;
+	(void)v;
+	(void)ev;
+}
+
+typedef void (*vcpu_handler)(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev);
+
+static const vcpu_handler on_vcpu_event[KR_EV_MAX_EVENT] = {
+	[KR_EV_RUN_BEGIN] = on_run_begin,	[KR_EV_RUN_END] = on_run_end,
+	[KR_EV_USER_EXIT] = on_user_exit,	[KR_EV_GUEST_ENTER] = on_guest_enter,
+	[KR_EV_GUEST_EXIT] = on_guest_exit,	[KR_EV_SWITCH_OUT] = on_switch_out,
+	[KR_EV_SWITCH_IN] = on_switch_in,	[KR_EV_REQUEST] = on_request,
+	[KR_EV_SIG_DELIVER] = on_sig_deliver,	[KR_EV_VCORE] = on_vcore,
+	[KR_EV_WAKING] = on_waking,
+};
+
+/* Which task state the input carried, over the vCPU tasks' own events: by
+ * the four flags that tell it (TIF, IRQ, PACA, NR as bits 0-3), one count
+ * per event. */
+#define STATE_INDEX(f) (((f) & (KR_F_TIF | KR_F_IRQ)) | ((f) & KR_F_PACA) >> 2 | ((f) & KR_F_NR) >> 5)
+static void count_state(struct kr_engine *e, const struct kr_event *ev)
+{
+	/* Any event of a CPU but a request ends its last IPI's claim to be the
+	 * kick of a request it raises next (req_open reads it). */
+	if (e->r.ipi_send_events && ev->cpu < e->n_cpus)
+		e->cpus[ev->cpu].sent_ts = 0;
+	e->by_state[STATE_INDEX(ev->flags)]++;	/* summed by state_counts() */
+}
+
+/* The events that carried each kind of task state, from by_state. */
+static void state_counts(struct kr_engine *e)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		e->r.state_events += e->by_state[i];
+		e->r.state_tif += i & 1 ? e->by_state[i] : 0;
+		e->r.state_irq += i & 2 ? e->by_state[i] : 0;
+		e->r.state_paca += i & 4 ? e->by_state[i] : 0;
+		e->r.state_nr += i & 9 ? e->by_state[i] : 0;	/* TIF or NR */
 	}
 }
 
 static void step(struct kr_engine *e, const struct kr_event *ev)
 {
 	struct vcpu *v;
-	int c;
 
 	if (e->o.sink)
 		e->o.sink(e->o.sink_ctx, ev, NULL);
@@ -694,127 +964,14 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		ipi_send(e, ev);
 		return;
 	}
-	if (ev->type != KR_EV_REQUEST) {
-		/* Any other event of a CPU ends its last IPI's claim to be the
-		 * kick of a request it raises next (req_open reads it). */
-		if (e->r.ipi_send_events && ev->cpu < e->n_cpus)
-			e->cpus[ev->cpu].sent_ts = 0;
-		e->r.state_events++;
-		e->r.state_irq += !!(ev->flags & KR_F_IRQ);
-		e->r.state_nr += !!(ev->flags & (KR_F_TIF | KR_F_NR));
-		e->r.state_tif += !!(ev->flags & KR_F_TIF);
-		e->r.state_paca += !!(ev->flags & KR_F_PACA);
-	}
+	if (ev->type != KR_EV_REQUEST)
+		count_state(e, ev);
 	if (!e->r.first_ns || ev->ts < e->r.first_ns)
 		e->r.first_ns = ev->ts;
 	if (ev->ts > e->r.last_ns)
 		e->r.last_ns = ev->ts;
-	v = vcpu_get(e, ev);
-	if (!v)
-		return;
-
-	switch (ev->type) {
-	case KR_EV_RUN_BEGIN:
-		close_pending_run_end(e, v);
-		v->in_run = true;
-		v->cpu = ev->cpu;
-		v->st.run_calls++;
-		e->r.run_calls++;
-		if (!v->st.guest_events && !e->o.no_bracket)
-			enter_guest(e, v, ev);
-		break;
-	case KR_EV_RUN_END:
-		leave_guest(e, v, ev->ts, KR_EXIT_RUN_END, 0, 0);
-		v->in_run = false;
-		/* Whatever is still pending is honoured on the way out to
-		 * userspace; close at kvm_userspace_exit to learn the reason. */
-		for (c = 0; c < KR_NR_CAUSES; c++)
-			if (v->req[c].state != RQ_IDLE)
-				v->req[c].to_close = true;
-		break;
-	case KR_EV_USER_EXIT:
-		if (v->in_run) {	/* no RUN_END event: the end is here, or src_tid ns before */
-			uint64_t end = ev->ts;
-
-			if ((ev->flags & KR_F_RUN_END) && ev->src_tid < end)
-				end -= ev->src_tid;
-			leave_guest(e, v, end, KR_EXIT_RUN_END, ev->reason, ev->err);
-			v->in_run = false;
-		}
-		for (c = 0; c < KR_NR_CAUSES; c++) {
-			struct req *q = &v->req[c];
-
-			if (q->state == RQ_IDLE)
-				continue;
-			if (q->exit_kind == KR_EXIT_RUN_END) {
-				q->exit_reason = ev->reason;
-				q->exit_err = ev->err;
-			}
-			req_close(e, v, c);
-		}
-		break;
-	case KR_EV_GUEST_ENTER:
-		if (!v->st.guest_events) {
-			/* First real guest event: stop using KVM_RUN bracketing for
-			 * this vCPU; the bracketed "run" so far was host time. */
-			v->st.guest_events = true;
-			if (v->in_guest) {
-				v->in_guest = false;
-				v->st.runs--;
-				e->r.runs--;
-				for (c = 0; c < KR_NR_CAUSES; c++)
-					if (v->req[c].state == RQ_IN_GUEST) {
-						v->req[c].past_ns += ev->ts - v->req[c].seg_start;
-						v->req[c].state = RQ_WAITING;
-					}
-			}
-		}
-		close_pending_run_end(e, v);
-		enter_guest(e, v, ev);
-		break;
-	case KR_EV_GUEST_EXIT:
-		v->st.guest_events = true;
-		if (ev->flags & KR_F_ABORTED)
-			abort_guest(e, v);
-		else	/* x86: cause carries the vendor (VMX 1, SVM 2) for decoding */
-			leave_guest(e, v, ev->ts, KR_EXIT_GUEST, ev->reason, ev->cause);
-		break;
-	case KR_EV_SWITCH_OUT:
-		leave_guest(e, v, ev->ts, KR_EXIT_SWITCH, (uint32_t)ev->err, 0);
-		if (v->req[KR_CAUSE_RESCHED].state != RQ_IDLE)
-			req_close(e, v, KR_CAUSE_RESCHED);
-		break;
-	case KR_EV_SWITCH_IN:
-		v->cpu = ev->cpu;
-		if (v->in_run && !v->st.guest_events && !e->o.no_bracket)
-			enter_guest(e, v, ev);
-		break;
-	case KR_EV_REQUEST:
-		c = ev->cause;
-		e->r.requests[c]++;
-		v->st.requests[c]++;
-		if (v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
-			e->r.coalesced[c]++;
-		} else {
-			if (v->req[c].state != RQ_IDLE)
-				req_close(e, v, c);
-			req_open(e, v, c, ev, false);
-		}
-		if (v->in_guest && v->st.guest_events && ev->cpu == v->cpu)
-			host_ran(v, ev->ts);	/* raised on the CPU the guest "runs" on */
-		if (ev->cpu < e->n_cpus)
-			e->cpus[ev->cpu].sent_ts = 0;	/* that IPI is taken */
-		break;
-	case KR_EV_VCORE:
-		/* Which entry path the host takes (POWER vcore path); the guest
-		 * runs themselves come from kvm_guest_enter/exit per vCPU. */
-		break;
-	case KR_EV_SIG_DELIVER:
-		leave_guest(e, v, ev->ts, KR_EXIT_RUN_END, 0, 0);
-		if (v->req[KR_CAUSE_SIGNAL].state != RQ_IDLE)
-			req_close(e, v, KR_CAUSE_SIGNAL);
-		break;
-	}
+	if ((v = vcpu_get(e, ev)))
+		on_vcpu_event[ev->type](e, v, ev);
 }
 
 /* ---- reorder stage ---- */
@@ -837,26 +994,31 @@ static int ring_grow(struct kr_engine *e)
 	return 0;
 }
 
+static void release_one(struct kr_engine *e)
+{
+	const struct kr_event *ev = &RING_AT(e, 0);
+
+	e->released_ts = ev->ts;
+	e->released_any = true;
+	step(e, ev);
+	e->ring_head = (e->ring_head + 1) & (e->ring_cap - 1);
+	e->ring_len--;
+}
+
 static void release(struct kr_engine *e, bool all)
 {
-	while (e->ring_len && (all || RING_AT(e, 0).ts + e->o.reorder_window_ns < e->max_ts)) {
-		const struct kr_event *ev = &RING_AT(e, 0);
-
-		e->released_ts = ev->ts;
-		e->released_any = true;
-		step(e, ev);
-		e->ring_head = (e->ring_head + 1) & (e->ring_cap - 1);
-		e->ring_len--;
-	}
+	while (e->ring_len && (all || RING_AT(e, 0).ts + e->o.reorder_window_ns < e->max_ts))
+		release_one(e);
 }
 
 int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 {
 	size_t pos;
 
-	if (ev->type == KR_EV_NONE || ev->type >= KR_EV_MAX_EVENT || e->finished ||
-	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES))
+	if (e->finished || kr_event_invalid(ev))
 		return -1;
+	if (e->ring_len == KR_REORDER_MAX)	/* full: the oldest goes, in order */
+		release_one(e);
 	if (e->released_any && ev->ts < e->released_ts) {
 		/* Older than what was already released: too late to reorder. */
 		e->r.reorder_late++;
@@ -887,6 +1049,19 @@ int kr_engine_push(struct kr_engine *e, const struct kr_event *ev)
 	return 0;
 }
 
+void kr_engine_progress(const struct kr_engine *e, struct kr_engine_progress *p)
+{
+	p->events = e->r.events;
+	p->findings = e->r.findings_total[KR_KIND_LATE_EXIT] + e->r.findings_total[KR_KIND_ENTERED_PENDING];
+	p->violations = e->r.violations;
+	p->vcpus = e->vcpus.n;
+}
+
+size_t kr_engine_buffered(const struct kr_engine *e)
+{
+	return e->ring_len;
+}
+
 void kr_engine_set_truncated(struct kr_engine *e)
 {
 	e->truncated = true;
@@ -909,9 +1084,12 @@ void kr_engine_set_ipis_traced(struct kr_engine *e)
 
 void kr_engine_set_lost(struct kr_engine *e, uint64_t lost, uint64_t untracked)
 {
-	e->r.lost = lost;
+	e->input_lost = lost;
+	e->r.lost = e->input_lost + e->lost;
 	e->r.untracked = untracked;
 }
+
+/* ---- the end ---- */
 
 static int vcpu_stats_cmp(const void *a, const void *b)
 {
@@ -929,39 +1107,35 @@ static int fnd_qsort_cmp(const void *a, const void *b)
 	return -fnd_cmp(a, b);
 }
 
-void kr_engine_finish(struct kr_engine *e)
+/* Close what is still open at the end of the trace: a request still in the
+ * guest counts its guest time up to the last event seen; in a truncated
+ * input, requests still pending are not judged (open_at_end). */
+static void close_at_end(struct kr_engine *e, struct vcpu *v)
 {
-	uint32_t i, n = 0;
 	int c;
 
-	if (e->finished)
-		return;
-	release(e, true);
-	e->r.irqs_known |= e->r.host_irq_events != 0;
-	e->r.ipis_known |= e->r.ipi_send_events != 0;
-	/* Close what is still open at the end of the trace: a request still in
-	 * the guest counts its guest time up to the last event seen. */
-	for (i = 0; i < e->tab_size; i++) {
-		struct vcpu *v = &e->tab[i];
-
-		if (!v->used)
+	if (v->in_guest)
+		leave_guest(e, v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
+	wakings_drop(v);
+	for (c = 0; c < KR_NR_CAUSES; c++) {
+		if (e->truncated && v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
+			e->r.open_at_end++;
+			memset(&v->req[c], 0, sizeof(v->req[c]));
 			continue;
-		if (v->in_guest)
-			leave_guest(e, v, e->r.last_ns, KR_EXIT_NONE, 0, 0);
-		for (c = 0; c < KR_NR_CAUSES; c++) {
-			if (e->truncated && v->req[c].state != RQ_IDLE && !v->req[c].to_close) {
-				e->r.open_at_end++;
-				memset(&v->req[c], 0, sizeof(v->req[c]));
-				continue;
-			}
-			req_close(e, v, c);
 		}
+		req_close(e, v, c);
 	}
-	e->r.vcpus = calloc(e->tab_used ? e->tab_used : 1, sizeof(*e->r.vcpus));
+}
+
+static void collect(struct kr_engine *e)
+{
+	uint32_t it = 0, n = 0;
+	struct vcpu *v;
+
+	e->r.vcpus = calloc(e->vcpus.n ? e->vcpus.n : 1, sizeof(*e->r.vcpus));
 	if (e->r.vcpus) {
-		for (i = 0; i < e->tab_size; i++)
-			if (e->tab[i].used)
-				e->r.vcpus[n++] = e->tab[i].st;
+		while ((v = kr_tidmap_next(&e->vcpus, &it, NULL)))
+			e->r.vcpus[n++] = v->st;
 		qsort(e->r.vcpus, n, sizeof(*e->r.vcpus), vcpu_stats_cmp);
 		e->r.nr_vcpus = n;
 	}
@@ -971,6 +1145,23 @@ void kr_engine_finish(struct kr_engine *e)
 		qsort(e->r.findings, e->fnd_len, sizeof(*e->fnd), fnd_qsort_cmp);
 		e->r.nr_findings = e->fnd_len;
 	}
+}
+
+void kr_engine_finish(struct kr_engine *e)
+{
+	uint32_t it = 0;
+	struct vcpu *v;
+
+	if (e->finished)
+		return;
+	release(e, true);
+	e->r.irqs_known |= e->r.host_irq_events != 0;
+	e->r.ipis_known |= e->r.ipi_send_events != 0;
+	while ((v = kr_tidmap_next(&e->vcpus, &it, NULL)))
+		close_at_end(e, v);
+	e->r.lost = e->input_lost + e->lost;
+	state_counts(e);
+	collect(e);
 	e->finished = true;
 }
 
@@ -983,7 +1174,7 @@ enum kr_verdict kr_result_verdict(const struct kr_result *r)
 {
 	if (r->violations)
 		return KR_VIOLATION;
-	if (!r->runs || r->lost || r->caveat)
+	if (!r->runs || r->lost || r->caveat || r->reorder_late)
 		return KR_INCONCLUSIVE;
 	return KR_PASS;
 }

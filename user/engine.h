@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include "kvmrace.h"
 
-#define KR_HIST_BUCKETS 40	/* log2 buckets of ns: [0], [1], [2,3], ... */
+#define KR_HIST_BUCKETS 40
+/* The reorder stage holds at most this many events: when full it releases
+ * the oldest (inputs with many equal timestamps need no reordering). */
+#define KR_REORDER_MAX (1u << 18)	/* log2 buckets of ns: [0], [1], [2,3], ... */
 
 enum kr_kind {
 	KR_KIND_NONE = 0,
@@ -28,6 +31,19 @@ enum kr_exit_kind {
 	KR_EXIT_GUEST = 1,	/* guest exit event: reason is the exit reason / trap */
 	KR_EXIT_RUN_END = 2,	/* end of KVM_RUN: reason is kvm_run->exit_reason */
 	KR_EXIT_SWITCH = 3,	/* task switched out */
+};
+
+/* What a finding's own evidence says happened to the request's kick. */
+enum kr_class {
+	KR_CLASS_UNKNOWN = 0,		/* the evidence does not tell */
+	KR_CLASS_CONSUMED = 1,		/* kick_consumed_in_host: entered with it pending after an IPI-like
+					 * interrupt was taken in the host on that CPU between the request
+					 * and the entry: the 2017 race's signature */
+	KR_CLASS_KICK_LATE = 2,		/* kick_late: raised from another CPU, the kick did reach the vCPU's
+					 * task (an IPI-like interrupt it took after the request), late */
+	KR_CLASS_NOT_KICKED = 3,	/* not_kicked: no IPI was sent to its CPU (IPI sends traced), or it
+					 * was raised on the vCPU's own CPU where none was due */
+	KR_NR_CLASSES = 4,
 };
 
 struct kr_finding;
@@ -55,12 +71,19 @@ struct kr_finding {
 	uint8_t exit_kind;	/* enum kr_exit_kind */
 	bool violation;		/* past_ns > threshold */
 	bool from_tif;		/* request seen only as a TIF flag at entry */
+	bool from_waking;	/* a reschedule timed at its sched_waking (request_ns) */
+	bool remote;		/* raised on another CPU than the vCPU's */
+	uint8_t class;		/* enum kr_class */
 	uint32_t pid, tid;
 	int32_t vcpu;
 	uint16_t cpu;		/* CPU of the entry (or the request) */
 	uint32_t signo;
 	uint32_t src_tid;
-	uint64_t request_ns, entry_ns, exit_ns, past_ns;
+	/* request_ns: the earliest event that committed the kernel to it
+	 * (signal_generate, sched_waking); request_on_cpu_ns: when the vCPU's
+	 * CPU learnt of it (the flag set: signal_generate, sched_wakeup), 0 if
+	 * only seen as a flag at entry. */
+	uint64_t request_ns, request_on_cpu_ns, entry_ns, exit_ns, past_ns;
 	uint32_t exit_reason;
 	int32_t exit_err;
 	uint32_t segments;	/* guest runs that counted */
@@ -86,9 +109,9 @@ struct kr_finding {
 	uint64_t kick_rx_ns;
 	uint8_t kick_rx_kind;
 	/* Guest entry/exit events: the first time the vCPU's CPU ran host code
-	 * (an interrupt its task took, a request raised there) after the
-	 * request while the guest was still "running" by those events: the exit
-	 * event came late, and past_ns is overstated; 0 if not seen. */
+	 * (an interrupt its task took, a request raised there) while the guest
+	 * was still "running" by those events: the guest had stopped, the exit
+	 * event came late; guest time is counted up to here; 0 if not seen. */
 	uint64_t host_ran_ns;
 	char comm[KR_COMM_LEN];
 };
@@ -126,6 +149,8 @@ struct kr_result {
 	uint64_t findings_total[3];	/* by kind */
 	uint64_t violations;
 	uint64_t violations_by_cause[KR_NR_CAUSES];
+	uint64_t findings_by_class[KR_NR_CLASSES], violations_by_class[KR_NR_CLASSES];
+	uint64_t requests_from_waking[KR_NR_CAUSES];	/* timed at their sched_waking */
 	uint64_t reorder_late;		/* events older than the reorder window */
 	/* Which task state the input carried, over the vCPU tasks' own events
 	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace
@@ -173,6 +198,14 @@ void kr_engine_set_caveat(struct kr_engine *e, const char *why);
 void kr_engine_set_irqs_traced(struct kr_engine *e);
 /* The input traced IPI sends: a kick not seen was not sent. */
 void kr_engine_set_ipis_traced(struct kr_engine *e);
+/* Where a live run is, for a status line. */
+struct kr_engine_progress {
+	uint64_t events, findings, violations;
+	uint32_t vcpus;
+};
+void kr_engine_progress(const struct kr_engine *e, struct kr_engine_progress *p);
+/* Events held in the reorder stage now. */
+size_t kr_engine_buffered(const struct kr_engine *e);
 /* Drain the reorder stage and close every request still open. */
 void kr_engine_finish(struct kr_engine *e);
 const struct kr_result *kr_engine_result(const struct kr_engine *e);
@@ -184,6 +217,10 @@ const char *kr_exit_kind_name(int k);
 const char *kr_verdict_name(enum kr_verdict v);
 const char *kr_type_name(int type);
 const char *kr_irq_kind_name(int kind);
+const char *kr_class_name(int cls);
+/* The event a finding's request_ns comes from: "signal_generate",
+ * "sched_waking", "sched_wakeup", "tif_at_entry". */
+const char *kr_request_event_name(const struct kr_finding *f);
 int kr_hist_bucket(uint64_t ns);
 uint64_t kr_hist_lo(int bucket);
 

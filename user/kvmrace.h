@@ -27,14 +27,19 @@ enum kr_type {
 	KR_EV_GUEST_EXIT = 5,	/* kvm_exit / kvm_guest_exit: reason = exit reason or trap */
 	KR_EV_SWITCH_OUT = 6,	/* vCPU task switched out; err = prev_state, F_PREEMPT */
 	KR_EV_SWITCH_IN = 7,	/* vCPU task switched in on cpu */
-	KR_EV_REQUEST = 8,	/* a request raised for the vCPU task; cause */
+	KR_EV_REQUEST = 8,	/* a request raised for the vCPU task (cause), on cpu: signal_generate
+				 * (reason: signo), sched_wakeup leaving it NEED_RESCHED (reason: the
+				 * woken task) */
 	KR_EV_SIG_DELIVER = 9,	/* signal delivered to (consumed by) the vCPU task */
 	KR_EV_VCORE = 10,	/* POWER kvmppc_run_core: reason = where (0 enter, 1 exit), err = n_runnable */
 	KR_EV_HOST_IRQ = 11,	/* the host took an interrupt on cpu (tid: the task it interrupted);
 				 * reason = enum kr_irq_kind.  BPF: only those that interrupted a vCPU task. */
 	KR_EV_IPI_SEND = 12,	/* an IPI sent from cpu (tid: the sender) to CPU reason: the kick
 				 * of a vCPU in the guest.  BPF: only to CPUs a vCPU task runs on. */
-	KR_EV_MAX_EVENT = 13,
+	KR_EV_WAKING = 13,	/* sched_waking on cpu (the waker's; src_tid the waker) of task
+				 * reason onto the CPU vCPU task tid runs on: the earliest event
+				 * of a reschedule request, if the wake-up then preempts it */
+	KR_EV_MAX_EVENT = 14,
 
 	/* Recording-only meta records (struct kr_meta). */
 	KR_REC_LOST = 100,	/* cumulative loss counters: v[0] ring drops, v[1] untracked vCPUs */
@@ -109,5 +114,14 @@ struct kr_meta {
 };
 
 #define KR_EVENT_SIZE 64
+
+/* Bounds on numbers an input carries (checked where they are read). */
+#define KR_MAX_CPUS 8192	/* Linux's NR_CPUS maximum (x86 MAXSMP, powerpc) */
+
+#if !defined(__bpf__)
+/* Where an input hands its events, one at a time; a nonzero (negative)
+ * return stops the input, which returns it. */
+typedef int (*kr_event_cb)(void *ctx, const struct kr_event *ev);
+#endif
 
 #endif /* KVMRACE_H */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "event.h"
+#include "input.h"
 #include "record.h"
 
 _Static_assert(sizeof(struct kr_event) == KR_EVENT_SIZE, "kr_event must be 64 bytes");
@@ -42,7 +44,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int kr_writer_open(struct kr_writer *w, const char *path, const struct kr_rec_info *info)
+int kr_writer_open(struct kr_writer *w, const char *path, const struct kr_run_info *info)
 {
 	char text[2048];
 	unsigned char hdr[16];
@@ -98,9 +100,28 @@ int kr_writer_event(struct kr_writer *w, const struct kr_event *ev)
 	return writer_put(w, ev);
 }
 
-int kr_writer_meta(struct kr_writer *w, const struct kr_meta *m)
+int kr_writer_lost(struct kr_writer *w, uint64_t ts, uint64_t lost, uint64_t untracked)
 {
-	return writer_put(w, m);
+	struct kr_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts = ts;
+	m.type = KR_REC_LOST;
+	m.v[0] = lost;
+	m.v[1] = untracked;
+	return writer_put(w, &m);
+}
+
+int kr_writer_end(struct kr_writer *w, uint64_t ts, const struct kr_run_info *ri)
+{
+	struct kr_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts = ts;
+	m.type = KR_REC_END;
+	m.v[0] = ri->duration_ns;
+	m.v[1] = ri->has_command ? (uint64_t)ri->command_status + 1 : 0;	/* 0: no command */
+	return writer_put(w, &m);
 }
 
 int kr_writer_close(struct kr_writer *w)
@@ -122,21 +143,46 @@ static void set_field(char *dst, size_t len, const char *v)
 	snprintf(dst, len, "%s", v);
 }
 
-int kr_reader_open(struct kr_reader *r, const char *path, char *err, size_t errlen)
+/* The header text's "key=value" lines; its event size. */
+static uint32_t parse_header(struct kr_reader *r, char *text)
+{
+	char *line, *save = NULL;
+	uint32_t event_size = 0;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		*eq++ = 0;
+		if (!strcmp(line, "arch"))
+			set_field(r->info.arch, sizeof(r->info.arch), eq);
+		else if (!strcmp(line, "kernel"))
+			set_field(r->info.kernel, sizeof(r->info.kernel), eq);
+		else if (!strcmp(line, "clock"))
+			set_field(r->info.clock, sizeof(r->info.clock), eq);
+		else if (!strcmp(line, "hooks"))
+			set_field(r->info.hooks, sizeof(r->info.hooks), eq);
+		else if (!strcmp(line, "host"))
+			set_field(r->info.host, sizeof(r->info.host), eq);
+		else if (!strcmp(line, "event_size"))
+			event_size = (uint32_t)strtoul(eq, NULL, 10);
+	}
+	return event_size;
+}
+
+int kr_reader_open_input(struct kr_reader *r, struct kr_input *in, char *err, size_t errlen)
 {
 	unsigned char hdr[16];
-	uint32_t ver, hlen;
-	char *text, *line, *save = NULL;
+	uint32_t ver, hlen, esize;
+	const char *path = in->path;
+	char *text;
 	size_t got;
 
 	memset(r, 0, sizeof(*r));
+	r->in = in;
 	r->path = path;
-	r->f = fopen(path, "rb");
-	if (!r->f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	got = fread(hdr, 1, 16, r->f);
+	got = kr_input_read(in, hdr, 16);
 	if (got < 8 || memcmp(hdr, KR_REC_MAGIC, 8)) {
 		snprintf(err, errlen, "%s: not a kvmrace recording (bad magic)", path);
 		goto fail;
@@ -161,41 +207,34 @@ int kr_reader_open(struct kr_reader *r, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	if (fread(text, 1, hlen, r->f) != hlen) {
+	if (kr_input_read(in, text, hlen) != hlen) {
 		free(text);
 		snprintf(err, errlen, "%s: truncated header", path);
 		goto fail;
 	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (!eq)
-			continue;
-		*eq++ = 0;
-		if (!strcmp(line, "arch"))
-			set_field(r->info.arch, sizeof(r->info.arch), eq);
-		else if (!strcmp(line, "kernel"))
-			set_field(r->info.kernel, sizeof(r->info.kernel), eq);
-		else if (!strcmp(line, "clock"))
-			set_field(r->info.clock, sizeof(r->info.clock), eq);
-		else if (!strcmp(line, "hooks"))
-			set_field(r->info.hooks, sizeof(r->info.hooks), eq);
-		else if (!strcmp(line, "host"))
-			set_field(r->info.host, sizeof(r->info.host), eq);
-		else if (!strcmp(line, "event_size"))
-			r->info.event_size = (uint32_t)strtoul(eq, NULL, 10);
-	}
+	esize = parse_header(r, text);
 	free(text);
-	if (r->info.event_size != KR_EVENT_SIZE) {
-		snprintf(err, errlen, "%s: unsupported event size %u", path, r->info.event_size);
+	if (esize != KR_EVENT_SIZE) {
+		snprintf(err, errlen, "%s: unsupported event size %u", path, esize);
 		goto fail;
 	}
 	r->offset = 16 + hlen;
 	return 0;
 fail:
-	fclose(r->f);
-	r->f = NULL;
+	kr_input_close(r->in);
+	r->in = NULL;
 	return -1;
+}
+
+int kr_reader_open(struct kr_reader *r, const char *path, char *err, size_t errlen)
+{
+	struct kr_input *in = kr_input_open(path, err, errlen);
+
+	if (!in) {
+		memset(r, 0, sizeof(*r));
+		return -1;
+	}
+	return kr_reader_open_input(r, in, err, errlen);
 }
 
 static int refill(struct kr_reader *r, char *err, size_t errlen)
@@ -211,18 +250,36 @@ static int refill(struct kr_reader *r, char *err, size_t errlen)
 	}
 	memmove(r->buf, r->buf + r->buf_pos, keep);
 	r->buf_pos = 0;
-	got = fread(r->buf + keep, 1, KR_READER_BUF - keep, r->f);
+	got = kr_input_read(r->in, r->buf + keep, KR_READER_BUF - keep);
 	r->buf_len = keep + got;
-	if (!got && ferror(r->f)) {
+	if (!got && kr_input_error(r->in)) {
 		snprintf(err, errlen, "%s: read error: %s", r->path, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t errlen)
+/* What a record holds is checked here, where it is read: numbers in range
+ * (kr_event_invalid), the comm a C string (BPF's always ends in NUL, so this
+ * loses nothing).  NULL if valid, else why not. */
+static const char *record_invalid(unsigned char *rec)
+{
+	struct kr_event *ev = (struct kr_event *)rec;
+	const struct kr_meta *m = (const struct kr_meta *)rec;
+
+	if (ev->type == KR_REC_LOST)
+		return NULL;
+	if (ev->type == KR_REC_END)	/* command status + 1: an exit code, or 128 + a signal */
+		return m->v[1] > 256 ? "command status out of range in the end record" : NULL;
+	ev->comm[KR_COMM_LEN - 1] = 0;
+	return kr_event_invalid(ev);
+}
+
+/* The next record, checked: 1 with *rec, 0 at the end, -1 (err). */
+static int next_record(struct kr_reader *r, unsigned char **rec, char *err, size_t errlen)
 {
 	const struct kr_event *ev;
+	const char *why;
 
 	if (r->buf_len - r->buf_pos < KR_EVENT_SIZE && refill(r, err, errlen))
 		return -1;
@@ -235,10 +292,14 @@ int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t 
 	}
 	ev = (const struct kr_event *)(r->buf + r->buf_pos);
 	if (!((ev->type > KR_EV_NONE && ev->type < KR_EV_MAX_EVENT) || ev->type == KR_REC_LOST ||
-	      ev->type == KR_REC_END) ||
-	    (ev->type == KR_EV_REQUEST && ev->cause >= KR_NR_CAUSES)) {
+	      ev->type == KR_REC_END)) {
 		snprintf(err, errlen, "%s: invalid record type %u at offset %llu", r->path, ev->type,
 			 (unsigned long long)r->offset);
+		return -1;
+	}
+	if ((why = record_invalid(r->buf + r->buf_pos))) {
+		snprintf(err, errlen, "%s: invalid record at offset %llu: %s", r->path, (unsigned long long)r->offset,
+			 why);
 		return -1;
 	}
 	if (r->saw_end) {
@@ -246,30 +307,41 @@ int kr_reader_next_ptr(struct kr_reader *r, const void **rec, char *err, size_t 
 			 (unsigned long long)r->offset);
 		return -1;
 	}
-	if (ev->type == KR_REC_END)
-		r->saw_end = true;
+	*rec = r->buf + r->buf_pos;
 	r->buf_pos += KR_EVENT_SIZE;
 	r->offset += KR_EVENT_SIZE;
 	r->records++;
-	*rec = ev;
 	return 1;
 }
 
-int kr_reader_next(struct kr_reader *r, void *buf, char *err, size_t errlen)
+int kr_reader_next(struct kr_reader *r, const struct kr_event **ev, char *err, size_t errlen)
 {
-	const void *p;
-	int k = kr_reader_next_ptr(r, &p, err, errlen);
+	unsigned char *rec;
+	int k;
 
-	if (k > 0)
-		memcpy(buf, p, KR_EVENT_SIZE);
+	while ((k = next_record(r, &rec, err, errlen)) > 0) {
+		const struct kr_meta *m = (const struct kr_meta *)rec;
+
+		if (m->type == KR_REC_LOST) {
+			r->lost = m->v[0];
+			r->untracked = m->v[1];
+		} else if (m->type == KR_REC_END) {
+			r->saw_end = r->info.complete = true;
+			r->info.duration_ns = m->v[0];
+			r->info.has_command = m->v[1] != 0;
+			r->info.command_status = (int)m->v[1] - 1;
+		} else {
+			*ev = (const struct kr_event *)rec;
+			return 1;
+		}
+	}
 	return k;
 }
 
 void kr_reader_close(struct kr_reader *r)
 {
-	if (r->f)
-		fclose(r->f);
-	r->f = NULL;
+	kr_input_close(r->in);
+	r->in = NULL;
 	free(r->buf);
 	r->buf = NULL;
 }

@@ -22,10 +22,9 @@ int main(int argc, char **argv)
 	unsigned long long n = 1000000, i = 0, late_every = 1000, cycle = 0;
 	const char *out = NULL;
 	unsigned nv = 4;
-	struct kr_rec_info info;
+	struct kr_run_info info;
 	struct kr_writer *w;
 	struct kr_event ev;
-	struct kr_meta m;
 	uint64_t t = 1000000000ull;
 	int c;
 
@@ -89,10 +88,9 @@ int main(int argc, char **argv)
 		 * per-CPU burst is out of global order by up to 12 us */
 		t += cycle % nv ? 3000 : 20000 + (late ? 3000000 : 0);
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = KR_REC_END;
-	m.v[0] = t - 1000000000ull;
-	if (kr_writer_meta(w, &m) || kr_writer_close(w)) {
+	info.duration_ns = t - 1000000000ull;
+	info.complete = true;
+	if (kr_writer_end(w, t, &info) || kr_writer_close(w)) {
 		perror(out);
 		return 1;
 	}

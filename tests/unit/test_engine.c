@@ -550,7 +550,7 @@ static void kicks(void)
 	i->reason = 1;
 	add(&s, T0 + 1 * MS + 11 * US, KR_EV_SWITCH_IN, 1002, 0);
 	req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_SIGNAL);
-	i = add(&s, T0 + 2 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* a device: not a kick */
+	i = add(&s, T0 + 3 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* a device: not a kick */
 	i->reason = KR_IRQ_DEVICE;
 	i = add(&s, T0 + 4 * MS, KR_EV_HOST_IRQ, 1001, 1);	/* the kick received, late */
 	i->reason = KR_IRQ_EXTERNAL;
@@ -590,8 +590,140 @@ static void kicks(void)
 	CHECK_EQ(r->findings[0].kick_ns, 0);
 	CHECK_EQ(r->findings[0].kick_rx_ns, T0 + 4 * MS);
 	CHECK_EQ(r->findings[0].kick_rx_kind, KR_IRQ_EXTERNAL);
-	/* the device interrupt at 2 ms already showed CPU 1 in the host */
-	CHECK_EQ(r->findings[0].host_ran_ns, T0 + 2 * MS);
+	/* the device interrupt at 3 ms already showed CPU 1 in the host: the
+	 * guest time counts up to it, not to the exit event at 5 ms */
+	CHECK_EQ(r->findings[0].host_ran_ns, T0 + 3 * MS);
+	CHECK_EQ(r->findings[0].past_ns, 3 * MS - 1 * MS - 12 * US);
+	CHECK_EQ(r->findings[0].class, KR_CLASS_NOT_KICKED);	/* IPI sends traced, none after it */
+	kr_engine_free(e);
+}
+
+static struct kr_event *waking(struct stream *s, uint64_t ts, uint32_t tid, uint16_t cpu, uint32_t woken)
+{
+	struct kr_event *e = add(s, ts, KR_EV_WAKING, tid, cpu);
+
+	e->reason = woken;
+	e->src_tid = 42;
+	e->comm[0] = 0;
+	return e;
+}
+
+/* A remote wake-up on the wake-list path whose IPI is taken late: sched_waking
+ * on CPU 0 for the vCPU's CPU 1 while the guest runs, the guest on to the tick
+ * (4 ms), the doorbell taken in the host after it, then sched_wakeup on CPU 1
+ * leaving NEED_RESCHED.  The request is timed at its waking: a late exit of
+ * 3.9 ms, the kick received late; the second time is kept. */
+static void resched_timed_at_waking(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	waking(&s, T0 + 100 * US, 1001, 0, 2001);
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	x = add(&s, T0 + 4 * MS + 10 * US, KR_EV_HOST_IRQ, 1001, 1);
+	x->reason = KR_IRQ_DOORBELL;
+	x = req(&s, T0 + 4 * MS + 20 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 2001;
+	add(&s, T0 + 4 * MS + 50 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->violations, 1);
+	CHECK_EQ(r->nr_findings, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->kind, KR_KIND_LATE_EXIT);
+	CHECK_EQ(f->cause, KR_CAUSE_RESCHED);
+	CHECK_EQ(f->request_ns, T0 + 100 * US);
+	CHECK_EQ(f->request_on_cpu_ns, T0 + 4 * MS + 20 * US);
+	CHECK_EQ(f->past_ns, 4 * MS - 100 * US);
+	CHECK_EQ(f->exit_reason, 0x980);
+	CHECK(f->from_waking && f->remote && f->kick_due);
+	CHECK(!strcmp(kr_request_event_name(f), "sched_waking"));
+	CHECK_EQ(f->kick_rx_ns, T0 + 4 * MS + 10 * US);
+	CHECK_EQ(f->class, KR_CLASS_KICK_LATE);
+	CHECK_EQ(r->findings_by_class[KR_CLASS_KICK_LATE], 1);
+	CHECK_EQ(r->violations_by_class[KR_CLASS_KICK_LATE], 1);
+	kr_engine_free(e);
+}
+
+/* A local wake-up (on the vCPU's own CPU, in the host between two runs): the
+ * request is timed at its waking too, and entering the guest with
+ * NEED_RESCHED set after it is an entered_pending; no kick was due. */
+static void resched_local_waking(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 1 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x7b;
+	waking(&s, T0 + 1 * MS + 10 * US, 1001, 1, 2001);
+	x = req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 2001;
+	x = add(&s, T0 + 1 * MS + 30 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	x->flags |= KR_F_TIF;
+	x->tif = KR_TIF_NEED_RESCHED;
+	add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x60;
+	add(&s, T0 + 5 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->nr_findings, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->kind, KR_KIND_ENTERED_PENDING);
+	CHECK_EQ(f->request_ns, T0 + 1 * MS + 10 * US);
+	CHECK_EQ(f->request_on_cpu_ns, T0 + 1 * MS + 12 * US);
+	CHECK_EQ(f->entry_ns, T0 + 1 * MS + 30 * US);
+	CHECK_EQ(f->past_ns, 5 * MS - 1 * MS - 30 * US);
+	CHECK(!f->remote && !f->kick_due);
+	CHECK_EQ(f->class, KR_CLASS_NOT_KICKED);
+	kr_engine_free(e);
+}
+
+/* Wake-ups that never preempt the vCPU task are no requests: no sched_wakeup
+ * leaves it NEED_RESCHED (no request event names the woken task), whatever
+ * guest time follows; one for another task is timed at its own event. */
+static void waking_without_preemption(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	waking(&s, T0 + 100 * US, 1001, 0, 2001);
+	add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 4 * MS + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 8 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 8 * MS + 20 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	x = req(&s, T0 + 9 * MS, 1001, KR_CAUSE_RESCHED);	/* another task: its own time */
+	x->cpu = 0;
+	x->reason = 3003;
+	add(&s, T0 + 9 * MS + 30 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0xe80;
+	add(&s, T0 + 9 * MS + 40 * US, KR_EV_SWITCH_OUT, 1001, 1);
+	add(&s, T0 + 10 * MS, KR_EV_SWITCH_IN, 1001, 1);
+	waking(&s, T0 + 10 * MS + 100 * US, 1001, 0, 2001);
+	add(&s, T0 + 10 * MS + 200 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	add(&s, T0 + 15 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 15 * MS + 10 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+	x = req(&s, T0 + 15 * MS + 20 * US, 1001, KR_CAUSE_RESCHED);	/* after KVM_RUN: not that waking's */
+	x->cpu = 1;
+	x->reason = 2001;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 2);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 0);
+	CHECK_EQ(r->findings_total[KR_KIND_LATE_EXIT] + r->findings_total[KR_KIND_ENTERED_PENDING], 0);
+	CHECK_EQ(r->violations, 0);
 	kr_engine_free(e);
 }
 
@@ -606,6 +738,109 @@ static void too_late_for_reorder(void)
 	add(&s, T0 - 1 * MS, KR_EV_SWITCH_IN, 1001, 1);	/* older than released */
 	e = run_stream(&s, 1 * MS, 0);
 	CHECK_EQ(kr_engine_result(e)->reorder_late, 1);
+	kr_engine_free(e);
+}
+
+/* bad-inputs/engine-past-wrap.txt: one event out of order (a guest entry
+ * older than the request before it, on the vCPU's first guest event) must not
+ * wrap the guest time past; events analysed out of order make a run without
+ * violations inconclusive, not a pass. */
+static void out_of_order_no_wrap(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS, .ordered = true };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	uint32_t i;
+
+	add(&s, T0 + 10 * US, KR_EV_RUN_BEGIN, 1001, 2);
+	req(&s, T0 + 20 * US, 1001, KR_CAUSE_SIGNAL)->cpu = 3;
+	add(&s, T0 + 15 * US, KR_EV_GUEST_ENTER, 1001, 2);
+	add(&s, T0 + 16 * US, KR_EV_GUEST_EXIT, 1001, 2)->reason = 0x78;
+	add(&s, T0 + 40 * US, KR_EV_RUN_END, 1001, 2);
+	add(&s, T0 + 50 * US, KR_EV_USER_EXIT, 1001, 2)->err = -4;
+	e = run_stream_opts(&s, &o, 0, false, NULL);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->reorder_late, 2);	/* the entry and exit older than the request */
+	CHECK_EQ(r->violations, 0);
+	for (i = 0; i < r->nr_findings; i++)
+		CHECK(r->findings[i].past_ns <= r->last_ns - r->first_ns);
+	CHECK_EQ(kr_result_verdict(r), KR_INCONCLUSIVE);
+	kr_engine_free(e);
+}
+
+/* The switch from KVM_RUN bracketing to guest events on a vCPU's first guest
+ * entry: the bracketed time before it was host time, not guest time (seen on
+ * the emulated x86 host: KVM_RUN start with NEED_RESCHED set, the first
+ * kvm_entry 4.3 ms later with it clear made a 4.3 ms entered_pending). */
+static void first_entry_after_bracket_is_host_time(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	struct kr_event *x;
+
+	x = add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+	x->flags |= KR_F_TIF;
+	x->tif = KR_TIF_NEED_RESCHED;
+	x = add(&s, T0 + 4300 * US, KR_EV_GUEST_ENTER, 1001, 1);
+	x->flags |= KR_F_TIF;
+	add(&s, T0 + 4400 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x7b;
+	add(&s, T0 + 4500 * US, KR_EV_USER_EXIT, 1001, 1);
+	add(&s, T0 + 6 * 1000 * MS, KR_EV_RUN_BEGIN, 1001, 1);
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->findings_total[KR_KIND_ENTERED_PENDING] + r->findings_total[KR_KIND_LATE_EXIT], 0);
+	CHECK_EQ(r->runs, 1);
+	CHECK_EQ(kr_result_verdict(r), KR_PASS);
+	kr_engine_free(e);
+}
+
+/* Many events with one timestamp: the reorder stage stays bounded (it
+ * releases the oldest when full; equal timestamps need no reordering). */
+static void reorder_ring_bounded(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_event ev;
+	uint32_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = T0;
+	ev.type = KR_EV_HOST_IRQ;
+	ev.reason = KR_IRQ_DEVICE;
+	for (i = 0; i < 3 * KR_REORDER_MAX; i++)
+		CHECK(kr_engine_push(e, &ev) == 0);
+	CHECK(kr_engine_buffered(e) <= KR_REORDER_MAX);
+	kr_engine_finish(e);
+	CHECK_EQ(kr_engine_result(e)->events, 3 * KR_REORDER_MAX);
+	CHECK_EQ(kr_engine_result(e)->reorder_late, 0);
+	kr_engine_free(e);
+}
+
+/* Numbers out of range are refused on push (bad-inputs/rec-ipi-target-*:
+ * an IPI to CPU 2^31 made the per-CPU table loop forever). */
+static void out_of_range_rejected(void)
+{
+	struct kr_engine_opts o = { .threshold_ns = 1 * MS };
+	struct kr_engine *e = kr_engine_new(&o);
+	struct kr_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = T0;
+	ev.type = KR_EV_IPI_SEND;
+	ev.reason = 1u << 31;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	ev.reason = (1u << 24) + 1;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	ev.reason = 1;
+	ev.cpu = KR_MAX_CPUS;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
+	ev.cpu = 0;
+	CHECK_EQ(kr_engine_push(e, &ev), 0);
+	ev.type = KR_EV_USER_EXIT;
+	ev.err = INT32_MIN;
+	CHECK_EQ(kr_engine_push(e, &ev), -1);
 	kr_engine_free(e);
 }
 
@@ -853,7 +1088,14 @@ int main(void)
 	RUN(ordered_input);
 	RUN(host_irq_before_entry);
 	RUN(kicks);
+	RUN(resched_timed_at_waking);
+	RUN(resched_local_waking);
+	RUN(waking_without_preemption);
 	RUN(too_late_for_reorder);
+	RUN(out_of_order_no_wrap);
+	RUN(first_entry_after_bracket_is_host_time);
+	RUN(reorder_ring_bounded);
+	RUN(out_of_range_rejected);
 	RUN(lost_events_inconclusive);
 	RUN(no_runs_inconclusive);
 	RUN(caveat_inconclusive);

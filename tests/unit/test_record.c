@@ -15,9 +15,9 @@ static const char *path(const char *name)
 	return p;
 }
 
-static struct kr_rec_info info(void)
+static struct kr_run_info info(void)
 {
-	struct kr_rec_info i;
+	struct kr_run_info i;
 
 	memset(&i, 0, sizeof(i));
 	snprintf(i.arch, sizeof(i.arch), "x86");
@@ -30,10 +30,9 @@ static struct kr_rec_info info(void)
 
 static void write_file(const char *p, int nev, bool end)
 {
-	struct kr_rec_info i = info();
+	struct kr_run_info i = info();
 	struct kr_writer *w = malloc(sizeof(*w));
 	struct kr_event ev;
-	struct kr_meta m;
 	int k;
 
 	CHECK(w && !kr_writer_open(w, p, &i));
@@ -45,27 +44,28 @@ static void write_file(const char *p, int nev, bool end)
 		ev.vcpu = k;
 		CHECK(!kr_writer_event(w, &ev));
 	}
+	CHECK(!kr_writer_lost(w, 2000, 3, 1));
 	if (end) {
-		memset(&m, 0, sizeof(m));
-		m.type = KR_REC_END;
-		m.v[0] = 12345;
-		CHECK(!kr_writer_meta(w, &m));
+		i.duration_ns = 12345;
+		i.has_command = true;
+		i.command_status = 7;
+		CHECK(!kr_writer_end(w, 3000, &i));
 	}
 	CHECK(!kr_writer_close(w));
 	free(w);
 }
 
-/* Read all; returns records read, or -1 with err set. */
+/* Read all; returns events read, or -1 with err set. */
 static int read_all(const char *p, char *err, size_t len, struct kr_reader *out)
 {
 	struct kr_reader r;
-	unsigned char buf[KR_EVENT_SIZE];
+	const struct kr_event *ev;
 	int n = 0, k;
 
 	err[0] = 0;
 	if (kr_reader_open(&r, p, err, len))
 		return -1;
-	while ((k = kr_reader_next(&r, buf, err, len)) > 0)
+	while ((k = kr_reader_next(&r, &ev, err, len)) > 0)
 		n++;
 	if (out)
 		*out = r;
@@ -79,7 +79,12 @@ static void round_trip(void)
 	char err[256];
 
 	write_file(path("ok"), 3000, true);	/* more than one writer buffer */
-	CHECK_EQ(read_all(path("ok"), err, sizeof(err), &r), 3001);
+	CHECK_EQ(read_all(path("ok"), err, sizeof(err), &r), 3000);
+	CHECK_EQ(r.records, 3002);	/* and the loss and end records, read into the reader */
+	CHECK_EQ(r.lost, 3);
+	CHECK_EQ(r.untracked, 1);
+	CHECK(r.info.complete && r.info.duration_ns == 12345);
+	CHECK(r.info.has_command && r.info.command_status == 7);
 	CHECK(!strcmp(r.info.arch, "x86"));
 	CHECK(!strcmp(r.info.kernel, "6.1.0-test"));
 	CHECK(!strcmp(r.info.hooks, "kvm_fpu:tp_btf,sched_switch:raw_tp"));
@@ -94,7 +99,7 @@ static void no_end_marker_is_readable(void)
 
 	write_file(path("noend"), 10, false);
 	CHECK_EQ(read_all(path("noend"), err, sizeof(err), &r), 10);
-	CHECK(!r.saw_end);
+	CHECK(!r.saw_end && !r.info.complete);
 }
 
 static void truncated_record(void)
@@ -170,7 +175,7 @@ static void bad_version_and_type(void)
 	write_file(path("type"), 2, true);
 	f = fopen(path("type"), "r+b");
 	fseek(f, 0, SEEK_END);
-	hdr_end = ftell(f) - 3 * 64;
+	hdr_end = ftell(f) - 4 * 64;
 	fseek(f, hdr_end + 64 + 16, SEEK_SET);	/* second record's type byte */
 	b = 77;
 	fwrite(&b, 1, 1, f);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Option parsing, names and the JSON writer. */
 #include <stdlib.h>
+#include "arch.h"
 #include "decode.h"
+#include "hooks.h"
 #include "kvmrace.h"
 #include "json.h"
 #include "tap.h"
@@ -14,7 +16,7 @@ static void time_units(void)
 	CHECK(!kr_parse_time_ns("500us", &ns) && ns == 500000);
 	CHECK(!kr_parse_time_ns("2ms", &ns) && ns == 2000000);
 	CHECK(!kr_parse_time_ns("1s", &ns) && ns == 1000000000);
-	CHECK(!kr_parse_time_ns("1500", &ns) && ns == 1500);
+	CHECK(!kr_parse_time_ns("1500", &ns) && ns == 1500);	/* -t refuses it without a unit: opts.c */
 	CHECK(!kr_parse_time_ns("1500ns", &ns) && ns == 1500);
 	CHECK(!kr_parse_time_ns("1.5ms", &ns) && ns == 1500000);
 	CHECK(!kr_parse_time_ns("0", &ns) && ns == 0);
@@ -58,27 +60,83 @@ static void names(void)
 	CHECK(!strcmp(kr_tif_names(0, b, sizeof(b)), "none"));
 }
 
+static const char *caveat(const char *arch, const char *hooks)
+{
+	struct kr_hooklist l;
+
+	kr_hooklist_parse(&l, hooks);
+	return kr_arch_named(arch)->caveat(&l);
+}
+
 static void caveats(void)
 {
-	CHECK(kr_hooks_caveat("arm64", "kvm_entry:tracepoint,sched_wakeup:tracepoint,sched_switch:tracepoint") != NULL);
-	CHECK(kr_hooks_caveat("arm64", "kvm_entry:tp_btf,sched_wakeup:tp_btf") == NULL);
-	CHECK(kr_hooks_caveat("x86", "sched_wakeup:tracepoint") == NULL);
-	CHECK(kr_hooks_caveat("arm64", "sched_wakeup:ftrace") == NULL);
+	CHECK(caveat("arm64", "kvm_entry:tracepoint,sched_wakeup:tracepoint,sched_switch:tracepoint") != NULL);
+	CHECK(caveat("arm64", "kvm_entry:tp_btf,sched_wakeup:tp_btf") == NULL);
+	CHECK(caveat("x86", "sched_wakeup:tracepoint") == NULL);
+	CHECK(caveat("arm64", "sched_wakeup:ftrace") == NULL);
+}
+
+static bool irqs(const char *hooks)
+{
+	struct kr_hooklist l;
+
+	kr_hooklist_parse(&l, hooks);
+	return kr_hooklist_irqs(&l);
+}
+
+static bool ipis(const char *hooks)
+{
+	struct kr_hooklist l;
+
+	kr_hooklist_parse(&l, hooks);
+	return kr_hooklist_ipis(&l);
 }
 
 static void irq_hooks(void)
 {
-	CHECK(kr_hooks_irqs("sched_switch:tp_btf,irq_handler_entry:tp_btf"));
-	CHECK(kr_hooks_irqs("doorbell_entry:raw_tp,kvm_guest_enter:raw_tp"));
-	CHECK(kr_hooks_irqs("kvm_fpu:ftrace,irq_entry:ftrace"));
-	CHECK(kr_hooks_irqs("reschedule_entry:ftrace"));
-	CHECK(!kr_hooks_irqs("kvm_fpu:tracepoint,sched_switch:tracepoint"));
-	CHECK(!kr_hooks_irqs("softirq_entry:ftrace,kvm_entry:ftrace"));	/* not a host interrupt here */
-	CHECK(!kr_hooks_irqs(""));
-	CHECK(!kr_hooks_irqs(NULL));
-	CHECK(kr_hooks_ipis("sched_switch:raw_tp,ipi_send_cpu:raw_tp"));
-	CHECK(kr_hooks_ipis("ipi_raise:ftrace"));
-	CHECK(!kr_hooks_ipis("ipi_entry:tp_btf,irq_handler_entry:tp_btf"));
+	struct kr_hooklist l;
+
+	CHECK(irqs("sched_switch:tp_btf,irq_handler_entry:tp_btf"));
+	CHECK(irqs("doorbell_entry:raw_tp,kvm_guest_enter:raw_tp"));
+	CHECK(irqs("kvm_fpu:ftrace,irq_entry:ftrace"));
+	CHECK(irqs("reschedule_entry:ftrace"));
+	CHECK(!irqs("kvm_fpu:tracepoint,sched_switch:tracepoint"));
+	CHECK(!irqs("softirq_entry:ftrace,kvm_entry:ftrace"));	/* not a host interrupt here */
+	CHECK(!irqs(""));
+	CHECK(!irqs(NULL));
+	CHECK(ipis("sched_switch:raw_tp,ipi_send_cpu:raw_tp"));
+	CHECK(ipis("ipi_raise:ftrace"));
+	CHECK(!ipis("ipi_entry:tp_btf,irq_handler_entry:tp_btf"));
+	kr_hooklist_parse(&l, "kvm_fpu:tp_btf,sched_switch:raw_tp,odd,kvm_guest_enter:ftrace-text");
+	CHECK_EQ(l.n, 4);
+	CHECK(!strcmp(kr_hooklist_method(&l, "sched_switch"), "raw_tp"));
+	CHECK(!strcmp(kr_hooklist_method(&l, "odd"), ""));
+	CHECK(!strcmp(kr_hooklist_method(&l, "kvm_guest_enter"), "ftrace-text"));
+	CHECK(kr_hooklist_method(&l, "kvm_entry") == NULL);
+}
+
+static bool has_hook(const struct kr_arch *a, int id)
+{
+	const int *h;
+
+	for (h = a->hooks; *h >= 0; h++)
+		if (*h == id)
+			return true;
+	return false;
+}
+
+/* kvm_fpu brackets KVM_RUN only where the kernel fires it (x86): arm64
+ * defines it and never fires it, so a kvm_fpu hook there would keep the
+ * function hook (the bracket arm64 needs) from being chosen. */
+static void run_brackets(void)
+{
+	const struct kr_arch *x86 = kr_arch_named("x86"), *arm64 = kr_arch_named("arm64");
+	const struct kr_arch *ppc = kr_arch_named("powerpc");
+
+	CHECK(has_hook(x86, KR_H_KVM_FPU) && has_hook(x86, KR_H_KVM_RUN_FN));
+	CHECK(!has_hook(arm64, KR_H_KVM_FPU));
+	CHECK(has_hook(arm64, KR_H_KVM_RUN_FN) && has_hook(arm64, KR_H_KVM_ENTRY) && has_hook(arm64, KR_H_KVM_EXIT));
+	CHECK(!has_hook(ppc, KR_H_KVM_FPU));
 }
 
 static void json_writer(void)
@@ -114,6 +172,54 @@ static void json_writer(void)
 	free(buf);
 }
 
+/* Strings are UTF-8: valid sequences as they are, control characters
+ * escaped, each maximal invalid subpart one U+FFFD. */
+static void json_utf8(void)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "vcpu-\xc3\xa9-\xc3\xbc \xe6\x97\xa5", "\"vcpu-\xc3\xa9-\xc3\xbc \xe6\x97\xa5\"" },
+		{ "\x7f\xc2\x85\xe2\x80\xa8", "\"\\u007f\\u0085\xe2\x80\xa8\"" },
+		{ "bad-\xff\xfe-\xc3", "\"bad-\\ufffd\\ufffd-\\ufffd\"" },
+		{ "\xe6\x97", "\"\\ufffd\"" },			/* cut inside a character */
+		{ "\xe6\x97x", "\"\\ufffdx\"" },
+		{ "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", /* overlong, surrogate, past U+10FFFF */
+		  "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct kr_json j;
+
+		kj_init(&j, f, false);
+		kj_str(&j, t[i].in);
+		fclose(f);
+		CHECK(!strcmp(buf, t[i].want));
+		if (strcmp(buf, t[i].want))
+			printf("#   %zu: got %s\n", i, buf);
+		free(buf);
+	}
+	{
+		/* a 16-byte comm without its NUL: no byte past it */
+		char comm[16], *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct kr_json j;
+
+		memset(comm, 'A', sizeof(comm));
+		kj_init(&j, f, false);
+		kj_strn(&j, comm, sizeof(comm));
+		fclose(f);
+		CHECK(!strcmp(buf, "\"AAAAAAAAAAAAAAAA\""));
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	RUN(time_units);
@@ -121,6 +227,8 @@ int main(void)
 	RUN(names);
 	RUN(caveats);
 	RUN(irq_hooks);
+	RUN(run_brackets);
 	RUN(json_writer);
+	RUN(json_utf8);
 	DONE();
 }
