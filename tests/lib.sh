@@ -50,7 +50,7 @@ live_missing() {
 	w=$(live_where)
 	case $w in
 	here) echo "" ;;
-	vm) echo "no /dev/kvm here (live cases run in the emulated x86 host: live_gate)" ;;
+	vm) echo "no /dev/kvm here (only the cases behind live_gate run in the emulated x86 host)" ;;
 	*) echo "$w" ;;
 	esac
 }
@@ -88,8 +88,8 @@ offline_here() { [ -z "${KR_IN_VM:-}" ]; }
 # timing judge there by counts and pairings instead (EMULATOR_LATE).
 emulated() { [ -n "${KR_IN_VM:-}" ]; }
 
-# A jq condition on a run's JSON: every violation is a late exit the trace
-# pins on the emulated CPU, not on the kernel (scripts/emulator-late.jq).
+# A jq condition on a run's JSON: every violation is one kvmrace classifies
+# as a kick the emulator delivered late (scripts/emulator-late.jq).
 EMULATOR_LATE=$(grep -v '^#' "$TOP/scripts/emulator-late.jq")
 
 # judged RC JSON: the verdict a live run must have: pass (exit 0), or in the

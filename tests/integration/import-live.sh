@@ -89,7 +89,14 @@ else
 	for e in $(events); do ev+=(-e "${e/\//:}"); done
 	perf record -q -a -o "$WORK/perf.data" "${ev[@]}" -- "$KL" --signals 50 --resched 50 "${lp[@]}" > /dev/null 2> "$WORK/perf.err"
 	perf script -i "$WORK/perf.data" > "$WORK/perf.txt" 2> /dev/null
-	"$KT" report -q --json "$WORK/perf.json" "$WORK/perf.txt" 2> /dev/null
+	# What is tested is the import of perf's own output, not latency (that
+	# is live.sh's).  In the emulated host, perf's record of the same storm
+	# lacks most kick IPIs on the vCPU's CPU (measured: 4 reschedule_entry
+	# there against 52 in tracefs for the same load), so a late exit TCG
+	# stretched past 1 ms (1.2-1.8 ms measured) has no evidence to be
+	# judged by (class unknown): there it is judged at 20 ms, as the
+	# backends' cross-check above is.
+	"$KT" report -q $(emulated && echo -t 20ms) --json "$WORK/perf.json" "$WORK/perf.txt" 2> /dev/null
 	rc=$?
 	if judged $rc "$WORK/perf.json" && jqe '.requests.signal == 50 and .requests.resched >= 48 and .runs > 0' "$WORK/perf.json"; then
 		pass "import_perf_script_real (perf record + perf script: $(jq -c .requests "$WORK/perf.json")$(late_note "$WORK/perf.json"))"
