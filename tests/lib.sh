@@ -55,6 +55,58 @@ live_missing() {
 	esac
 }
 
+# Number of loaded BPF programs of ours (tpbtf__/raw__/tp__ prefixes).
+our_progs() {
+	bpftool prog show 2>/dev/null | grep -cE ' name (tpbtf__|raw__|tp__)[a-z_]+ |seed_running_vc' || true
+}
+
+# Our programs left after the tracer exited: the kernel frees them after an
+# RCU grace period, so give it up to 3 s before counting.
+progs_left() {
+	local i n
+	for i in $(seq 30); do
+		n=$(our_progs)
+		[ "$n" = 0 ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+# one_line_error NAME RC_EXPECTED STDERR_FILE RC: exactly one stderr line, no crash
+one_line_error() {
+	local name=$1 want=$2 errf=$3 rc=$4 lines
+	lines=$(wc -l < "$errf")
+	if [ "$rc" = "$want" ] && [ "$lines" = 1 ] && grep -q '^kvmrace-trace: ' "$errf"; then
+		pass "$name"
+	else
+		fail "$name" "rc=$rc (want $want), $lines stderr lines: $(head -c 300 "$errf")"
+	fi
+}
+
+# run_stage NAME SCRIPT SKIPVAR: an emulated-host stage (root: it installs
+# packages and boots qemu); its ok/not ok lines are shown, one result counted.
+run_stage() {
+	local name=$1 script=$2 skipvar=$3 start rc log
+	if [ "${!skipvar:-0}" = 1 ]; then
+		skip "$name" "$skipvar=1"
+		return
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		skip "$name" "not root (the runner installs packages and boots qemu)"
+		return
+	fi
+	log=$WORK/$name.log
+	start=$(date +%s)
+	"$script" > "$log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok|#)' "$log" | sed 's/^/    /'
+	if [ $rc = 0 ]; then
+		pass "$name ($(tail -1 "$log"); $(( $(date +%s) - start )) s with downloads)"
+	else
+		fail "$name" "$(grep -E '^(not ok|[a-z0-9]+: )' "$log" | tail -5)"
+	fi
+}
+
 # live_gate CASE...: whether this file's live cases run in this process (0).
 # If not (1), either they ran in the emulated x86 host, whose lines are
 # printed here and counted (live_in_vm), or each CASE is skipped with the

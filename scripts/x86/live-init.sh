@@ -29,8 +29,9 @@ mount -t devpts devpts $N/dev/pts
 mount -t tracefs nodev $N/sys/kernel/tracing
 mount -t debugfs nodev $N/sys/kernel/debug
 mount -t bpf bpf $N/sys/fs/bpf
-mount -t tmpfs tmpfs $N/tmp
 mount -t tmpfs tmpfs $N/run
+# /tmp is the build host's, through the overlay (no tmpfs over it): a clone
+# there, as CI makes one, is reachable; what the guest writes stays in it.
 limit=$(sed -n 's/.*kvmrace_limit=\([0-9]*\).*/\1/p' /proc/cmdline)
 # A heartbeat on the console every 60 s: a test case may run for minutes
 # without a line, but a guest whose timers and userspace still run is not

@@ -20,7 +20,9 @@ auto_case() {
 	elif "$KT" check | grep -E "^ +kvm_arch_vcpu_ioctl_run" | awk '{ exit ($5 != "no") }'; then
 		"$KT" -q --attach fentry -d 0.2 > /dev/null 2> "$WORK/auto.err"
 		rc=$?
-		if grep -q "using the ftrace backend" "$WORK/auto.err" && [ "$(grep -c . "$WORK/auto.err")" = 1 ] && [ $rc = 3 ] && [ "$(inst)" = 0 ]; then
+		# One line says why; where no guest runs (this build host) the
+		# run's own "no vCPU seen" hint may follow it.
+		if grep -q "using the ftrace backend" "$WORK/auto.err" && [ "$(grep -vc "^kvmrace-trace: no vCPU seen" "$WORK/auto.err")" = 1 ] && [ $rc = 3 ] && [ "$(inst)" = 0 ]; then
 			pass "ftrace_backend_auto (BPF failed, one line saying why, ftrace used)"
 		else
 			fail "ftrace_backend_auto" "rc=$rc $(cat "$WORK/auto.err")"
