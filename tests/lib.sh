@@ -107,6 +107,21 @@ run_stage() {
 	fi
 }
 
+# wait_for FILE REGEX: until a line of FILE (a process's own output) matches
+# REGEX: readiness from what the process says, not a sleep.  Bounded
+# (KR_WAIT_S, default 300 s: a process that never says it is a failure
+# of the case that waits, not a hang of the suite); 1 then, with a line
+# on stderr.
+wait_for() {
+	local i n=$(( ${KR_WAIT_S:-300} * 10 ))
+	for ((i = 0; i < n; i++)); do
+		grep -qE "$2" "$1" 2> /dev/null && return 0
+		sleep 0.1
+	done
+	echo "wait_for: no line matching '$2' in $1 after ${KR_WAIT_S:-300} s" >&2
+	return 1
+}
+
 # live_gate CASE...: whether this file's live cases run in this process (0).
 # If not (1), either they ran in the emulated x86 host, whose lines are
 # printed here and counted (live_in_vm), or each CASE is skipped with the
