@@ -45,8 +45,17 @@ rmdir "$I"
 "$KT" report -q -t 20ms --json "$WORK/text.json" "$WORK/live.trace.txt" 2> /dev/null
 rc=$?
 # Both pass (so the same verdict); in the emulated host each view's
-# emulator lateness is judged apart (tests/lib.sh: judged).
-if judged $rc "$WORK/text.json" && judged $lrc "$WORK/live.json" && jqe '.requests.signal == 100 and .requests.resched >= 95' "$WORK/text.json" &&
+# emulator lateness is judged apart (tests/lib.sh: judged).  The text counts
+# at least 95% of the reschedule wake-ups sent; in the emulated host, where
+# fewer of them find the vCPU's task in the guest (94 of 100 once), at
+# least 95% of what BPF counted in the same run, side by side (whichever is
+# less: BPF may count a few more than were sent, from TIF flags).
+rmin=95
+if emulated; then
+	b=$(jq '.requests.resched // 0' "$WORK/live.json" 2> /dev/null || echo 0)
+	[ $((b * 95 / 100)) -lt $rmin ] && rmin=$((b * 95 / 100))
+fi
+if judged $rc "$WORK/text.json" && judged $lrc "$WORK/live.json" && jqe ".requests.signal == 100 and .requests.resched >= ${rmin:-95}" "$WORK/text.json" &&
 	[ "$(jq .requests.signal "$WORK/text.json")" = "$(jq .requests.signal "$WORK/live.json")" ]; then
 	pass "import_ftrace_vs_bpf_live (text $(jq -c .requests "$WORK/text.json"), BPF $(jq -c .requests "$WORK/live.json")$(late_note "$WORK/text.json")$(late_note "$WORK/live.json"))"
 else
@@ -71,7 +80,7 @@ else
 	echo 0 > $T/events/enable; echo > $T/trace; echo "$clk" > $T/trace_clock; echo "$on" > $T/tracing_on
 	res=""
 	for f in run.dat run.txt run.report.txt; do
-		"$KT" report -q --json "$WORK/$f.json" "$WORK/$f" 2> /dev/null
+		"$KT" report -q --json "$WORK/$f.json" "$WORK/$f" 2> "$WORK/$f.err"
 		echo $? > "$WORK/$f.rc"
 		res="$res $(cat "$WORK/$f.rc") $(jq -c '{verdict, runs, requests, findings_total}' "$WORK/$f.json" 2>&1)"
 	done
@@ -79,7 +88,7 @@ else
 	if [ "$1 $2" = "$3 $4" ] && [ "$1 $2" = "$5 $6" ] && judged "$1" "$WORK/run.dat.json" && jqe '.requests.signal == 50' "$WORK/run.dat.json"; then
 		pass "import_tracedat_text_report_agree (trace.dat = ftrace text = trace-cmd report: $2$(late_note "$WORK/run.dat.json"))"
 	else
-		fail "import_tracedat_text_report_agree" "$res violations=$(violations "$WORK/run.dat.json")"
+		fail "import_tracedat_text_report_agree" "$res violations=$(violations "$WORK/run.dat.json") $(head -c 200 "$WORK/run.report.txt.err")"
 	fi
 fi
 if ! command -v perf > /dev/null; then
