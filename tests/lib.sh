@@ -155,15 +155,16 @@ offline_here() { [ -z "${KR_IN_VM:-}" ]; }
 # timing judge there by counts and pairings instead (EMULATOR_LATE).
 emulated() { [ -n "${KR_IN_VM:-}" ]; }
 
-# A jq condition on a run's JSON: every violation is one kvmrace classifies
-# as a kick the emulator delivered late (scripts/emulator-late.jq).
+# A jq condition on a run's JSON: every violation is one the emulator made
+# late: class kick_late, or a late exit with the kick received or the CPU
+# seen in host code while the events said guest (scripts/emulator-late.jq).
 EMULATOR_LATE=$(grep -v '^#' "$TOP/scripts/emulator-late.jq")
 
 # judged RC JSON: the verdict a live run must have: pass (exit 0), or in the
 # emulated host a violation (exit 2) that is all EMULATOR_LATE.
 judged() {
 	[ "$1" = 0 ] && jqe '.verdict == "pass"' "$2" && return 0
-	emulated && [ "$1" = 2 ] && jqe ".verdict == \"violation\" and $EMULATOR_LATE" "$2"
+	emulated && [ "$1" = 2 ] && jqe ".verdict == \"violation\" and ($EMULATOR_LATE)" "$2"
 }
 
 # late_note JSON: in the emulated host, the violations judged by
