@@ -145,7 +145,7 @@ for b in bpf ftrace; do
 		jqe '.lost_events > 1000 and .runs > 0' "$WORK/lost.$b.json"; then
 		pass "ftrace_backend_lost_$b (exit $rc, $(jq -c '{lost_events, runs}' "$WORK/lost.$b.json")$(late_note "$WORK/lost.$b.json"))"
 	else
-		fail "ftrace_backend_lost_$b" "rc=$rc $(jq -c '{verdict, lost_events, runs}' "$WORK/lost.$b.json" 2>&1) $(head -c 200 "$WORK/lost.$b.err")"
+		fail "ftrace_backend_lost_$b" "rc=$rc $(jq -c '{verdict, lost_events, runs, violations_by_class}' "$WORK/lost.$b.json" 2>&1) violations=$(violations "$WORK/lost.$b.json") $(head -c 200 "$WORK/lost.$b.err")"
 	fi
 done
 
