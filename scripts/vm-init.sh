@@ -25,6 +25,18 @@ LOAD="/bin/kvmrace-load --signals 30 --resched 30 --period-us 10000"
 # Each traced run is bounded (bounded below): a run that hangs fails alone,
 # with a report of what the kernel was doing, and the other runs go on.
 KT="bounded 150 /bin/kvmrace-trace"
+# tracer ARG...: $KT ARG..., on CPU $TRACER_CPU if that is set (the x86 host:
+# kvmrace_tracer_cpu= on its command line).  The load it starts pins its own
+# threads (the vCPU on the last CPU, the storm on CPU 0), so the tracer on
+# CPU 0 stays off the vCPU's CPU, where under TCG its slices are long enough
+# for a wake-up to find the vCPU's task not running: no request.
+tracer() {
+	if [ -n "${TRACER_CPU:-}" ]; then
+		bounded 150 taskset -c "$TRACER_CPU" /bin/kvmrace-trace "$@"
+	else
+		$KT "$@"
+	fi
+}
 
 # alive PID: the process exists and has not exited (a zombie has).
 alive() {
@@ -113,6 +125,16 @@ bounded_watch() {
 	kill -USR1 $3
 }
 
+# clock_state: the kernel's clocksource and clock events, and what it said
+# of its clocks and idle routine at boot (the emulated hosts' timing).
+clock_state() {
+	local d=/sys/devices/system/clocksource/clocksource0
+	echo "clocksource $(cat $d/current_clocksource) (available: $(cat $d/available_clocksource))"
+	echo "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2> /dev/null)"
+	echo "cmdline $(cat /proc/cmdline)"
+	dmesg | grep -iE 'tsc|clocksource|hpet|apic timer|lapic|calibrat|idle|c1e|e400|broadcast|rcu' | head -n 60
+}
+
 # finish: the end marker the host checks (a VM that stops before it did not
 # run to its end), then power off.
 finish() { echo "@@@DONE"; poweroff -f; }
@@ -139,7 +161,7 @@ run_modes() {
 	emit check.txt /tmp/check.txt
 	for m in "$@"; do
 		if [ $m = ftrace ]; then opt="--backend ftrace"; else opt="--backend bpf --attach $m --perfetto /tmp/$m.pf"; fi
-		$KT -q -t 20ms $opt --json /tmp/$m.json -- $LOAD > /tmp/$m.load 2> /tmp/$m.err
+		tracer -q -t 20ms $opt --json /tmp/$m.json -- $LOAD > /tmp/$m.load 2> /tmp/$m.err
 		echo $? > /tmp/$m.rc
 		for x in json rc load err pf; do [ -f "/tmp/$m.$x" ] && emit "$m.$x" "/tmp/$m.$x"; done
 	done
@@ -151,7 +173,7 @@ run_modes() {
 run_injected() {
 	local P=/sys/module/kvmrace_inject/parameters x
 	insmod /kvmrace_inject.ko every=25 > /tmp/inject.log 2>&1
-	$KT -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json --perfetto /tmp/injected.pf \
+	tracer -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json --perfetto /tmp/injected.pf \
 		-- /bin/kvmrace-load --spin-ms 3000 > /tmp/injected.load 2> /tmp/injected.err
 	echo $? > /tmp/injected.rc
 	{

@@ -8,9 +8,11 @@ vm_packages() {
 	local need="" p
 	for p in "$@"; do dpkg -s "$p" > /dev/null 2>&1 || need="$need $p"; done
 	[ -n "$need" ] || return 0
-	apt-get update -qq > /dev/null 2>&1 || true
+	# The lock every apt run of the project's scripts takes (others may run
+	# apt at the same time).
+	flock /tmp/kvmrace-apt.lock apt-get update -qq > /dev/null 2>&1 || true
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $need > /dev/null || die "cannot install$need"
+	flock /tmp/kvmrace-apt.lock apt-get install -y -qq --no-install-recommends $need > /dev/null || die "cannot install$need"
 }
 
 # vm_initramfs ROOT BUSYBOX BIN_DIR INIT: busybox, kvmrace-trace and
@@ -71,25 +73,33 @@ vm_extract() {
 	done
 }
 
-# vm_boot CONSOLE QEMU [ARG...]: boot the emulated host, qemu bounded to
-# 300 s (a normal boot runs 20-60 s), its console into CONSOLE.  A boot that
-# stops before its end marker (finish in scripts/vm-init.sh), or in which a
-# run outlived its bound (bounded there), is reported as "#" lines - the end
-# of its console and its hang reports -, kept as CONSOLE.1, and booted once
-# more: twice in about ten CI runs the x86 host stopped for good in the
-# middle of a run (once in --attach tracepoint, once in the injected run;
-# never reproduced here), which says nothing about the run's assertions.
+# vm_boot CONSOLE QEMU [ARG...]: boot the emulated host (vm_qemu: qemu
+# bounded to VM_LIMIT s, default 300, a normal boot runs 20-130 s; ended
+# earlier if its console stays silent VM_SILENCE s, default 180, after a dump
+# of the guest's CPU state), its console into CONSOLE.  A boot that stops
+# before its end marker (finish in scripts/vm-init.sh), or in which a run
+# outlived its bound (bounded there), is reported as "#" lines - why, the end
+# of its console, its hang reports, the stall dump -, kept as CONSOLE.1 (and
+# CONSOLE.1.stall), and booted once more: twice in about ten CI runs the x86
+# host stopped for good in the middle of a run (once in --attach tracepoint,
+# once in the injected run), which says nothing about the run's assertions.
 # The second boot's results stand, whatever they are.
 vm_boot() {
 	local c=$1 try rc d
 	shift
-	rm -f "$c.1"
+	rm -f "$c.1" "$c.1.stall"
 	for try in 1 2; do
-		timeout 300 "$@" > "$c" 2>&1
+		vm_qemu "$c" "$@"
 		rc=$?
 		if vm_done "$c" && ! grep -q '^@@@FILE hang\.' "$c"; then
 			return 0
 		fi
+		case $rc in
+		124) echo "# $VM_NAME: qemu ran past its limit ($VM_LIMIT s) and was ended after a dump of the guest's state ($c.stall)"
+			vm_report_stall "$c.stall" ;;
+		125) echo "# $VM_NAME: the console was silent for $VM_SILENCE s, below the guest's own watchdog: qemu was ended after a dump of the guest's state ($c.stall)"
+			vm_report_stall "$c.stall" ;;
+		esac
 		[ $try = 2 ] && return 1
 		echo "# $VM_NAME: the emulated host stopped before its end, or a run in it outlived its bound (qemu exit $rc): booting it again; the first boot (console in $c.1):"
 		vm_console_tail "$c"
@@ -98,7 +108,120 @@ vm_boot() {
 		vm_report_hangs "$d"
 		rm -rf "$d"
 		mv "$c" "$c.1"
+		[ -f "$c.stall" ] && mv "$c.stall" "$c.1.stall"
 	done
+}
+
+VM_LIMIT=${VM_LIMIT:-300}
+VM_SILENCE=${VM_SILENCE:-180}
+VM_NMI_WAIT=${VM_NMI_WAIT:-5}
+VM_QMP=$(dirname "${BASH_SOURCE[0]}")/vm-qmp.py
+# Debian's python3 (make deps), not a wrapper that takes seconds to start.
+VM_PY=$(command -v /usr/bin/python3 || command -v python3)
+
+# vm_qemu CONSOLE QEMU [ARG...]: one boot, QEMU given a QMP socket, its
+# console into CONSOLE.  If the console stays silent VM_SILENCE s (the guest's
+# own watchdog, bounded in scripts/vm-init.sh, reports a run at 150 s; a
+# longer silence is below it: the guest kernel or QEMU), or qemu runs past
+# VM_LIMIT s (a guest kernel that prints its lockups is not silent), the
+# guest's state goes to CONSOLE.stall (vm_stall_dump) and qemu is ended, by
+# its PID.  Exit status: qemu's, 124 past the limit, 125 silent.  The host
+# polls once a second; the guest does not notice.
+vm_qemu() {
+	local c=$1 sock pid size last=-1 t0=$SECONDS changed=$SECONDS rc=
+	shift
+	rm -f "$c.stall"
+	sock=$(mktemp -u /tmp/kvmrace-qmp.XXXXXX)
+	"$@" -qmp "unix:$sock,server=on,wait=off" > "$c" 2>&1 < /dev/null &
+	pid=$!
+	while sleep 1; kill -0 $pid 2> /dev/null; do
+		size=$(stat -c %s "$c" 2> /dev/null || echo 0)
+		[ "$size" = "$last" ] || { last=$size; changed=$SECONDS; }
+		if [ $((SECONDS - changed)) -ge "$VM_SILENCE" ]; then
+			vm_stall_dump "$c" "$sock" $pid "console silent for $((SECONDS - changed)) s" > "$c.stall" 2>&1
+			rc=125
+		elif [ $((SECONDS - t0)) -ge "$VM_LIMIT" ]; then
+			vm_stall_dump "$c" "$sock" $pid "past the limit of $VM_LIMIT s" > "$c.stall" 2>&1
+			rc=124
+		else
+			continue
+		fi
+		vm_end_pid $pid
+		break
+	done
+	wait $pid
+	[ -n "$rc" ] || rc=$?
+	rm -f "$sock"
+	return $rc
+}
+
+# vm_end_pid PID: SIGTERM, and SIGKILL 5 s later if it is still there.
+vm_end_pid() {
+	local i
+	kill -TERM "$1" 2> /dev/null || return 0
+	for i in 1 2 3 4 5; do
+		sleep 1
+		kill -0 "$1" 2> /dev/null || return 0
+	done
+	kill -KILL "$1" 2> /dev/null
+}
+
+# vm_stall_dump CONSOLE SOCKET PID WHY: a stalled guest's state, to stdout:
+# QEMU's threads on this host and the CPU time they used over 2 s (running,
+# idle, or waiting for this host's CPUs), every vCPU's registers (twice, 2 s
+# apart: does it move?), `info cpus`, on x86 every local APIC, then an NMI (the x86 hosts boot with
+# unknown_nmi_panic panic_print=0x40: every CPU's backtrace) and what the
+# console said in the VM_NMI_WAIT s after it.
+vm_stall_dump() {
+	local c=$1 sock=$2 pid=$3 size cmds
+	echo "$4; this host: $(cut -d' ' -f1-4 /proc/loadavg) load, $(nproc) CPUs"
+	echo "--- qemu's threads (state, CPU ticks used in 2 s, wchan)"
+	vm_threads "$pid" > "$c.threads.a"
+	sleep 2
+	vm_threads "$pid" | awk 'NR == FNR { t[$1] = $4; next } { printf "%s %s %s +%d %s\n", $1, $2, $3, $4 - t[$1], $5 }' "$c.threads.a" -
+	rm -f "$c.threads.a"
+	echo "--- QEMU's monitor"
+	"$VM_PY" "$VM_QMP" "$sock" "info registers -a" "info cpus" > "$c.regs"
+	cat "$c.regs"
+	# x86: each local APIC (pending and in-service vectors, timer, TPR).
+	# x86: each local APIC (pending and in-service vectors, timer, TPR), and
+	# the bytes in memory at each vCPU's RIP (what it executes, unless QEMU
+	# runs a translation of older bytes).
+	if grep -q '^RIP=' "$c.regs"; then
+		mapfile -t cmds < <(awk '/^CPU#/ { n = substr($1, 5); print "info lapic " n }
+			/^RIP=/ { print "@" n " x/16xb 0x" substr($1, 5) }' "$c.regs")
+		"$VM_PY" "$VM_QMP" "$sock" "${cmds[@]}"
+	fi
+	rm -f "$c.regs"
+	sleep 2
+	"$VM_PY" "$VM_QMP" "$sock" "info registers -a" | grep -E '^(\(qemu\)|CPU#|RIP=|vm-qmp)'
+	size=$(stat -c %s "$c")
+	"$VM_PY" "$VM_QMP" "$sock" nmi
+	sleep "$VM_NMI_WAIT"
+	echo "--- the console after the NMI"
+	tail -c +$((size + 1)) "$c" | tr -d '\r'
+	echo "--- end"
+}
+
+# vm_threads PID: "TID COMM STATE TICKS WCHAN" per thread of PID.
+vm_threads() {
+	local t s
+	for t in /proc/"$1"/task/*; do
+		s=$(cat "$t/stat" 2> /dev/null) || continue
+		set -- ${s##*) }
+		echo "${t##*/} $(tr ' ' _ < "$t/comm") $1 $(( ${12} + ${13} )) $(cat "$t/wchan" 2> /dev/null)"
+	done
+}
+
+# vm_report_stall FILE: the stall dump as "#" lines: QEMU's threads, each
+# vCPU's state (info cpus, RIP, HLT; x86: its APIC's pending and in-service
+# vectors, the bytes at its RIP), the NMI's console (backtraces).
+vm_report_stall() {
+	[ -f "$1" ] || return 0
+	awk '
+		/^--- QEMU/ { m = 1 }
+		/^--- the console/ { m = 0; k = 1 }
+		!m || /^(\(qemu\)|CPU#|RIP=|vm-qmp|[* ] CPU #|ISR|IRR|APR|LVTT|[0-9a-f]+:)/' "$1" | grep -v '^--- end' | head -n 120 | cut -c1-200 | sed 's/^/#   /'
 }
 
 # vm_done CONSOLE: the VM printed its end marker.

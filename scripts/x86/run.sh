@@ -13,52 +13,34 @@ VM_NAME=x86
 . "$TOP/scripts/vm-lib.sh"
 t0=$(date +%s)
 [ "$(id -u)" = 0 ] || die "run as root (apt, qemu)"
-mkdir -p "$X/cache"
 export DEBIAN_FRONTEND=noninteractive
 vm_packages qemu-system-x86 libzstd-dev kmod cpio gcc make
-. "$TOP/scripts/deb-kernel.sh"
-KREL=$(debian_kernel_release amd64 amd64)
-[ -n "$KREL" ] || die "no linux-image-6.1.0-*-amd64 in the apt sources"
-KPKG=linux-image-$KREL-unsigned
-KVER=${KREL%-amd64}	# 6.1.0-56
-cd "$X/cache" || exit 1
-for p in "$KPKG" busybox-static "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
-	ls "${p}"_*.deb > /dev/null 2>&1 || apt-get download -qq "$p" > /dev/null 2>&1 || die "apt-get download $p failed"
-done
-K=$X/kernel
-H=$X/headers
-if [ ! -e "$X/.unpacked-v2-$KREL" ]; then
-	rm -rf "$K" "$X/bb" "$H" && mkdir -p "$K" "$X/bb" "$H"
-	dpkg-deb -x "$(ls "${KPKG}"_*.deb | tail -1)" "$K"
-	dpkg-deb -x "$(ls busybox-static_*.deb | tail -1)" "$X/bb"
-	vm_headers "$H" "$KREL" "$KVER"
-	touch "$X/.unpacked-v2-$KREL"
-fi
+. "$TOP/scripts/x86/kernel.sh"
+x86_kernel
 # The race injector (tests/inject), against this kernel's headers.
 vm_injector "$H" "$KREL" "$X/inject"
 # Static x86 binaries for the initramfs.
 make -s -C "$TOP" STATIC=1 BUILD=build/x86-static all || die "static build failed"
 
 R=$X/initramfs
-vm_initramfs "$R" "$X/bb/bin/busybox" "$TOP/build/x86-static" "$TOP/scripts/x86/init.sh"
-M=$K/lib/modules/$KREL
-for m in arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko; do
-	for f in "$M/kernel/$m" "$M/kernel/$m.xz"; do
-		[ -f "$f" ] || continue
-		mkdir -p "$R/lib/modules/$KREL/kernel/$(dirname "$m")"
-		cp "$f" "$R/lib/modules/$KREL/kernel/$(dirname "$m")/"
-	done
+vm_initramfs "$R" "$BB" "$TOP/build/x86-static" "$TOP/scripts/x86/init.sh"
+M=$R/lib/modules/$KREL
+x86_modules kvm-amd | while read -r f; do
+	d=$M/kernel/${f#"$K/lib/modules/$KREL/kernel/"}
+	mkdir -p "$(dirname "$d")" && cp "$f" "$d"
 done
-cp "$M/modules.order" "$M/modules.builtin" "$R/lib/modules/$KREL/" 2> /dev/null
+cp "$K/lib/modules/$KREL/modules.order" "$K/lib/modules/$KREL/modules.builtin" "$M/" 2> /dev/null
 depmod -b "$R" "$KREL" 2> /dev/null || die "depmod failed"
 cp "$X/inject/kvmrace_inject.ko" "$R/"
 vm_pack "$R" "$X/initramfs.cpio.gz"
 
 echo "x86: booting $KREL (KVM SVM under TCG)"
-rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/injected.* "$X"/hang.*
-vm_boot "$X/console" qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
+# Nothing of an earlier boot may stand in for this one's results.
+rm -f "$X"/m-* "$X"/*.json "$X"/*.rc "$X"/*.load "$X"/*.err "$X"/*.pf "$X"/injected.* "$X"/inject.log "$X"/hang.* \
+	"$X"/check.txt "$X"/modprobe.log "$X"/clock.txt "$X"/dmesg.txt
+vm_boot "$X/console" qemu-system-x86_64 -accel "$X86_ACCEL" ${X86_ICOUNT:+-icount "$X86_ICOUNT"} -machine q35 -cpu qemu64,+svm,+npt -m 2G -smp 2 \
 	-nographic -no-reboot -nic none -kernel "$(ls "$K"/boot/vmlinuz-* | head -1)" -initrd "$X/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=4 panic=-1"
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 $X86_DIAG kvmrace_tracer_cpu=${X86_TRACER_CPU-0}"
 vm_extract "$X/console" "$X"
 echo "x86: emulated stage took $(( $(date +%s) - t0 )) s"
 vm_finished "$X/console" "x86"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Import of ftrace text: real traces from the emulated POWER9/POWER8 hosts
-# (with ground-truth kick markers), their variants, merges, bad input, and a
-# live cross-check of text against BPF on this host.
+# (with ground-truth kick markers), their variants, merges and bad input.
+# The imports of live runs (text against BPF, trace.dat and trace-cmd report,
+# perf script) are in import-live.sh.
 . "$(dirname "$0")/../lib.sh"
 FX=$TOP/tests/fixtures/power/ftrace
 
@@ -114,37 +115,6 @@ printf '# tracer: nop\n#\n' > "$WORK/empty.txt"
 "$KT" report --format ftrace "$WORK/empty.txt" > /dev/null 2> "$WORK/empty.err"
 one_line_error "import_ftrace_no_events" 1 "$WORK/empty.err" $?
 
-# Live cross-check on this host: tracefs text and BPF on the same load.
-if [ -n "$(live_missing)" ]; then
-	skip "import_ftrace_vs_bpf_live" "$(live_missing)"
-else
-	T=/sys/kernel/tracing
-	[ -d $T/events ] || mount -t tracefs nodev $T
-	I=$T/instances/kvmrace-test-$$
-	mkdir "$I"
-	for e in kvm/kvm_fpu kvm/kvm_userspace_exit signal/signal_generate signal/signal_deliver sched/sched_switch sched/sched_wakeup; do
-		echo 1 > "$I/events/$e/enable"
-	done
-	echo 16384 > "$I/buffer_size_kb"
-	echo mono > "$I/trace_clock" 2>/dev/null
-	# Both sides judge at 20 ms: what is compared is the two backends, not
-	# this loaded host's latency (BPF also reads TIF flags at its hooks and
-	# so may see a few more resched requests, one of them just over 1 ms).
-	"$KT" -q -t 20ms --json "$WORK/live.json" -- "$KL" --signals 100 --resched 100 --period-us 2000 > /dev/null 2>&1
-	echo 0 > "$I/tracing_on"
-	cat "$I/trace" > "$WORK/live.trace.txt"
-	rmdir "$I"
-	"$KT" report -q -t 20ms --json "$WORK/text.json" "$WORK/live.trace.txt" 2> /dev/null
-	rc=$?
-	if [ $rc = 0 ] && jqe '.verdict == "pass" and .requests.signal == 100 and .requests.resched >= 95' "$WORK/text.json" &&
-	   [ "$(jq .requests.signal "$WORK/text.json")" = "$(jq .requests.signal "$WORK/live.json")" ] &&
-	   [ "$(jq .verdict "$WORK/text.json")" = "$(jq .verdict "$WORK/live.json")" ]; then
-		pass "import_ftrace_vs_bpf_live (text $(jq -c .requests "$WORK/text.json"), BPF $(jq -c .requests "$WORK/live.json"))"
-	else
-		fail "import_ftrace_vs_bpf_live" "rc=$rc text $(summary "$WORK/text.json" 2>&1) bpf $(summary "$WORK/live.json")"
-	fi
-fi
-
 # The sending side: was a request raised in the guest kicked (an IPI sent to
 # the vCPU's CPU: ipi_send_cpu, ipi_raise's bitmap), how soon, and how long the
 # guest ran on after it.  The kernel sends the kick just before the request's
@@ -189,50 +159,4 @@ if jqe '.ipi_send_events == 0 and .kicks == null and .findings[0].kick == null' 
 	pass "import_kicks_unknown (no IPI send events: null)"
 else
 	fail "import_kicks_unknown" "$(jq -c '{ipi_send_events, kicks, f: .findings[0].kick}' "$WORK/nokick.json" 2>&1)"
-fi
-
-# The same run as ftrace text, trace-cmd's trace.dat and trace-cmd report text
-# (its plugins' own sched formats), and as real perf script output.
-if [ -n "$(live_missing)" ] || ! command -v trace-cmd > /dev/null; then
-	skip "import_tracedat_text_report_agree" "${why:-no trace-cmd}"
-else
-	T=/sys/kernel/tracing
-	clk=$(sed -n 's/.*\[\(.*\)\].*/\1/p' $T/trace_clock)
-	on=$(cat $T/tracing_on)
-	echo 0 > $T/tracing_on; echo > $T/trace; echo 0 > $T/events/enable
-	for e in kvm/kvm_fpu kvm/kvm_userspace_exit signal/signal_generate signal/signal_deliver sched/sched_switch sched/sched_wakeup; do
-		echo 1 > $T/events/$e/enable
-	done
-	echo mono > $T/trace_clock; echo 1 > $T/tracing_on
-	"$KL" --signals 50 --resched 50 > /dev/null
-	echo 0 > $T/tracing_on
-	cat $T/trace > "$WORK/run.txt"
-	(cd "$WORK" && trace-cmd extract -o "$WORK/run.dat" > /dev/null 2>&1)
-	trace-cmd report -l -i "$WORK/run.dat" > "$WORK/run.report.txt" 2> /dev/null	# -l: with the latency flags, like the others
-	echo 0 > $T/events/enable; echo > $T/trace; echo "$clk" > $T/trace_clock; echo "$on" > $T/tracing_on
-	res=""
-	for f in run.dat run.txt run.report.txt; do
-		"$KT" report -q --json "$WORK/$f.json" "$WORK/$f" 2> /dev/null
-		res="$res $? $(jq -c '{verdict, runs, requests, findings_total}' "$WORK/$f.json" 2>&1)"
-	done
-	set -- $res
-	if [ "$1 $2" = "$3 $4" ] && [ "$1 $2" = "$5 $6" ] && jqe '.requests.signal == 50 and .verdict == "pass"' "$WORK/run.dat.json"; then
-		pass "import_tracedat_text_report_agree (trace.dat = ftrace text = trace-cmd report: $2)"
-	else
-		fail "import_tracedat_text_report_agree" "$res"
-	fi
-fi
-if [ -n "$(live_missing)" ] || ! command -v perf > /dev/null; then
-	skip "import_perf_script_real" "${why:-no perf}"
-else
-	perf record -q -a -o "$WORK/perf.data" -e kvm:kvm_fpu -e kvm:kvm_userspace_exit -e signal:signal_generate \
-		-e signal:signal_deliver -e sched:sched_switch -e sched:sched_wakeup -- "$KL" --signals 50 --resched 50 > /dev/null 2>&1
-	perf script -i "$WORK/perf.data" > "$WORK/perf.txt" 2> /dev/null
-	"$KT" report -q --json "$WORK/perf.json" "$WORK/perf.txt" 2> /dev/null
-	rc=$?
-	if [ $rc = 0 ] && jqe '.verdict == "pass" and .requests.signal == 50 and .requests.resched >= 48 and .runs > 0' "$WORK/perf.json"; then
-		pass "import_perf_script_real (perf record + perf script: $(jq -c .requests "$WORK/perf.json"))"
-	else
-		fail "import_perf_script_real" "rc=$rc $(jq -c '{verdict, runs, requests}' "$WORK/perf.json" 2>&1)"
-	fi
 fi

@@ -147,14 +147,14 @@ n=\$(cat "$WORK/boots" 2> /dev/null || echo 0); n=\$((n + 1)); echo \$n > "$WORK
 echo "boot \$n"
 [ \$n -ge \${1:-2} ] && { echo "@@@FILE r.json"; echo '{}'; echo "@@@END"; echo "@@@DONE"; exit 0; }
 echo "[   99.000000] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [kvmrace-load:70]"
-exit 124
+exit 1
 EOF
 chmod +x "$WORK/qemu"
 rm -f "$WORK/boots"
 out=$(vm_boot "$WORK/con" "$WORK/qemu" 2)
 rc=$?
 if [ $rc = 0 ] && [ "$(cat "$WORK/boots")" = 2 ] && grep -q '^@@@DONE' "$WORK/con" && grep -q 'soft lockup' "$WORK/con.1" &&
-	grep -q '^# test: the emulated host stopped before its end.*qemu exit 124' <<< "$out" &&
+	grep -q '^# test: the emulated host stopped before its end.*qemu exit 1)' <<< "$out" &&
 	grep -q '^#   \[   99.000000\] watchdog: BUG: soft lockup' <<< "$out" && [ "$(grep -vc '^#' <<< "$out")" = 0 ]; then
 	pass "vm harness: vm_boot reports a boot that stopped (# lines, console kept) and boots once more"
 else
@@ -168,3 +168,74 @@ if [ $rc = 1 ] && [ "$(cat "$WORK/boots")" = 2 ] && ! grep -q '^@@@DONE' "$WORK/
 else
 	fail "vm harness: vm_boot, two stopped boots" "rc=$rc boots=$(cat "$WORK/boots")"
 fi
+
+# vm_boot's watchdog on console silence: a fake qemu that serves QMP on the
+# socket vm_boot gives it, logs the monitor commands it gets and the signals
+# it receives, and on its first boot falls silent (MODE=mute: its monitor
+# does not answer either, like a QEMU whose main loop is stuck).  The stall
+# must be dumped (registers of every vCPU, info cpus, the NMI, the console
+# after it), that qemu ended by its PID, and the VM booted once more.
+{ echo "#!$VM_PY"; cat; } > "$WORK/qemu-silent" <<'EOF'
+import json, os, signal, socket, sys
+w, mode = os.environ["FAKE_DIR"], os.environ.get("MODE", "")
+path = next(a for a in sys.argv if a.startswith("unix:"))[5:].split(",")[0]
+n = len(open(f"{w}/silent.boots").read().split()) + 1 if os.path.exists(f"{w}/silent.boots") else 1
+open(f"{w}/silent.boots", "a").write(f"{os.getpid()}\n")
+log = lambda m: open(f"{w}/silent.log", "a").write(f"{n} {m}\n")
+def term(*a):
+    log("got TERM")
+    sys.exit(143)
+signal.signal(signal.SIGTERM, term)
+print(f"boot {n}", flush=True)
+if n >= 2:
+    print("@@@DONE", flush=True)
+    sys.exit(0)
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(4)
+regs = "\nCPU#0\nRIP=ffffffff81a592eb RFL=00000246 HLT=1\n\nCPU#1\nRIP=ffffffff81a592eb RFL=00000246 HLT=1\n"
+while True:
+    c, _ = s.accept()
+    if mode == "mute":
+        continue
+    f = c.makefile("rwb")
+    f.write(b'{"QMP": {}}\n')
+    f.flush()
+    for line in f:
+        arg = json.loads(line).get("arguments", {}).get("command-line")
+        if arg:
+            log(arg)
+        out = {"info registers -a": regs, "info cpus": "* CPU #0: thread_id=1\n  CPU #1: thread_id=2\n",
+               "info lapic 1": "ISR\t (none)\nIRR\t 236\n"}.get(arg, "")
+        if arg == "nmi":
+            print("[   42.000000] NMI backtrace for cpu 1 skipped: idling at native_safe_halt+0xb/0x10", flush=True)
+        f.write(json.dumps({"return": out}).encode() + b"\n")
+        f.flush()
+EOF
+chmod +x "$WORK/qemu-silent"
+for mode in answers mute; do
+	rm -f "$WORK/silent.boots" "$WORK/silent.log"
+	out=$(FAKE_DIR=$WORK MODE=$mode VM_SILENCE=3 VM_NMI_WAIT=1 VM_QMP_TIMEOUT=1 vm_boot "$WORK/scon" "$WORK/qemu-silent")
+	rc=$?
+	first=$(head -1 "$WORK/silent.boots" 2> /dev/null)
+	log=$(tr '\n' ';' < "$WORK/silent.log" 2> /dev/null)
+	if [ $mode = answers ]; then
+		want="1 info registers -a;1 info cpus;1 info lapic 0;1 x/16xb 0xffffffff81a592eb;1 info lapic 1;1 x/16xb 0xffffffff81a592eb;1 info registers -a;1 nmi;1 got TERM;"
+		dump() { grep -q '^CPU#1$' "$1" && grep -q '^RIP=ffffffff81a592eb.*HLT=1' "$1" && grep -q '^\* CPU #0: thread_id=1' "$1" &&
+			grep -A2 '^(qemu) info lapic 1' "$1" | grep -q '^IRR.*236' && grep -q '^(qemu) @1 x/16xb 0xffffffff81a592eb' "$1" &&
+			grep -A1 '^--- the console after the NMI' "$1" | grep -q 'NMI backtrace for cpu 1 skipped: idling'; }
+		rep='^#   \[   42.000000\] NMI backtrace for cpu 1'
+	else
+		want="1 got TERM;"
+		dump() { [ "$(grep -c 'no answer within 1 s' "$1")" = 3 ]; }
+		rep="^#   vm-qmp: .*no answer within 1 s"
+	fi
+	if [ $rc = 0 ] && [ "$(grep -c . "$WORK/silent.boots")" = 2 ] && [ "$log" = "$want" ] && [ -n "$first" ] && ! [ -e "/proc/$first" ] &&
+		dump "$WORK/scon.1.stall" && grep -q '^--- qemu.s threads' "$WORK/scon.1.stall" &&
+		grep -q '^# test: the console was silent for 3 s' <<< "$out" && grep -q "$rep" <<< "$out" &&
+		grep -q '^# test: the emulated host stopped before its end.*qemu exit 125' <<< "$out" && [ "$(grep -vc '^#' <<< "$out")" = 0 ]; then
+		pass "vm harness: vm_boot's watchdog on a silent console ($mode monitor): the guest's state dumped, that qemu ended by PID, booted once more ($log)"
+	else
+		fail "vm harness: vm_boot, a silent console ($mode monitor)" "rc=$rc boots=$(grep -c . "$WORK/silent.boots" 2>&1) log=$log $(head -c 600 <<< "$out")"
+	fi
+done
