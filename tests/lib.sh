@@ -218,3 +218,8 @@ live_in_vm() {
 
 # live_files: the shell tests with live cases (those that name live_gate).
 live_files() { grep -l 'live_gate' "$TOP"/tests/integration/*.sh; }
+
+# preempted FILE: the reschedule requests kvmrace-load's wake-ups made for its
+# vCPU thread (fifo_preempted in its output FILE: the FIFO thread slept and,
+# woken, took the CPU from it), the ground truth of a resched count; 0 if none.
+preempted() { sed -n 's/^kvmrace-load: .*fifo_preempted=\([0-9]*\).*/\1/p' "$1" | grep . || echo 0; }
