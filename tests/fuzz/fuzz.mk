@@ -1,5 +1,41 @@
-# ---- fuzzing and the trace.dat reader's tests (included by the Makefile) ----
+# ---- fuzzing (included by the Makefile; tests/fuzz/README.md) ----
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="text record"]
+#       libFuzzer campaigns (clang, ASan+UBSan), N seconds per target, from
+#       the committed corpus into build/fuzz/corpus/; fails on any crash,
+#       leak or UB report (inputs in build/fuzz/crashes/TARGET/).
+#   make fuzz-build      the libFuzzer binaries only (build/fuzz/fuzz_TARGET)
+#   make fuzz-merge      minimise build/fuzz/corpus/ into tests/fuzz/corpus/
+#   make unit-asan       also builds build/asan/test_fuzz_TARGET: each harness
+#       with gcc and tests/fuzz/replay.c, replaying tests/fuzz/regress/TARGET
+#       and tests/fuzz/corpus/TARGET in the unit tests (no clang needed).
+FUZZ_TARGETS ?= text record engine tracedat
+FUZZ_SECONDS ?= 600
+FUZZ_CC ?= clang
+FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SRC := tests/fuzz
+FUZZ_HELPERS := $(FUZZ_SRC)/common.c $(FUZZ_SRC)/check.c
+FUZZ_CORE := $(CORE_SRCS)
+FUZZ_DEPS := $(FUZZ_HELPERS) $(FUZZ_SRC)/fuzz.h $(FUZZ_CORE) $(wildcard user/*.h)
+# clang: coverage for libFuzzer in every object, its main at the link
+FUZZ_CFLAGS = $(CFLAGS) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -I$(FUZZ_SRC)
+
+.PHONY: fuzz fuzz-build fuzz-merge
+
+$(FUZZ_OUT):
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) | $(FUZZ_OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_HELPERS) $(FUZZ_CORE) -o $@ \
+		$(LDLIBS_TC) $(LDLIBS_TEP) -lm
+
+# The same harness as a plain program (gcc, ASan+UBSan) for the unit tests.
+$(BUILD)/asan/test_fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_SRC)/replay.c $(FUZZ_DEPS) | $(BUILD)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -I$(FUZZ_SRC) -DFZ_TARGET=\"$*\" -DFZ_DIR=\"$(CURDIR)/$(FUZZ_SRC)\" $< \
+		$(FUZZ_SRC)/replay.c $(FUZZ_HELPERS) $(FUZZ_CORE) -o $@ $(LDLIBS_TC) $(LDLIBS_TEP) -lm
+
+unit-asan: $(FUZZ_TARGETS:%=$(BUILD)/asan/test_fuzz_%)
 
 # The trace.dat reader's unit test and the trace.dat synthesiser (mkdat.h).
 MKDAT_DEFS = -I$(FUZZ_SRC) -DFZ_DIR=\"$(CURDIR)/$(FUZZ_SRC)\" -DMKDAT_FORMATS=\"$(CURDIR)/$(FUZZ_SRC)/dat/formats\"
@@ -18,3 +54,10 @@ $(BUILD)/kvmrace-mkdat: $(FUZZ_SRC)/mkdat.c $(FUZZ_SRC)/mkdat.h | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(MKDAT_DEFS) -DMKDAT_MAIN $< -o $@
 
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
+
+fuzz: fuzz-build
+	$(Q)FUZZ_OUT=$(FUZZ_OUT) $(FUZZ_SRC)/campaign.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	$(Q)FUZZ_OUT=$(FUZZ_OUT) $(FUZZ_SRC)/campaign.sh --merge $(FUZZ_TARGETS)

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Inputs and outputs of the fuzz harnesses in memory; see fuzz.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "export.h"
+#include "fuzz.h"
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz: %s: %s\n", what, strerror(errno));
+	abort();
+}
+
+void fz_file_init(struct fz_file *f, const char *name)
+{
+	f->fd = memfd_create(name, 0);
+	if (f->fd < 0)
+		die("memfd_create");
+	snprintf(f->path, sizeof(f->path), "/proc/self/fd/%d", f->fd);
+}
+
+void fz_file_clear(struct fz_file *f)
+{
+	if (ftruncate(f->fd, 0) || lseek(f->fd, 0, SEEK_SET) < 0)
+		die("ftruncate");
+}
+
+void fz_file_set(struct fz_file *f, const void *data, size_t n)
+{
+	const char *p = data;
+
+	fz_file_clear(f);
+	while (n) {
+		ssize_t w = write(f->fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+char *fz_file_get(const struct fz_file *f, size_t *n)
+{
+	off_t len = lseek(f->fd, 0, SEEK_END);
+	char *buf;
+	size_t got = 0;
+
+	if (len < 0)
+		die("lseek");
+	buf = malloc((size_t)len + 1);
+	if (!buf)
+		die("malloc");
+	while (got < (size_t)len) {
+		ssize_t r = pread(f->fd, buf + got, (size_t)len - got, (off_t)got);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			die("pread");
+		}
+		got += (size_t)r;
+	}
+	buf[got] = 0;
+	*n = got;
+	return buf;
+}
+
+void fz_fail(const char *what, const char *msg, const char *s, size_t n, size_t at)
+{
+	size_t from = at > 120 ? at - 120 : 0, to = at + 120 < n ? at + 120 : n, i;
+
+	fprintf(stderr, "\nfuzz: %s: %s at offset %zu of %zu; around it (^ marks the offset):\n", what, msg, at, n);
+	for (i = from; i < to; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i == at)
+			fputs("^", stderr);
+		if (c == '\n')
+			fputs("\\n\n", stderr);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+	fputs(at >= n ? "^<end>\n" : "\n", stderr);
+	abort();
+}
+
+void fz_run_info(struct kr_run_info *ri, const char *arch, const char *hooks)
+{
+	memset(ri, 0, sizeof(*ri));
+	snprintf(ri->arch, sizeof(ri->arch), "%s", arch);
+	snprintf(ri->kernel, sizeof(ri->kernel), "fuzz");
+	snprintf(ri->host, sizeof(ri->host), "fuzz");
+	snprintf(ri->clock, sizeof(ri->clock), "CLOCK_MONOTONIC");
+	snprintf(ri->hooks, sizeof(ri->hooks), "%s", hooks);
+}
+
+/* ---- every output of a run ---- */
+
+static struct fz_file out_ps, out_pf, out_ju, out_tap;
+static int tap_ready;
+
+/* TAP goes to stdout: a memfd takes its place for the whole process. */
+static void outputs_init(void)
+{
+	if (tap_ready)
+		return;
+	fz_file_init(&out_ps, "perf-script");
+	fz_file_init(&out_pf, "perfetto");
+	fz_file_init(&out_ju, "junit");
+	fz_file_init(&out_tap, "tap");
+	fflush(stdout);
+	if (dup2(out_tap.fd, STDOUT_FILENO) < 0)
+		die("dup2");
+	tap_ready = 1;
+}
+
+void fz_run_open(struct fz_run *o, const struct kr_run_info *ri, bool perfetto)
+{
+	struct kr_export_opts eo = { .tap = true };
+	char err[512];
+
+	outputs_init();	/* first: the paths */
+	memset(o, 0, sizeof(*o));
+	o->perfetto = perfetto;
+	eo.perf_script = out_ps.path;
+	eo.perfetto = perfetto ? out_pf.path : NULL;
+	eo.junit = out_ju.path;
+	fflush(stdout);
+	fz_file_clear(&out_tap);
+	o->x = kr_export_open(&eo, ri, err, sizeof(err));
+	if (!o->x) {
+		fprintf(stderr, "fuzz: kr_export_open: %s\n", err);
+		abort();
+	}
+}
+
+void fz_run_sink(void *ctx, const struct kr_event *ev, const struct kr_finding *f)
+{
+	struct fz_run *o = ctx;
+
+	if (f)
+		o->findings++;
+	else
+		o->events++;
+	kr_export_sink(o->x, ev, f);
+}
+
+/* A memstream's text: no NUL inside (every writer prints text). */
+static void check_text(const char *what, const char *s, size_t n)
+{
+	const char *z = memchr(s, 0, n);
+
+	if (z)
+		fz_fail(what, "NUL byte in text output", s, n, (size_t)(z - s));
+}
+
+static void check_with(const char *what, const char *(*check)(const char *, size_t, size_t *), const char *s,
+		       size_t n)
+{
+	size_t at = 0;
+	const char *msg;
+
+	check_text(what, s, n);
+	msg = check(s, n, &at);
+	if (msg)
+		fz_fail(what, msg, s, n, at);
+}
+
+void fz_run_close(struct fz_run *o, const struct kr_result *r, const struct kr_run_info *ri)
+{
+	char *buf = NULL, *s;
+	size_t n = 0, at = 0;
+	const char *msg;
+	FILE *f;
+
+	/* human summary, verbose and not */
+	f = open_memstream(&buf, &n);
+	if (!f)
+		die("open_memstream");
+	kr_print_summary(f, r, ri, false);
+	kr_print_summary(f, r, ri, true);
+	if (fclose(f))
+		die("fclose");
+	check_text("human summary", buf, n);
+	if (!strstr(buf, "verdict"))
+		fz_fail("human summary", "no verdict line", buf, n, n);
+	free(buf);
+
+	/* JSON summary */
+	buf = NULL;
+	f = open_memstream(&buf, &n);
+	if (!f)
+		die("open_memstream");
+	kr_print_json(f, r, ri);
+	if (fclose(f))
+		die("fclose");
+	check_with("JSON summary", fz_check_json, buf, n);
+	free(buf);
+
+	/* the exports */
+	if (kr_export_close(o->x, r, ri)) {
+		fprintf(stderr, "fuzz: kr_export_close failed\n");
+		abort();
+	}
+	o->x = NULL;
+	fflush(stdout);
+	if (o->perfetto) {
+		s = fz_file_get(&out_pf, &n);
+		check_with("Perfetto JSON", fz_check_json, s, n);
+		free(s);
+	}
+	s = fz_file_get(&out_ju, &n);
+	check_with("JUnit XML", fz_check_xml, s, n);
+	free(s);
+	s = fz_file_get(&out_tap, &n);
+	check_with("TAP", fz_check_tap, s, n);
+	free(s);
+	fz_file_clear(&out_tap);
+	s = fz_file_get(&out_ps, &n);
+	check_text("perf script", s, n);
+	msg = fz_check_perf_script(s, n, o->events + o->findings, &at);
+	if (msg)
+		fz_fail("perf script", msg, s, n, at);
+	free(s);
+}
