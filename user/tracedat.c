@@ -604,9 +604,11 @@ int kr_dat_check(int fd, const char *path, struct kr_dat_info *info, char *err, 
 	}
 	if (rd_str(&c, &off, 8, ver, sizeof(ver), "the version"))
 		return -1;
+	if (!ver[0] || strspn(ver, "0123456789") != strlen(ver))
+		return damaged(&c, "its version is not a number");
 	info->version = (unsigned)strtoul(ver, NULL, 10);
-	if (info->version < 6 || info->version > 7 || strspn(ver, "0123456789") != strlen(ver)) {
-		snprintf(err, errlen, "%s: trace.dat version '%s' (kvmrace reads versions 6 and 7)", path, ver);
+	if (info->version < 6 || info->version > 7) {
+		snprintf(err, errlen, "%s: trace.dat version %s (kvmrace reads versions 6 and 7)", path, ver);
 		return -1;
 	}
 	if (rd_u(&c, &off, 1, &v, "the endianness"))

@@ -246,7 +246,10 @@ static void check_damage(void)
 	damaged("page.dat", c, n, "page size 12288");
 	memcpy(c, b, n);
 	c[10] = '9';
-	damaged("version.dat", c, n, "trace.dat version '9'");
+	damaged("version.dat", c, n, "trace.dat version 9 (kvmrace reads versions 6 and 7)");
+	memcpy(c, b, n);
+	memcpy(c + 10, "\x04\x0a\x05", 3);	/* a newline in the version: still one line */
+	damaged("version-nl.dat", c, n, "damaged trace.dat: its version is not a number");
 	memcpy(c, b, n);
 	c[0] = 'x';
 	damaged("magic.dat", c, n, "not a trace-cmd trace.dat (bad magic)");
