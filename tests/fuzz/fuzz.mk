@@ -61,3 +61,8 @@ fuzz: fuzz-build
 
 fuzz-merge: fuzz-build
 	$(Q)FUZZ_OUT=$(FUZZ_OUT) $(FUZZ_SRC)/campaign.sh --merge $(FUZZ_TARGETS)
+
+# The trace.dat reader's cost against libtracecmd in-process (datbench.c).
+$(BUILD)/kvmrace-datbench: $(FUZZ_SRC)/datbench.c $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -O2 $< $(CORE_SRCS) -o $@ $(LDLIBS_TC) $(LDLIBS_TEP) -lm
