@@ -55,6 +55,7 @@ struct chk {
 	size_t bufsize;		/* a multiple of the page size */
 	unsigned walk_page_size;	/* 0: pages not walked */
 	uint64_t records;	/* data events in the walked pages */
+	bool data_known;	/* the top instance's CPU data was found */
 };
 
 static int damaged(struct chk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -368,6 +369,7 @@ static int flyrecord_v6(struct chk *c, uint64_t *off)
 {
 	uint64_t i, o, s;
 
+	c->data_known = true;
 	for (i = 0; i < c->info->cpus; i++)
 		if (rd_u(c, off, 8, &o, "a CPU data offset") || rd_u(c, off, 8, &s, "a CPU data size") ||
 		    cpu_data(c, (uint32_t)i, o, s, false))
@@ -479,6 +481,7 @@ static int buffer_option(struct chk *c, uint64_t p, uint64_t end, bool compresse
 	}
 	if (name[0])
 		return 0;	/* an instance: not read */
+	c->data_known = true;
 	/* The pages are walked at the file's page size, if this buffer's
 	 * (where given) is the same; else only their bounds are checked. */
 	if (v && v != in->page_size)
@@ -639,9 +642,9 @@ int kr_dat_check(int fd, const char *path, struct kr_dat_info *info, char *err, 
 	/* At most the data events the walk counted, or for data not walked
 	 * (compressed) one per 8 bytes, the smallest event. */
 	info->max_records = UINT64_MAX;
-	if (!rc && c.walk_page_size && !info->latency)
+	if (!rc && c.data_known && c.walk_page_size && !info->latency)
 		info->max_records = c.records;
-	else if (!rc && !info->latency)
+	else if (!rc && c.data_known && !info->latency)
 		info->max_records = info->data_bytes / 8;
 	return rc;
 }
