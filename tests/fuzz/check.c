@@ -794,7 +794,30 @@ const char *fz_check_tap(const char *s, size_t n, size_t *at)
 
 /* ---- kvmrace's perf script export ---- */
 
-const char *fz_check_perf_script(const char *s, size_t n, uint64_t records, size_t *at)
+/* A record line against what the engine gave: NULL if it matches. */
+static const char *same(const struct kr_ftline *l, const struct fz_rec *r)
+{
+	struct kr_event ev;
+
+	if (l->ts != r->ts)
+		return "a record's time differs from the event's";
+	if (l->pid != r->tid || l->tgid != r->pid)
+		return "a record's pid/tid differs from the event's";
+	if (l->cpu != r->cpu)
+		return "a record's CPU differs from the event's";
+	if (r->finding)
+		return strcmp(l->event + 8, kr_kind_name(r->kind)) ? "a finding's record has another name" : NULL;
+	memset(&ev, 0, sizeof(ev));
+	if (kr_perf_kvmrace_event(l->event, l->payload, &ev) != 1)
+		return "a kvmrace event whose payload does not parse back";
+	if (ev.type != r->ev.type || ev.vcpu != r->ev.vcpu || ev.cause != r->ev.cause || ev.reason != r->ev.reason ||
+	    ev.err != r->ev.err || ev.tif != r->ev.tif || ev.tif_raw != r->ev.tif_raw || ev.src_tid != r->ev.src_tid ||
+	    ev.flags != r->ev.flags || ev.soft_mask != r->ev.soft_mask || ev.irq_happened != r->ev.irq_happened)
+		return "a kvmrace event's payload parses back to other values";
+	return NULL;
+}
+
+const char *fz_check_perf_script(const char *s, size_t n, const struct fz_rec *recs, size_t nrec, size_t *at)
 {
 	const char *p = s, *end = s + n;
 	uint64_t seen = 0;
@@ -823,7 +846,6 @@ const char *fz_check_perf_script(const char *s, size_t n, uint64_t records, size
 			tail = true;
 		} else {
 			struct kr_ftline l;
-			struct kr_event ev;
 			const char *fr = eol + 1, *fe;
 
 			if (len + 1 > cap) {
@@ -842,12 +864,13 @@ const char *fz_check_perf_script(const char *s, size_t n, uint64_t records, size
 				msg = "a record that is not a kvmrace event";
 				break;
 			}
-			memset(&ev, 0, sizeof(ev));
-			if (strcmp(l.event + 8, "late_exit") && strcmp(l.event + 8, "entered_pending") &&
-			    kr_perf_kvmrace_event(l.event, l.payload, &ev) != 1) {
-				msg = "a kvmrace event whose payload does not parse back";
+			if (seen >= nrec) {
+				msg = "more records than events and findings the engine gave";
 				break;
 			}
+			msg = same(&l, &recs[seen]);
+			if (msg)
+				break;
 			/* a frame line and a blank line end each record */
 			fe = fr < end ? memchr(fr, '\n', (size_t)(end - fr)) : NULL;
 			if (!fe || *fr != '\t' || fe + 1 >= end || fe[1] != '\n') {
@@ -865,9 +888,9 @@ const char *fz_check_perf_script(const char *s, size_t n, uint64_t records, size
 		*at = n;
 		msg = "no '# kvmrace-end:' line";
 	}
-	if (!msg && seen != records) {
+	if (!msg && seen != nrec) {
 		*at = n;
-		msg = "records written differ from the events and findings the engine gave";
+		msg = "fewer records than events and findings the engine gave";
 	}
 	return msg;
 }

@@ -148,11 +148,34 @@ void fz_run_open(struct fz_run *o, const struct kr_run_info *ri, bool perfetto)
 void fz_run_sink(void *ctx, const struct kr_event *ev, const struct kr_finding *f)
 {
 	struct fz_run *o = ctx;
+	struct fz_rec *r;
 
 	if (f)
 		o->findings++;
 	else
 		o->events++;
+	if (o->nrec == o->caprec) {
+		o->caprec = o->caprec ? o->caprec * 2 : 256;
+		o->rec = realloc(o->rec, o->caprec * sizeof(*o->rec));
+		if (!o->rec)
+			abort();
+	}
+	r = &o->rec[o->nrec++];
+	memset(r, 0, sizeof(*r));
+	r->finding = f != NULL;
+	if (f) {	/* as the export prints it */
+		r->ts = f->exit_ns ? f->exit_ns : f->request_ns;
+		r->pid = f->pid;
+		r->tid = f->tid;
+		r->cpu = f->cpu;
+		r->kind = f->kind;
+	} else {
+		r->ts = ev->ts;
+		r->pid = ev->pid;
+		r->tid = ev->tid;
+		r->cpu = ev->cpu;
+		r->ev = *ev;
+	}
 	kr_export_sink(o->x, ev, f);
 }
 
@@ -229,8 +252,11 @@ void fz_run_close(struct fz_run *o, const struct kr_result *r, const struct kr_r
 	fz_file_clear(&out_tap);
 	s = fz_file_get(&out_ps, &n);
 	check_text("perf script", s, n);
-	msg = fz_check_perf_script(s, n, o->events + o->findings, &at);
+	msg = fz_check_perf_script(s, n, o->rec, o->nrec, &at);
 	if (msg)
 		fz_fail("perf script", msg, s, n, at);
 	free(s);
+	free(o->rec);
+	o->rec = NULL;
+	o->nrec = o->caprec = 0;
 }

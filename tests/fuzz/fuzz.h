@@ -33,12 +33,25 @@ void fz_file_set(struct fz_file *f, const void *data, size_t n);
 char *fz_file_get(const struct fz_file *f, size_t *n);
 void fz_file_clear(struct fz_file *f);
 
+/* What the engine's sink gave, in order: the perf-script export must give
+ * it back. */
+struct fz_rec {
+	uint64_t ts;
+	uint32_t pid, tid;
+	uint16_t cpu;
+	bool finding;
+	struct kr_event ev;	/* an event: its payload fields */
+	uint8_t kind;		/* a finding: enum kr_kind */
+};
+
 /* Every output writer of one engine run: the human summary and JSON
  * (kr_print_*), perf script, Perfetto, JUnit and TAP (kr_export_*). */
 struct fz_run {
 	struct kr_export *x;
 	bool perfetto;
 	uint64_t events, findings;	/* seen by the engine's sink */
+	struct fz_rec *rec;
+	size_t nrec, caprec;
 };
 
 /* Opens the exports (aborts if it cannot: memfds do not fail).  Perfetto
@@ -58,8 +71,10 @@ const char *fz_check_json(const char *s, size_t n, size_t *at);
 const char *fz_check_xml(const char *s, size_t n, size_t *at);
 const char *fz_check_tap(const char *s, size_t n, size_t *at);
 /* kvmrace's perf-script export: every record parses back (the importer's
- * line parser and kr_perf_kvmrace_event), one per event and finding. */
-const char *fz_check_perf_script(const char *s, size_t n, uint64_t records, size_t *at);
+ * line parser and kr_perf_kvmrace_event) to what the engine gave: one per
+ * event and finding, in order, with its time, pid, tid, CPU, name and (for
+ * events) payload fields. */
+const char *fz_check_perf_script(const char *s, size_t n, const struct fz_rec *recs, size_t nrec, size_t *at);
 
 /* Prints what broke, with the text around the offset, and aborts. */
 void fz_fail(const char *what, const char *msg, const char *s, size_t n, size_t at) __attribute__((noreturn));
