@@ -14,9 +14,9 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include "export.h"
+#include "ftline.h"
 #include "fuzz.h"
-#include "import_ftrace.h"
+#include "perfcodec.h"
 
 /* ---- UTF-8 ---- */
 

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "arch.h"
 #include "export.h"
 #include "fuzz.h"
+#include "hooks.h"
+#include "source.h"
 
 static void die(const char *what)
 {
@@ -259,4 +262,93 @@ void fz_run_close(struct fz_run *o, const struct kr_result *r, const struct kr_r
 	free(o->rec);
 	o->rec = NULL;
 	o->nrec = o->caprec = 0;
+}
+
+/* ---- report, as job.c runs it ---- */
+
+struct kr_engine *fz_engine_for(const struct kr_run_info *ri, struct kr_engine_opts *eo)
+{
+	struct kr_hooklist hl;
+	struct kr_engine *e;
+	const char *caveat;
+
+	kr_hooklist_parse(&hl, ri->hooks);
+	eo->no_bracket = kr_hooklist_method(&hl, "kvm_guest_enter") != NULL;
+	e = kr_engine_new(eo);
+	if (!e)
+		abort();
+	if ((caveat = kr_arch_named(ri->arch)->caveat(&hl)))
+		kr_engine_set_caveat(e, caveat);
+	if (kr_hooklist_irqs(&hl))
+		kr_engine_set_irqs_traced(e);
+	if (kr_hooklist_ipis(&hl))
+		kr_engine_set_ipis_traced(e);
+	return e;
+}
+
+static void one_line(const char *err)
+{
+	if (!err[0] || strchr(err, '\n')) {
+		fprintf(stderr, "fuzz: an error that is not one line: '%s'\n", err);
+		abort();
+	}
+}
+
+void fz_report(const char *path, const char *format, bool lenient, bool perfetto)
+{
+	char *paths[1] = { (char *)path }, err[512];
+	struct kr_engine_opts eo;
+	struct kr_run_info ri;
+	struct kr_source *src;
+	struct kr_engine *e;
+	struct fz_run run;
+	const struct kr_event *ev;
+	const struct kr_result *r;
+	bool known;
+	int k;
+
+	src = kr_source_open(paths, 1, format, lenient, err, sizeof(err));
+	if (!src) {
+		one_line(err);
+		return;
+	}
+	ri = src->info;
+	fz_run_open(&run, &ri, perfetto);
+	memset(&eo, 0, sizeof(eo));
+	eo.ordered = src->ordered;
+	eo.threshold_ns = 1000000;
+	eo.sink = fz_run_sink;
+	eo.sink_ctx = &run;
+	e = fz_engine_for(&ri, &eo);
+	err[0] = 0;
+	while ((k = src->next(src, &ev, err, sizeof(err))) > 0)
+		if (kr_engine_push(e, ev)) {
+			fprintf(stderr, "fuzz: the source gave an event the engine refuses (type %u)\n", ev->type);
+			abort();
+		}
+	if (k < 0) {	/* a bad input: one line, no output of it */
+		one_line(err);
+		kr_export_abort(run.x);
+		free(run.rec);
+		kr_engine_free(e);
+		src->close(src);
+		return;
+	}
+	known = kr_source_finish(src);
+	ri.duration_ns = src->info.duration_ns;
+	ri.complete = src->info.complete;
+	ri.has_command = src->info.has_command;
+	ri.command_status = src->info.command_status;
+	kr_engine_set_lost(e, src->lost, src->untracked);
+	if (!src->text && !src->info.complete)
+		kr_engine_set_truncated(e);
+	kr_engine_finish(e);
+	r = kr_engine_result(e);
+	if (!known)
+		ri.duration_ns = r->last_ns - r->first_ns;
+	/* (a text without events kvmrace uses is an error, its outputs still
+	 * written: they must hold up either way) */
+	fz_run_close(&run, r, &ri);
+	kr_engine_free(e);
+	src->close(src);
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "engine.h"
+#include "run.h"
 #include "summary.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,7 +80,17 @@ const char *fz_check_perf_script(const char *s, size_t n, const struct fz_rec *r
 /* Prints what broke, with the text around the offset, and aborts. */
 void fz_fail(const char *what, const char *msg, const char *s, size_t n, size_t at) __attribute__((noreturn));
 
-/* A run_info as report builds it from a recording or imported text. */
+/* A run_info with these arch and hooks (and "fuzz" for the rest). */
 void fz_run_info(struct kr_run_info *ri, const char *arch, const char *hooks);
+
+/* The engine report makes for a run (job.c): its mode and evidence from the
+ * run's arch and hooks. */
+struct kr_engine *fz_engine_for(const struct kr_run_info *ri, struct kr_engine_opts *eo);
+
+/* kvmrace-trace report on one file, as cmd_report.c and job.c run it: the
+ * source (format NULL: from the content, or a --format name), the engine,
+ * and every output checked; an error is one line.  The Perfetto export only
+ * if perfetto (fz_run_open). */
+void fz_report(const char *path, const char *format, bool lenient, bool perfetto);
 
 #endif

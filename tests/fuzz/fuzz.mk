@@ -14,7 +14,7 @@ FUZZ_CC ?= clang
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SRC := tests/fuzz
 FUZZ_HELPERS := $(FUZZ_SRC)/common.c $(FUZZ_SRC)/check.c
-FUZZ_CORE := $(CORE_SRCS)
+FUZZ_CORE := $(CORE_SRCS) user/source.c	# report's inputs as one stream
 FUZZ_DEPS := $(FUZZ_HELPERS) $(FUZZ_SRC)/fuzz.h $(FUZZ_CORE) $(wildcard user/*.h)
 # clang: coverage for libFuzzer in every object, its main at the link
 FUZZ_CFLAGS = $(CFLAGS) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -I$(FUZZ_SRC)

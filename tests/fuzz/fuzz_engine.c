@@ -6,8 +6,9 @@
  * each checked (JSON parses, XML is well-formed, TAP and perf script are
  * what their readers take).
  *
- * Options bytes: [0] flags (0x1 ordered, 0x2 no_bracket, 0x4 truncated,
- * 0x8 irqs traced, 0x10 IPIs traced, 0x20 caveat, 0x40 lost counts),
+ * Options bytes: [0] flags (0x1 ordered, 0x2 a caveat, 0x4 truncated,
+ * 0x8 irqs traced, 0x10 IPIs traced, 0x40 lost counts; the arch's hooks
+ * give no_bracket and more evidence, as in report),
  * [1] arch (x86, powerpc, arm64, other), [2] max_findings (0: default),
  * [3..6] threshold ns (LE), [7..10] reorder window ns (LE, 0: default),
  * [11..14] lost events (LE), [15] untracked vCPU tasks (also: 0x1 a command
@@ -53,22 +54,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ri.command_status = (int)(int8_t)data[14];
 	memset(&eo, 0, sizeof(eo));
 	eo.ordered = data[0] & 0x1;
-	eo.no_bracket = data[0] & 0x2;
 	eo.max_findings = data[2];
 	eo.threshold_ns = le32(data + 3);
 	eo.reorder_window_ns = le32(data + 7);
 	eo.sink = fz_run_sink;
 	eo.sink_ctx = &run;
 	fz_run_open(&run, &ri, data[15] & 2);
-	e = kr_engine_new(&eo);
-	if (!e)
-		abort();
+	e = fz_engine_for(&ri, &eo);	/* no_bracket, caveat, irqs/IPIs from the hooks */
+	if (data[0] & 0x2)
+		kr_engine_set_caveat(e, "fuzz: a capture known to miss requests");
 	if (data[0] & 0x8)
 		kr_engine_set_irqs_traced(e);
 	if (data[0] & 0x10)
 		kr_engine_set_ipis_traced(e);
-	if (data[0] & 0x20)
-		kr_engine_set_caveat(e, "fuzz: a capture known to miss requests");
 	for (off = OPT_BYTES; off + KR_EVENT_SIZE <= size; off += KR_EVENT_SIZE) {
 		struct kr_event ev;
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include "engine.h"
 #include "fuzz.h"
-#include "import_ftrace.h"
+#include "import.h"
 #include "tracedat.h"
 
 /* the reader of one input: a hang is killed after this (a fuzzing budget;
@@ -80,8 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			kr_import_line(im, line, push, e);
 		}
-		if ((!d || k < 0) && (!err[0] || strchr(err, '\n') || strncmp(err, in.path, strlen(in.path))))
+		if (!d && (!err[0] || strchr(err, '\n') || strncmp(err, in.path, strlen(in.path))))
 			abort();	/* one line, naming the file */
+		if (d && (k == 0 || k < -2 || (k == -2 && (!err[0] || strchr(err, '\n')))))
+			abort();	/* -1 at the end, or -2 with one line */
 		kr_dat_close(d);
 		kr_engine_finish(e);
 		kr_engine_free(e);
