@@ -12,12 +12,15 @@
  * and hash), or it exits 1.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include "import_ftrace.h"
+#include <unistd.h>
+#include "tep.h"
 #include "tracedat.h"
 #include <trace-cmd.h>
 
@@ -87,7 +90,7 @@ static long child(const char *path, uint64_t *h)
 		n++;
 	}
 	kr_dat_close(d);
-	if (k < 0) {
+	if (k == -2) {
 		fprintf(stderr, "kvmrace-datbench: %s\n", err);
 		return -1;
 	}
@@ -126,6 +129,19 @@ int main(int argc, char **argv)
 			printf("round %d %-15s %ld lines  wall %.3f s  cpu %.3f s\n", r + 1, name[way], n[way], wall[way][r],
 			       cpus[way][r]);
 		}
+	{	/* what the structure check found */
+		struct kr_dat_info in;
+		char err[512];
+		int fd = open(argv[1], O_RDONLY);
+
+		if (fd < 0 || kr_dat_check(fd, argv[1], &in, err, sizeof(err))) {
+			printf("check: %s\n", fd < 0 ? strerror(errno) : err);
+			return 1;
+		}
+		close(fd);
+		printf("check: version %u, %u CPUs, %llu pages walked, at most %llu records\n", in.version, in.cpus,
+		       (unsigned long long)in.pages, (unsigned long long)in.max_records);
+	}
 	if (n[0] != n[1] || h[0] != h[1]) {
 		printf("DIFFERENT: %ld lines (hash %016llx) in-process, %ld (%016llx) from the reader process\n", n[0],
 		       (unsigned long long)h[0], n[1], (unsigned long long)h[1]);

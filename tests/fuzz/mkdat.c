@@ -9,15 +9,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "mkdat.h"
 
 #define MAX_FIELDS 32
-#define NR_EVENTS 8
+#define NR_EVENTS 8	/* the synthetic run's */
+#define MAX_FORMATS 32	/* a file's */
 
 struct field {
 	char name[64];
@@ -25,7 +28,7 @@ struct field {
 };
 
 struct format {
-	const char *system, *name;
+	char system[64], name[64];
 	char *text;
 	size_t len;
 	unsigned id, size;
@@ -55,7 +58,9 @@ struct cpu {
 };
 
 struct mk {
-	struct format fmt[NR_EVENTS];
+	struct format fmt[MAX_FORMATS];
+	int nfmt;
+	struct buf cmdlines;	/* "pid comm" lines */
 	char *header_page, *header_event;
 	size_t hp_len, he_len;
 	unsigned page_size, vcpus;
@@ -155,14 +160,17 @@ static char *slurp(const char *path, size_t *len)
 	return s;
 }
 
-static int load_format(struct mk *m, const char *dir, int k)
+/* The format file at path of event system/name, as the file's next format. */
+static int load_format(struct mk *m, const char *path, const char *system, const char *name)
 {
-	struct format *f = &m->fmt[k];
-	char path[4096], *l, *id;
+	struct format *f = &m->fmt[m->nfmt];
+	char *l, *id;
 
-	f->system = ev_files[k][0];
-	f->name = ev_files[k][1];
-	snprintf(path, sizeof(path), "%s/%s.%s.format", dir, f->system, f->name);
+	if (m->nfmt == MAX_FORMATS)
+		return fail(m, "more than %d events", MAX_FORMATS);
+	m->nfmt++;
+	snprintf(f->system, sizeof(f->system), "%s", system);
+	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->text = slurp(path, &f->len);
 	if (!f->text)
 		return fail(m, "%s: %s", path, strerror(errno));
@@ -295,11 +303,10 @@ static void emit(struct mk *m, unsigned cpu, uint64_t ts, const unsigned char *d
 static void write_file(struct mk *m, FILE *out)
 {
 	static const unsigned char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
-	const char *systems[] = { "kvm", "signal", "sched" };
-	struct buf h = { 0 }, cmd = { 0 };
-	unsigned i, k, v;
+	struct buf h = { 0 };
+	int k, j, nsys = 0;
+	unsigned i;
 	uint64_t off;
-	size_t s;
 
 	put(&h, magic, sizeof(magic));
 	put(&h, "6", 2);
@@ -312,31 +319,33 @@ static void write_file(struct mk *m, FILE *out)
 	put_u64(&h, m->he_len);
 	put(&h, m->header_event, m->he_len);
 	put_u32(&h, 0);	/* ftrace events */
-	put_u32(&h, 3);
-	for (s = 0; s < 3; s++) {
+	for (k = 0; k < m->nfmt; k++) {	/* systems, in order of first appearance */
+		for (j = 0; j < k && strcmp(m->fmt[j].system, m->fmt[k].system); j++)
+			;
+		nsys += j == k;
+	}
+	put_u32(&h, (uint32_t)nsys);
+	for (k = 0; k < m->nfmt; k++) {
 		unsigned n = 0;
 
-		for (k = 0; k < NR_EVENTS; k++)
-			n += !strcmp(m->fmt[k].system, systems[s]);
-		put(&h, systems[s], strlen(systems[s]) + 1);
+		for (j = 0; j < k && strcmp(m->fmt[j].system, m->fmt[k].system); j++)
+			;
+		if (j < k)
+			continue;
+		for (j = k; j < m->nfmt; j++)
+			n += !strcmp(m->fmt[j].system, m->fmt[k].system);
+		put(&h, m->fmt[k].system, strlen(m->fmt[k].system) + 1);
 		put_u32(&h, n);
-		for (k = 0; k < NR_EVENTS; k++)
-			if (!strcmp(m->fmt[k].system, systems[s])) {
-				put_u64(&h, m->fmt[k].len);
-				put(&h, m->fmt[k].text, m->fmt[k].len);
+		for (j = k; j < m->nfmt; j++)
+			if (!strcmp(m->fmt[j].system, m->fmt[k].system)) {
+				put_u64(&h, m->fmt[j].len);
+				put(&h, m->fmt[j].text, m->fmt[j].len);
 			}
 	}
 	put_u32(&h, 0);	/* kallsyms */
 	put_u32(&h, 0);	/* printk formats */
-	for (v = 0; v < m->vcpus; v++) {
-		char l[64];
-		int n = snprintf(l, sizeof(l), "%u CPU %u/KVM\n", 5000 + v, v);
-
-		put(&cmd, l, (size_t)n);
-	}
-	put(&cmd, "6000 sender\n", 12);
-	put_u64(&h, cmd.len);
-	put(&h, cmd.p, cmd.len);
+	put_u64(&h, m->cmdlines.len);
+	put(&h, m->cmdlines.p, m->cmdlines.len);
 	put_u32(&h, m->ncpu);
 	put(&h, "options  ", 10);
 	put_u16(&h, 0);
@@ -355,7 +364,33 @@ static void write_file(struct mk *m, FILE *out)
 	for (i = 0; i < m->ncpu; i++)
 		fwrite(m->cpu[i].data.p, 1, m->cpu[i].data.len, out);
 	free(h.p);
-	free(cmd.p);
+}
+
+static void mk_free(struct mk *m)
+{
+	int k;
+	unsigned i;
+
+	for (k = 0; k < m->nfmt; k++)
+		free(m->fmt[k].text);
+	for (i = 0; m->cpu && i < m->ncpu; i++)
+		free(m->cpu[i].data.p);
+	free(m->cpu);
+	free(m->cmdlines.p);
+	free(m->header_page);
+	free(m->header_event);
+}
+
+static int mk_write(struct mk *m, const char *path)
+{
+	FILE *out = fopen(path, "wb");
+
+	if (!out)
+		return fail(m, "%s: %s", path, strerror(errno));
+	write_file(m, out);
+	if (fclose(out))
+		return fail(m, "%s: %s", path, strerror(errno));
+	return 0;
 }
 
 int kr_mkdat(const char *path, const struct mkdat_opts *o, struct mkdat_counts *counts, char *err, size_t errlen)
@@ -365,7 +400,6 @@ int kr_mkdat(const char *path, const struct mkdat_opts *o, struct mkdat_counts *
 	unsigned char rec[256];
 	uint64_t t = 1000000000ull, cycle = 0;
 	unsigned i;
-	FILE *out;
 	int rc = -1;
 
 	memset(counts, 0, sizeof(*counts));
@@ -383,9 +417,18 @@ int kr_mkdat(const char *path, const struct mkdat_opts *o, struct mkdat_counts *
 		fail(&m, "%s: %s", p, strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < NR_EVENTS; i++)
-		if (load_format(&m, o->formats, (int)i))
+	for (i = 0; i < NR_EVENTS; i++) {
+		snprintf(p, sizeof(p), "%s/%s.%s.format", o->formats, ev_files[i][0], ev_files[i][1]);
+		if (load_format(&m, p, ev_files[i][0], ev_files[i][1]))
 			goto out;
+	}
+	for (i = 0; i < o->vcpus; i++) {
+		char l[64];
+		int n = snprintf(l, sizeof(l), "%u CPU %u/KVM\n", 5000 + i, i);
+
+		put(&m.cmdlines, l, (size_t)n);
+	}
+	put(&m.cmdlines, "6000 sender\n", 12);
 	m.cpu = calloc(m.ncpu, sizeof(*m.cpu));
 	if (!m.cpu) {
 		fail(&m, "out of memory");
@@ -426,25 +469,90 @@ int kr_mkdat(const char *path, const struct mkdat_opts *o, struct mkdat_counts *
 	}
 	for (i = 0; i < m.ncpu; i++)
 		page_close(&m, &m.cpu[i]);
-	out = fopen(path, "wb");
-	if (!out) {
-		fail(&m, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	write_file(&m, out);
-	if (fclose(out)) {
-		fail(&m, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
+	rc = mk_write(&m, path);
 out:
-	for (i = 0; i < NR_EVENTS; i++)
-		free(m.fmt[i].text);
-	for (i = 0; m.cpu && i < m.ncpu; i++)
-		free(m.cpu[i].data.p);
-	free(m.cpu);
-	free(m.header_page);
-	free(m.header_event);
+	mk_free(&m);
+	return rc;
+}
+
+/* ---- real pages ---- */
+
+int kr_mkdat_raw(const char *path, const char *instance, const char *events, struct mkdat_counts *counts, char *err,
+		 size_t errlen)
+{
+	struct mk m = { .err = err, .errlen = errlen, .c = counts };
+	char p[4096], *list = strdup(events), *ev, *save = NULL;
+	unsigned i;
+	int rc = -1;
+
+	memset(counts, 0, sizeof(*counts));
+	m.page_size = (unsigned)sysconf(_SC_PAGESIZE);
+	snprintf(p, sizeof(p), "%s/events/header_page", instance);
+	m.header_page = slurp(p, &m.hp_len);
+	snprintf(p, sizeof(p), "%s/events/header_event", instance);
+	m.header_event = slurp(p, &m.he_len);
+	if (!list || !m.header_page || !m.header_event) {
+		fail(&m, "%s: %s", p, strerror(errno));
+		goto out;
+	}
+	for (ev = strtok_r(list, ",", &save); ev; ev = strtok_r(NULL, ",", &save)) {
+		char *slash = strchr(ev, '/');
+
+		if (!slash) {
+			fail(&m, "%s: not SYSTEM/EVENT", ev);
+			goto out;
+		}
+		*slash = 0;
+		snprintf(p, sizeof(p), "%s/events/%s/%s/format", instance, ev, slash + 1);
+		if (load_format(&m, p, ev, slash + 1))
+			goto out;
+	}
+	snprintf(p, sizeof(p), "%s/../../saved_cmdlines", instance);
+	{
+		size_t n;
+		char *c = slurp(p, &n);
+
+		if (c)
+			put(&m.cmdlines, c, n);
+		free(c);
+	}
+	for (m.ncpu = 0;; m.ncpu++) {
+		snprintf(p, sizeof(p), "%s/per_cpu/cpu%u", instance, m.ncpu);
+		if (access(p, F_OK))
+			break;
+	}
+	m.cpu = calloc(m.ncpu ? m.ncpu : 1, sizeof(*m.cpu));
+	if (!m.cpu || !m.ncpu) {
+		fail(&m, "%s: no CPUs", instance);
+		goto out;
+	}
+	for (i = 0; i < m.ncpu; i++) {	/* every page the ring has, as the kernel gives them */
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/per_cpu/cpu%u/trace_pipe_raw", instance, i);
+		fd = open(p, O_RDONLY | O_NONBLOCK);
+		if (fd < 0) {
+			fail(&m, "%s: %s", p, strerror(errno));
+			goto out;
+		}
+		for (;;) {
+			ssize_t r;
+
+			grow(&m.cpu[i].data, m.page_size);
+			r = read(fd, m.cpu[i].data.p + m.cpu[i].data.len, m.page_size);
+			if (r <= 0)
+				break;
+			if ((size_t)r < m.page_size)
+				memset(m.cpu[i].data.p + m.cpu[i].data.len + r, 0, m.page_size - (size_t)r);
+			m.cpu[i].data.len += m.page_size;
+			counts->pages++;
+		}
+		close(fd);
+	}
+	rc = mk_write(&m, path);
+out:
+	free(list);
+	mk_free(&m);
 	return rc;
 }
 
@@ -455,15 +563,16 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "records", 1, 0, 'n' }, { "output", 1, 0, 'o' }, { "cpus", 1, 0, 'c' }, { "vcpus", 1, 0, 'v' },
-		{ "late-every", 1, 0, 'l' }, { "page-size", 1, 0, 'p' }, { "formats", 1, 0, 'f' }, { 0 },
+		{ "late-every", 1, 0, 'l' }, { "page-size", 1, 0, 'p' }, { "formats", 1, 0, 'f' }, { "raw", 1, 0, 'r' },
+		{ "events", 1, 0, 'e' }, { 0 },
 	};
 	struct mkdat_opts o = { .records = 7000, .cpus = 2, .vcpus = 2, .late_every = 100, .formats = MKDAT_FORMATS };
 	struct mkdat_counts c;
-	const char *out = NULL;
+	const char *out = NULL, *raw = NULL, *events = "sched/sched_switch,sched/sched_wakeup,signal/signal_generate";
 	char err[512];
 	int k;
 
-	while ((k = getopt_long(argc, argv, "n:o:c:v:l:p:f:", lo, NULL)) != -1) {
+	while ((k = getopt_long(argc, argv, "n:o:c:v:l:p:f:r:e:", lo, NULL)) != -1) {
 		switch (k) {
 		case 'n': o.records = strtoull(optarg, NULL, 10); break;
 		case 'o': out = optarg; break;
@@ -472,9 +581,12 @@ int main(int argc, char **argv)
 		case 'l': o.late_every = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'p': o.page_size = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'f': o.formats = optarg; break;
+		case 'r': raw = optarg; break;
+		case 'e': events = optarg; break;
 		default:
 			fprintf(stderr, "usage: kvmrace-mkdat -o FILE [-n RECORDS] [--cpus N] [--vcpus N] "
-				"[--late-every N] [--page-size N] [--formats DIR]\n");
+				"[--late-every N] [--page-size N] [--formats DIR]\n"
+				"       kvmrace-mkdat -o FILE --raw TRACEFS_INSTANCE [--events SYS/EVENT,...]\n");
 			return 1;
 		}
 	}
@@ -482,7 +594,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmrace-mkdat: -o FILE is required\n");
 		return 1;
 	}
-	if (kr_mkdat(out, &o, &c, err, sizeof(err))) {
+	if (raw ? kr_mkdat_raw(out, raw, events, &c, err, sizeof(err)) : kr_mkdat(out, &o, &c, err, sizeof(err))) {
 		fprintf(stderr, "kvmrace-mkdat: %s\n", err);
 		return 1;
 	}

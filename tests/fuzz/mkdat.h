@@ -40,4 +40,12 @@ struct mkdat_counts {
 /* 0, or -1 with a message in err. */
 int kr_mkdat(const char *path, const struct mkdat_opts *o, struct mkdat_counts *c, char *err, size_t errlen);
 
+/* A trace.dat of real ring-buffer pages: every page the tracefs instance
+ * (its directory) has on each CPU, read from trace_pipe_raw as the kernel
+ * hands them out (stop tracing first: the partial pages come too), with the
+ * instance's format files of events ("system/event,..."); c->pages counts
+ * them (c->records is not known: the kernel wrote them). */
+int kr_mkdat_raw(const char *path, const char *instance, const char *events, struct mkdat_counts *c, char *err,
+		 size_t errlen);
+
 #endif
