@@ -12,7 +12,8 @@
 #                                   committed corpus into tests/fuzz/corpus/TARGET
 #                                   (libFuzzer -merge=1).
 #
-# FUZZ_OUT (default build/fuzz) holds the binaries, corpora, crashes and logs.
+# FUZZ_OUT (default build/fuzz) holds the binaries, corpora, crashes and logs;
+# FUZZ_JOBS (default 1) fuzzing processes per target.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${FUZZ_OUT:-$TOP/build/fuzz}
@@ -84,7 +85,7 @@ for t in "$@"; do
 	# fork mode: a crash is saved and counted, and the campaign goes on
 	# (one known bug must not hide the others)
 	# shellcheck disable=SC2046
-	(cd "$OUT" && "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
+	(cd "$OUT" && "$bin" -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
 		-artifact_prefix="$crashes/" $(common_flags "$t") "$corpus") > "$log" 2>&1
 	last=$(grep -E '^#[0-9]+: cov' "$log" | tail -1)
 	execs=$(echo "$last" | sed -n 's/^#\([0-9]*\):.*/\1/p')
