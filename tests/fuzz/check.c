@@ -6,7 +6,7 @@
  *   XML 1.0 well-formedness (UTF-8, legal characters and character
  *         references, the five predefined entities only, matching tags,
  *         unique attributes, one root);
- *   TAP 14 as kvmrace writes it (version, plan, numbered points, YAML blocks
+ *   TAP 13 as kvmrace writes it (version, plan, numbered points, YAML blocks
  *         whose lines are mappings or list items with valid scalars);
  *   kvmrace's perf-script export (every record parses back).
  * Each returns NULL or what is wrong, with the offset in *at.
@@ -619,7 +619,7 @@ out:
 	return x.err;
 }
 
-/* ---- TAP 14 (as kvmrace writes it) ---- */
+/* ---- TAP 13 (as kvmrace writes it) ---- */
 
 /* A YAML double-quoted scalar at p (to the closing quote), the rest of the
  * line only spaces. */
@@ -726,9 +726,9 @@ const char *fz_check_tap(const char *s, size_t n, size_t *at)
 		len = (size_t)(eol - p);
 		line++;
 		if (line == 1) {
-			if (len != 14 || memcmp(p, "TAP version 14", 14)) {
+			if (len != 14 || memcmp(p, "TAP version 13", 14)) {
 				bad = p;
-				msg = "first line is not 'TAP version 14'";
+				msg = "first line is not 'TAP version 13'";
 			}
 		} else if (yaml) {
 			if (len == 5 && !memcmp(p, "  ...", 5))
@@ -810,6 +810,8 @@ static const char *same(const struct kr_ftline *l, const struct fz_rec *r)
 	memset(&ev, 0, sizeof(ev));
 	if (kr_perf_kvmrace_event(l->event, l->payload, &ev) != 1)
 		return "a kvmrace event whose payload does not parse back";
+	if (strncmp(ev.comm, r->ev.comm, KR_COMM_LEN))
+		return "a kvmrace event's comm parses back to another";
 	if (ev.type != r->ev.type || ev.vcpu != r->ev.vcpu || ev.cause != r->ev.cause || ev.reason != r->ev.reason ||
 	    ev.err != r->ev.err || ev.tif != r->ev.tif || ev.tif_raw != r->ev.tif_raw || ev.src_tid != r->ev.src_tid ||
 	    ev.flags != r->ev.flags || ev.soft_mask != r->ev.soft_mask || ev.irq_happened != r->ev.irq_happened)

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Inputs and outputs of the fuzz harnesses in memory; see fuzz.h. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "arch.h"
 #include "export.h"
@@ -110,22 +113,90 @@ void fz_run_info(struct kr_run_info *ri, const char *arch, const char *hooks)
 
 /* ---- every output of a run ---- */
 
-static struct fz_file out_ps, out_pf, out_ju, out_tap;
-static int tap_ready;
+/* The exporter writes each file whole (a temporary beside it, renamed over
+ * it): the outputs are files of a directory in memory (/dev/shm), named by
+ * this process; TAP goes to stdout, for which a memfd takes fd 1 for the
+ * whole process. */
+static char out_dir[64], out_json[128], out_ps[128], out_pf[128], out_ju[128];
+static struct fz_file out_tap;
+static int outputs_ready;
 
-/* TAP goes to stdout: a memfd takes its place for the whole process. */
+static void outputs_remove(void)
+{
+	unlink(out_json);
+	unlink(out_ps);
+	unlink(out_pf);
+	unlink(out_ju);
+}
+
+/* Files of fuzzers that died (a crash ends a process without its atexit):
+ * "PID.*" of a PID that is gone. */
+static void outputs_sweep(void)
+{
+	DIR *d = opendir(out_dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char p[sizeof(out_dir) + sizeof(de->d_name) + 1];
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH) {
+			snprintf(p, sizeof(p), "%s/%s", out_dir, de->d_name);
+			unlink(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 static void outputs_init(void)
 {
-	if (tap_ready)
+	int pid = (int)getpid();
+
+	if (outputs_ready)
 		return;
-	fz_file_init(&out_ps, "perf-script");
-	fz_file_init(&out_pf, "perfetto");
-	fz_file_init(&out_ju, "junit");
+	snprintf(out_dir, sizeof(out_dir), "/dev/shm/kvmrace-fuzz-%u", (unsigned)getuid());
+	if (mkdir(out_dir, 0700) && errno != EEXIST)
+		snprintf(out_dir, sizeof(out_dir), "/tmp");
+	outputs_sweep();
+	snprintf(out_json, sizeof(out_json), "%s/%d.json", out_dir, pid);
+	snprintf(out_ps, sizeof(out_ps), "%s/%d.perf-script", out_dir, pid);
+	snprintf(out_pf, sizeof(out_pf), "%s/%d.perfetto.json", out_dir, pid);
+	snprintf(out_ju, sizeof(out_ju), "%s/%d.junit.xml", out_dir, pid);
+	atexit(outputs_remove);
 	fz_file_init(&out_tap, "tap");
 	fflush(stdout);
 	if (dup2(out_tap.fd, STDOUT_FILENO) < 0)
 		die("dup2");
-	tap_ready = 1;
+	outputs_ready = 1;
+}
+
+static char *slurp_path(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!f)
+		die(path);
+	for (;;) {
+		size_t r;
+
+		if (*n + 65536 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536 * 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				die("realloc");
+		}
+		r = fread(buf + *n, 1, cap - *n - 1, f);
+		if (!r)
+			break;
+		*n += r;
+	}
+	fclose(f);
+	buf[*n] = 0;
+	return buf;
 }
 
 void fz_run_open(struct fz_run *o, const struct kr_run_info *ri, bool perfetto)
@@ -136,9 +207,10 @@ void fz_run_open(struct fz_run *o, const struct kr_run_info *ri, bool perfetto)
 	outputs_init();	/* first: the paths */
 	memset(o, 0, sizeof(*o));
 	o->perfetto = perfetto;
-	eo.perf_script = out_ps.path;
-	eo.perfetto = perfetto ? out_pf.path : NULL;
-	eo.junit = out_ju.path;
+	eo.json = out_json;
+	eo.perf_script = out_ps;
+	eo.perfetto = perfetto ? out_pf : NULL;
+	eo.junit = out_ju;
 	fflush(stdout);
 	fz_file_clear(&out_tap);
 	o->x = kr_export_open(&eo, ri, err, sizeof(err));
@@ -163,10 +235,11 @@ void fz_run_sink(void *ctx, const struct kr_event *ev, const struct kr_finding *
 		if (!o->rec)
 			abort();
 	}
-	r = &o->rec[o->nrec++];
+	r = &o->rec[o->nrec];
 	memset(r, 0, sizeof(*r));
+	r->seq = o->nrec++;
 	r->finding = f != NULL;
-	if (f) {	/* as the export prints it */
+	if (f) {	/* as the export prints it: at the finding's own time */
 		r->ts = f->exit_ns ? f->exit_ns : f->request_ns;
 		r->pid = f->pid;
 		r->tid = f->tid;
@@ -182,7 +255,7 @@ void fz_run_sink(void *ctx, const struct kr_event *ev, const struct kr_finding *
 	kr_export_sink(o->x, ev, f);
 }
 
-/* A memstream's text: no NUL inside (every writer prints text). */
+/* Text output: no NUL inside (every writer prints text). */
 static void check_text(const char *what, const char *s, size_t n)
 {
 	const char *z = memchr(s, 0, n);
@@ -201,6 +274,17 @@ static void check_with(const char *what, const char *(*check)(const char *, size
 	msg = check(s, n, &at);
 	if (msg)
 		fz_fail(what, msg, s, n, at);
+}
+
+/* the perf-script export writes records in time order (ties in the order
+ * the engine gave them) */
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct fz_rec *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 void fz_run_close(struct fz_run *o, const struct kr_result *r, const struct kr_run_info *ri)
@@ -223,38 +307,32 @@ void fz_run_close(struct fz_run *o, const struct kr_result *r, const struct kr_r
 		fz_fail("human summary", "no verdict line", buf, n, n);
 	free(buf);
 
-	/* JSON summary */
-	buf = NULL;
-	f = open_memstream(&buf, &n);
-	if (!f)
-		die("open_memstream");
-	kr_print_json(f, r, ri);
-	if (fclose(f))
-		die("fclose");
-	check_with("JSON summary", fz_check_json, buf, n);
-	free(buf);
-
-	/* the exports */
+	/* the exports, the JSON summary with them */
 	if (kr_export_close(o->x, r, ri)) {
 		fprintf(stderr, "fuzz: kr_export_close failed\n");
 		abort();
 	}
 	o->x = NULL;
 	fflush(stdout);
+	s = slurp_path(out_json, &n);
+	check_with("JSON summary", fz_check_json, s, n);
+	free(s);
 	if (o->perfetto) {
-		s = fz_file_get(&out_pf, &n);
+		s = slurp_path(out_pf, &n);
 		check_with("Perfetto JSON", fz_check_json, s, n);
 		free(s);
 	}
-	s = fz_file_get(&out_ju, &n);
+	s = slurp_path(out_ju, &n);
 	check_with("JUnit XML", fz_check_xml, s, n);
 	free(s);
 	s = fz_file_get(&out_tap, &n);
 	check_with("TAP", fz_check_tap, s, n);
 	free(s);
 	fz_file_clear(&out_tap);
-	s = fz_file_get(&out_ps, &n);
+	s = slurp_path(out_ps, &n);
 	check_text("perf script", s, n);
+	if (o->nrec)
+		qsort(o->rec, o->nrec, sizeof(*o->rec), rec_cmp);
 	msg = fz_check_perf_script(s, n, o->rec, o->nrec, &at);
 	if (msg)
 		fz_fail("perf script", msg, s, n, at);

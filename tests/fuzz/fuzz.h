@@ -37,7 +37,7 @@ void fz_file_clear(struct fz_file *f);
 /* What the engine's sink gave, in order: the perf-script export must give
  * it back. */
 struct fz_rec {
-	uint64_t ts;
+	uint64_t ts, seq;
 	uint32_t pid, tid;
 	uint16_t cpu;
 	bool finding;
@@ -45,8 +45,8 @@ struct fz_rec {
 	uint8_t kind;		/* a finding: enum kr_kind */
 };
 
-/* Every output writer of one engine run: the human summary and JSON
- * (kr_print_*), perf script, Perfetto, JUnit and TAP (kr_export_*). */
+/* Every output writer of one engine run: the human summary (kr_print_summary)
+ * and the exports (kr_export_*): JSON, perf script, Perfetto, JUnit, TAP. */
 struct fz_run {
 	struct kr_export *x;
 	bool perfetto;
@@ -73,8 +73,8 @@ const char *fz_check_xml(const char *s, size_t n, size_t *at);
 const char *fz_check_tap(const char *s, size_t n, size_t *at);
 /* kvmrace's perf-script export: every record parses back (the importer's
  * line parser and kr_perf_kvmrace_event) to what the engine gave: one per
- * event and finding, in order, with its time, pid, tid, CPU, name and (for
- * events) payload fields. */
+ * event and finding, in time order (recs sorted so), with its time, pid,
+ * tid, CPU, name and, for events, every payload field and the comm. */
 const char *fz_check_perf_script(const char *s, size_t n, const struct fz_rec *recs, size_t nrec, size_t *at);
 
 /* Prints what broke, with the text around the offset, and aborts. */
