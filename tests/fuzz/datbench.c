@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include "tep.h"
 #include "tracedat.h"
+
+#ifdef HAVE_LIBTRACECMD
 #include <trace-cmd.h>
 
 struct tep_record *tracecmd_read_next_data(struct tracecmd_input *handle, int *rec_cpu);
@@ -157,3 +159,10 @@ int main(int argc, char **argv)
 	       cpus[1][rounds / 2] / cpus[0][rounds / 2], n[0]);
 	return 0;
 }
+#else
+int main(void)
+{
+	fprintf(stderr, "kvmrace-datbench: built without libtracecmd\n");
+	return 1;
+}
+#endif

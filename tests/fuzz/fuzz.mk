@@ -1,6 +1,7 @@
 # ---- fuzzing (included by the Makefile; tests/fuzz/README.md) ----
-#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="text record"]
-#       libFuzzer campaigns (clang, ASan+UBSan), N seconds per target, from
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="text record"] [FUZZ_JOBS=J]
+#       libFuzzer campaigns (clang, ASan+UBSan), N seconds per target (J
+#       processes each), from
 #       the committed corpus into build/fuzz/corpus/; fails on any crash,
 #       leak or UB report (inputs in build/fuzz/crashes/TARGET/).
 #   make fuzz-build      the libFuzzer binaries only (build/fuzz/fuzz_TARGET)
@@ -10,11 +11,13 @@
 #       and tests/fuzz/corpus/TARGET in the unit tests (no clang needed).
 FUZZ_TARGETS ?= text record engine tracedat
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 FUZZ_CC ?= clang
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SRC := tests/fuzz
 FUZZ_HELPERS := $(FUZZ_SRC)/common.c $(FUZZ_SRC)/check.c
-FUZZ_CORE := $(CORE_SRCS) user/source.c	# report's inputs as one stream
+# the code report runs on a file: the core and report's source (source.c)
+FUZZ_CORE := $(CORE_SRCS) user/source.c
 FUZZ_DEPS := $(FUZZ_HELPERS) $(FUZZ_SRC)/fuzz.h $(FUZZ_CORE) $(wildcard user/*.h)
 # clang: coverage for libFuzzer in every object, its main at the link
 FUZZ_CFLAGS = $(CFLAGS) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -I$(FUZZ_SRC)
@@ -57,7 +60,7 @@ $(BUILD)/kvmrace-mkdat: $(FUZZ_SRC)/mkdat.c $(FUZZ_SRC)/mkdat.h | $(BUILD)
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
 
 fuzz: fuzz-build
-	$(Q)FUZZ_OUT=$(FUZZ_OUT) $(FUZZ_SRC)/campaign.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(Q)FUZZ_OUT=$(FUZZ_OUT) FUZZ_JOBS=$(FUZZ_JOBS) $(FUZZ_SRC)/campaign.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-merge: fuzz-build
 	$(Q)FUZZ_OUT=$(FUZZ_OUT) $(FUZZ_SRC)/campaign.sh --merge $(FUZZ_TARGETS)
