@@ -144,7 +144,7 @@ $(BUILD)/kvmrace-trace: $(TRACE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
-$(BUILD)/kvmrace-load: user/load.c | $(BUILD)
+$(BUILD)/kvmrace-load: user/load.c user/summary.h | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@ $(XLDFLAGS)
 

@@ -7,10 +7,11 @@
 # a kick from the tick by its exit, as on arm64, where both are IRQ).
 t() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name" "${DETAIL:-}"; fi; DETAIL=; }
 jqt() { jq -e "$1" "$2" > /dev/null 2>&1; }
+jqv() { jq -e "$@" > /dev/null 2>&1; }	# jqv [--argjson NAME VALUE] EXPR FILE
 
 assert_injected() {
 	local m=$1 f=$2 kicks=${3:-} kicks_txt=${4:-}
-	local is ir rc fs fr cs cr paired unpaired_f unpaired_is unpaired_ir med nv
+	local is ir rc fs fr cs cr paired unpaired_f unpaired_is unpaired_ir med runmed
 	if [ ! -s "$f.json" ]; then nok "$m: results" "missing $f.json"; return; fi
 	is=$(awk '$1 == "signal" {print $2}' "$f.injections")
 	ir=$(awk '$1 == "resched" {print $2}' "$f.injections")
@@ -49,14 +50,26 @@ assert_injected() {
 	DETAIL="$(jq -c '{findings_total, findings_retained}' "$f.json")"
 	t "$m: no finding without an injection (every entered_pending paired; late exits are natural requests)" jqt \
 		".findings_total.entered_pending == $((fs + fr)) and .findings_retained == .findings_total.entered_pending + .findings_total.late_exit" "$f.json"
-	# Bounded: each runs to the next unrelated exit, normally the next host
-	# tick (4 ms, the median check below).  Under TCG on a host whose CPUs are
-	# busy the emulated tick itself comes late: 13.1 ms once with two CPU hogs
-	# on the 2-core host (median 5.2 ms).  25 ms still fails a request left
-	# pending for a timeslice or for the rest of the run.
-	DETAIL="$(jq -c '[.findings[] | select(.kind == "entered_pending" and (.vcpu != 0 or .past_ns > 25000000)) | {vcpu, past_ns, exit: .exit.name}] | .[0:3]' "$f.json")"
-	t "$m: every injected finding on vCPU 0, guest time past <= 25 ms" jqt \
-		'all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .past_ns <= 25000000)' "$f.json"
+	# Each injected request runs to the guest's next unrelated exit: its
+	# guest time past is measured against the vCPU's own guest runs in the
+	# same trace (their median, from the Perfetto export), not against a
+	# clock that TCG on a loaded host stretches (the host tick, 4 ms, came
+	# at 6.7 ms median on the emulated arm64 host with the machine busy).
+	med=$(jq '[.findings[] | select(.kind == "entered_pending") | .past_ns] | sort | .[length/2|floor]' "$f.json")
+	runmed=$(jq --argjson tid "$(jq '[.vcpus[] | select(.vcpu == 0) | .tid][0] // -1' "$f.json")" \
+		'[.traceEvents[] | select(.name == "guest" and .tid == $tid) | .dur * 1000 | floor] | sort | .[length/2|floor] // 0' "$f.pf" 2> /dev/null)
+	DETAIL="median past $med ns, median guest run of vCPU 0 ${runmed:-none} ns"
+	t "$m: guest time past like the vCPU's own guest runs (median $med ns vs ${runmed:-?} ns: ratio in 1/4..4)" \
+		test "${med:-0}" -gt 0 -a "${runmed:-0}" -gt 0 -a $((${med:-0} * 4)) -ge "${runmed:-0}" -a "${med:-0}" -le $((${runmed:-0} * 4))
+	# Bounded: each runs to the next unrelated exit of its guest run (a
+	# guest exit, never KVM_RUN's end or the trace's), within that run, and
+	# no longer than 10 of the vCPU's median guest runs in the same trace (a
+	# request left pending for a timeslice or for the rest of the run fails;
+	# an absolute bound does not hold: under TCG on a busy host one emulated
+	# tick came 51 ms late).
+	DETAIL="$(jq -c --argjson lim "$((${runmed:-0} * 10))" '[.findings[] | select(.kind == "entered_pending" and (.vcpu != 0 or .exit.kind != "guest_exit" or .past_ns > .exit_ns - .entry_ns or .past_ns > $lim)) | {vcpu, past_ns, exit: .exit.name, run: (.exit_ns - .entry_ns)}] | .[0:3]' "$f.json") (limit $((${runmed:-0} * 10)) ns)"
+	t "$m: every injected finding on vCPU 0, ended by its run's next guest exit, past <= 10 median guest runs" \
+		jqv --argjson lim "$((${runmed:-0} * 10))" '$lim > 0 and all(.findings[] | select(.kind == "entered_pending"); .vcpu == 0 and .exit.kind == "guest_exit" and .past_ns <= .exit_ns - .entry_ns and .past_ns <= $lim)' "$f.json"
 	# Host interrupts are traced (tp_btf/raw_tp hooks), and none came
 	# between an injected request and its entry: the injector raises it at
 	# the entry itself with interrupts off, so a "seen" would be a false
@@ -64,19 +77,9 @@ assert_injected() {
 	DETAIL="$(jq -c '{host_irq_events, irq_hooks: [.hooks[] | select(.event | test("irq|ipi|doorbell|reschedule_entry|call_function")) | "\(.event):\(.method)"], seen: [.findings[] | select(.kind == "entered_pending") | .host_irq_before_entry | select(. == null or .seen)] | .[0:3]}' "$f.json")"
 	t "$m: host interrupts traced, none between an injected request and its entry" jqt \
 		'([.hooks[].event] | any(test("^(irq_handler_entry|ipi_entry|doorbell_entry|irq_entry|reschedule_entry)$"))) and all(.findings[] | select(.kind == "entered_pending"); .host_irq_before_entry.seen == false)' "$f.json"
-	med=$(jq '[.findings[] | select(.kind == "entered_pending") | .past_ns] | sort | .[length/2|floor]' "$f.json")
-	DETAIL="median $med ns"
-	t "$m: guest time past around the host tick (median $med ns, in 2..6 ms)" \
-		test "${med:-0}" -ge 2000000 -a "${med:-0}" -le 6000000
-	# An injection at an entry that follows the host tick's exit runs to the
-	# next tick (~4 ms: a violation at 3 ms); one at an entry after another
-	# exit lands at a random phase of the tick and ends sooner.  Unloaded runs
-	# gave 87-94% violations, a loaded CI run 75% (27 of 36; the other nine
-	# 1.6 us .. 2.2 ms, HV_DECREMENTER or H_VIRT): a majority is the claim.
-	nv=$(jq '[.findings[] | select(.kind == "entered_pending" and .violation)] | length' "$f.json")
-	DETAIL="$nv violations of $((fs + fr)) findings"
-	t "$m: most findings are violations ($nv of $((fs + fr)); the rest cut short by an unrelated exit)" \
-		test $((nv * 2)) -gt $((fs + fr))
+	# (How many are violations depends on where in the tick each injected
+	# entry falls and on how late TCG delivers the tick on a busy host: 87-94%
+	# unloaded, 38% with the machine busy; exit 2 above needs one.)
 	if [ -n "$kicks" ]; then
 		DETAIL="$(jq -c '[.findings[].exit.name] | group_by(.) | map({(.[0]): length}) | add' "$f.json")"
 		t "$m: ended by a natural exit (guest exit, no interrupt kick $kicks_txt)" jqt \

@@ -144,8 +144,8 @@ run_modes() {
 run_injected() {
 	local P=/sys/module/kvmrace_inject/parameters x
 	insmod /kvmrace_inject.ko every=25 > /tmp/inject.log 2>&1
-	$KT -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json -- /bin/kvmrace-load --spin-ms 3000 \
-		> /tmp/injected.load 2> /tmp/injected.err
+	$KT -q -t 3ms --max-findings 1000 "$@" --json /tmp/injected.json --perfetto /tmp/injected.pf \
+		-- /bin/kvmrace-load --spin-ms 3000 > /tmp/injected.load 2> /tmp/injected.err
 	echo $? > /tmp/injected.rc
 	{
 		echo "signal $(cat $P/injected_signal 2>/dev/null || echo -1)"
@@ -154,6 +154,6 @@ run_injected() {
 	echo "entries $(cat $P/entries 2>/dev/null)" >> /tmp/inject.log
 	cat $P/log > /tmp/injected.log 2>&1
 	rmmod kvmrace_inject >> /tmp/inject.log 2>&1
-	for x in json rc load err injections log; do emit "injected.$x" "/tmp/injected.$x"; done
+	for x in json rc load err injections log pf; do emit "injected.$x" "/tmp/injected.$x"; done
 	emit inject.log /tmp/inject.log
 }

@@ -278,8 +278,10 @@ static const char *arm64_caveat(const struct kr_hooklist *hooks)
 	return NULL;
 }
 
+/* No kvm_fpu: arm64 defines the tracepoint but never fires it, so KVM_RUN is
+ * bracketed by the function hook where it attaches (kprobe). */
 static const int arm64_hooks[] = {
-	KR_H_KVM_FPU, KR_H_KVM_USERSPACE_EXIT, KR_H_KVM_ENTRY, KR_H_KVM_EXIT, KR_H_SIGNAL_GENERATE,
+	KR_H_KVM_USERSPACE_EXIT, KR_H_KVM_ENTRY, KR_H_KVM_EXIT, KR_H_SIGNAL_GENERATE,
 	KR_H_SIGNAL_DELIVER, KR_H_SCHED_SWITCH, KR_H_SCHED_WAKEUP, KR_H_SCHED_PROCESS_EXIT, KR_H_SCHED_WAKING,
 	KR_H_KVM_RUN_FN, KR_H_IRQ_HANDLER_ENTRY, KR_H_IPI_ENTRY, KR_H_IPI_SEND_CPU, KR_H_IPI_RAISE, -1,
 };

@@ -94,6 +94,7 @@ struct kr_engine {
 	struct kr_event *ring;
 	size_t ring_cap, ring_head, ring_len;	/* cap: a power of two */
 	uint64_t max_ts, released_ts;
+	uint64_t by_state[16];		/* vCPU tasks' events by the state they carried (STATE_INDEX) */
 	bool released_any;
 	bool truncated;
 	uint64_t lost, input_lost;	/* events the engine could not take; the input's */
@@ -176,13 +177,9 @@ const char *kr_request_event_name(const struct kr_finding *f)
 
 int kr_hist_bucket(uint64_t ns)
 {
-	int b = 0;
+	int b = ns ? 64 - __builtin_clzll(ns) : 0;	/* the bits ns needs */
 
-	while (ns && b < KR_HIST_BUCKETS - 1) {
-		ns >>= 1;
-		b++;
-	}
-	return b;
+	return b < KR_HIST_BUCKETS - 1 ? b : KR_HIST_BUCKETS - 1;
 }
 
 uint64_t kr_hist_lo(int bucket)
@@ -924,18 +921,31 @@ static const vcpu_handler on_vcpu_event[KR_EV_MAX_EVENT] = {
 	[KR_EV_WAKING] = on_waking,
 };
 
-/* Which task state the input carried, over the vCPU tasks' own events. */
+/* Which task state the input carried, over the vCPU tasks' own events: by
+ * the four flags that tell it (TIF, IRQ, PACA, NR as bits 0-3), one count
+ * per event. */
+#define STATE_INDEX(f) (((f) & (KR_F_TIF | KR_F_IRQ)) | ((f) & KR_F_PACA) >> 2 | ((f) & KR_F_NR) >> 5)
 static void count_state(struct kr_engine *e, const struct kr_event *ev)
 {
 	/* Any event of a CPU but a request ends its last IPI's claim to be the
 	 * kick of a request it raises next (req_open reads it). */
 	if (e->r.ipi_send_events && ev->cpu < e->n_cpus)
 		e->cpus[ev->cpu].sent_ts = 0;
-	e->r.state_events++;
-	e->r.state_irq += !!(ev->flags & KR_F_IRQ);
-	e->r.state_nr += !!(ev->flags & (KR_F_TIF | KR_F_NR));
-	e->r.state_tif += !!(ev->flags & KR_F_TIF);
-	e->r.state_paca += !!(ev->flags & KR_F_PACA);
+	e->by_state[STATE_INDEX(ev->flags)]++;	/* summed by state_counts() */
+}
+
+/* The events that carried each kind of task state, from by_state. */
+static void state_counts(struct kr_engine *e)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		e->r.state_events += e->by_state[i];
+		e->r.state_tif += i & 1 ? e->by_state[i] : 0;
+		e->r.state_irq += i & 2 ? e->by_state[i] : 0;
+		e->r.state_paca += i & 4 ? e->by_state[i] : 0;
+		e->r.state_nr += i & 9 ? e->by_state[i] : 0;	/* TIF or NR */
+	}
 }
 
 static void step(struct kr_engine *e, const struct kr_event *ev)
@@ -1150,6 +1160,7 @@ void kr_engine_finish(struct kr_engine *e)
 	while ((v = kr_tidmap_next(&e->vcpus, &it, NULL)))
 		close_at_end(e, v);
 	e->r.lost = e->input_lost + e->lost;
+	state_counts(e);
 	collect(e);
 	e->finished = true;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <event-parse.h>
 #include <kbuffer.h>
@@ -36,7 +37,7 @@ struct kr_ftraw {
 	uint64_t missed;	/* the ring's missed-events marks */
 	struct raw_rec *recs;
 	size_t nrecs, cap_recs;
-	char *data;
+	char *data;		/* the records' bytes; those a poll holds back stay for the next */
 	size_t data_len, data_cap;
 };
 
@@ -160,10 +161,23 @@ static int keep(struct kr_ftraw *r, int cpu, uint64_t ts, const void *data, uint
 	return 0;
 }
 
-/* One CPU's ring: its pages (at most 256 while tracing), every record kept. */
-static int read_cpu(struct kr_ftraw *r, int cpu, bool final)
+/* CLOCK_MONOTONIC in ns: the instance's trace_clock "mono". */
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* One CPU's ring: its pages (at most 256 while tracing), every record kept.
+ * *wm: the time up to which this CPU's records are all in now (the time its
+ * read began if it was read to the end, else its last record's). */
+static int read_cpu(struct kr_ftraw *r, int cpu, bool final, uint64_t *wm)
 {
 	int reads, k;
+
+	*wm = mono_ns();
 
 	for (reads = 0; final || reads < 256; reads++) {
 		ssize_t got = read(r->fd[cpu], r->page, r->page_size);
@@ -173,6 +187,8 @@ static int read_cpu(struct kr_ftraw *r, int cpu, bool final)
 
 		if (got <= 0)
 			return got < 0 && errno != EAGAIN && errno != EINTR ? -errno : 0;
+		if (reads == 255 && !final)
+			*wm = 0;	/* more left: up to the last record read */
 		if (kbuffer_load_subbuffer(r->kbuf, r->page) < 0)
 			continue;
 		missed = kbuffer_missed_events(r->kbuf);
@@ -182,14 +198,33 @@ static int read_cpu(struct kr_ftraw *r, int cpu, bool final)
 			if ((k = keep(r, cpu, ts, data, (uint32_t)kbuffer_event_size(r->kbuf))))
 				return k;
 	}
+	if (!*wm && r->nrecs)
+		*wm = r->recs[r->nrecs - 1].ts;
 	return 0;
+}
+
+/* Records after the first n wait for the next poll: moved to the front,
+ * their data compacted. */
+static void hold_rest(struct kr_ftraw *r, size_t n)
+{
+	size_t i, len = 0;
+
+	for (i = n; i < r->nrecs; i++) {
+		memmove(r->data + len, r->data + r->recs[i].off, r->recs[i].size);
+		r->recs[i].off = len;
+		len += r->recs[i].size;
+		r->recs[i - n] = r->recs[i];
+	}
+	r->nrecs -= n;
+	r->data_len = len;
 }
 
 int kr_ftraw_poll(struct kr_ftraw *r, int timeout_ms, bool final, kr_line_cb cb, void *ctx)
 {
 	struct pollfd pfd[MAX_CPUS_RAW];
+	uint64_t wm = UINT64_MAX, cpu_wm;
 	int cpu, n = 0, k;
-	size_t i;
+	size_t i, upto;
 
 	if (!final) {
 		for (cpu = 0; cpu < r->ncpu; cpu++)
@@ -197,12 +232,16 @@ int kr_ftraw_poll(struct kr_ftraw *r, int timeout_ms, bool final, kr_line_cb cb,
 		if (poll(pfd, (nfds_t)r->ncpu, timeout_ms) < 0 && errno != EINTR)
 			return -errno;
 	}
-	r->nrecs = r->data_len = 0;
 	for (cpu = 0; cpu < r->ncpu; cpu++)
-		if (r->fd[cpu] >= 0 && (k = read_cpu(r, cpu, final)))
-			return k;
+		if (r->fd[cpu] >= 0) {
+			if ((k = read_cpu(r, cpu, final, &cpu_wm)))
+				return k;
+			wm = cpu_wm < wm ? cpu_wm : wm;
+		}
 	qsort(r->recs, r->nrecs, sizeof(*r->recs), rec_cmp);
-	for (i = 0; i < r->nrecs; i++) {
+	for (upto = 0; upto < r->nrecs && (final || r->recs[upto].ts <= wm); upto++)
+		;
+	for (i = 0; i < upto; i++) {
 		struct tep_record rec = {
 			.ts = r->recs[i].ts, .cpu = r->recs[i].cpu, .size = (int)r->recs[i].size,
 			.data = r->data + r->recs[i].off,
@@ -217,6 +256,7 @@ int kr_ftraw_poll(struct kr_ftraw *r, int timeout_ms, bool final, kr_line_cb cb,
 			return k;
 		n += k;
 	}
+	hold_rest(r, upto);
 	return n;
 }
 

@@ -24,7 +24,12 @@ typedef int (*kr_line_cb)(char *line, void *ctx);
  * NULL-ended); NULL with err set. */
 struct kr_ftraw *kr_ftraw_open(const char *dir, const char *const *events, char *err, size_t errlen);
 /* Read what each CPU's ring has (bounded while tracing, all of it when
- * final), merged by timestamp, each line to cb: lines' events, or -errno. */
+ * final), merged by timestamp, each line to cb: lines' events, or -errno.
+ * A line goes out only once every CPU's ring has been read past its time
+ * (the watermark: the time each CPU's read began, or its last record's if
+ * its read was cut short); later ones wait for the next poll, so a CPU
+ * read late (the tracer descheduled between two CPUs' reads) does not put
+ * its records out of time order.  The final poll gives everything. */
 int kr_ftraw_poll(struct kr_ftraw *r, int timeout_ms, bool final, kr_line_cb cb, void *ctx);
 /* The rings' missed-events marks. */
 uint64_t kr_ftraw_missed(const struct kr_ftraw *r);

@@ -7,7 +7,9 @@
  * its own) and halts when the host sets the flag; with --exits it does one
  * port I/O exit per loop instead (to time KVM_RUN round trips).
  * POWER (KVM-HV): a PAPR real-mode guest, the same spin; it leaves through an
- * hcall when the flag is set.
+ * hcall when the flag is set.  It runs with MSR[EE]=1 (a host kick reaches it
+ * at once), or with --ee0 at MSR[EE]=0 (under QEMU a host doorbell then waits
+ * for the next host tick).
  * arm64: an EL1 guest with the MMU off, the same spin; it leaves through an
  * MMIO write (and --exits does one MMIO write per loop).
  */
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,6 +33,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "summary.h"	/* KR_VERSION */
 
 #if defined(__powerpc64__)
 #define GUEST_MEM (16 << 20)	/* the kernel builds the VRMA/HPT on the first KVM_RUN */
@@ -49,6 +53,9 @@ struct opts {
 	long signals, resched, exits;
 	long period_us, settle_ms, spin_ms;
 	int vcpu_cpu, storm_cpu;
+	bool ee0, tick_align, tick_vcpu;
+	long tick_offset_us;
+	const char *kick_log;
 };
 
 static struct opts o = { .period_us = 1000, .settle_ms = 20, .vcpu_cpu = -1, .storm_cpu = -1 };
@@ -88,10 +95,13 @@ static void pin(int cpu)
 		die("sched_setaffinity");
 }
 
+static void report_done(int cause);
+
 static void on_sig(int sig)
 {
 	(void)sig;
 	atomic_fetch_add(&sig_handled, 1);
+	report_done(0);
 }
 
 /* Guest memory at GPA 0, one vCPU, its kvm_run: the same on every arch. */
@@ -190,6 +200,7 @@ static void setup_vm(void)
  */
 #define KVM_VM_PPC_HV_TYPE 1
 #define PPC_MSR_GUEST 0x8000000000009001ull	/* SF | EE | ME | LE */
+#define PPC_MSR_EE 0x8000ull
 #define LPCR_ILE 0x02000000ull
 
 static void setup_vm(void)
@@ -227,7 +238,10 @@ static void setup_vm(void)
 	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs))
 		die("KVM_GET_REGS");
 	regs.pc = 0;
-	regs.msr = PPC_MSR_GUEST;
+	/* --ee0: the same loop at MSR[EE]=0.  QEMU delivers a host doorbell
+	 * to a CPU in guest mode only while the guest has EE=1, so a kick
+	 * then waits for the next host tick (HV_DECREMENTER). */
+	regs.msr = o.ee0 ? PPC_MSR_GUEST & ~PPC_MSR_EE : PPC_MSR_GUEST;
 	regs.gpr[3] = 0x7fffffff;
 	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs))
 		die("KVM_SET_REGS");
@@ -338,6 +352,7 @@ static void *fifo_thread(void *arg)
 		if (c == 'q')
 			break;
 		atomic_fetch_add(&fifo_wakeups, 1);
+		report_done(1);
 	}
 	return NULL;
 }
@@ -348,6 +363,225 @@ static void sleep_us(long us)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static uint64_t tick_ns;	/* CLOCK_MONOTONIC_COARSE's resolution: the host's tick */
+#define TICK_SPIN_NS 300000ull	/* spin this long before the tick is due */
+
+/* --tick-source vcpu: the vCPU's exits at a host tick, its dec_exits in
+ * KVM's binary statistics (KVM_GET_STATS_FD; POWER's HV_DECREMENTER exits). */
+static int stats_fd = -1;
+static off_t dec_exits_off;
+
+static void open_dec_exits(void)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsz;
+	char *buf;
+	uint32_t i;
+
+	stats_fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+	if (stats_fd < 0)
+		die("--tick-source vcpu: KVM_GET_STATS_FD");
+	if (pread(stats_fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || !h.num_desc || !h.name_size ||
+	    h.name_size > 4096) {
+		errno = EINVAL;
+		die("--tick-source vcpu: the vCPU statistics' header");
+	}
+	dsz = sizeof(*d) + h.name_size;
+	buf = calloc(h.num_desc, dsz);
+	if (!buf)
+		die("calloc");
+	if (pread(stats_fd, buf, dsz * h.num_desc, h.desc_offset) != (ssize_t)(dsz * h.num_desc))
+		die("--tick-source vcpu: the vCPU statistics' descriptors");
+	for (i = 0; i < h.num_desc; i++) {
+		d = (struct kvm_stats_desc *)(buf + i * dsz);
+		d->name[h.name_size - 1] = 0;
+		if (!strcmp(d->name, "dec_exits") && d->size == 1) {
+			dec_exits_off = (off_t)h.data_offset + d->offset;
+			free(buf);
+			return;
+		}
+	}
+	free(buf);
+	fprintf(stderr, "kvmrace-load: --tick-source vcpu: this KVM has no dec_exits vCPU statistic\n");
+	exit(1);
+}
+
+static uint64_t dec_exits(void)
+{
+	uint64_t v;
+
+	if (pread(stats_fd, &v, sizeof(v), dec_exits_off) != (ssize_t)sizeof(v))
+		die("pread dec_exits");
+	return v;
+}
+
+/*
+ * --tick-align: wait for the host's next tick, then tick_offset_us more;
+ * returns CLOCK_MONOTONIC when the tick was seen.  A kick made then lands
+ * early in the tick: right after the guest's exit at it, a whole tick before
+ * the next.  The tick is seen (--tick-source) as CLOCK_MONOTONIC_COARSE
+ * moving (coarse: the timekeeping CPU's tick updates it; Linux's per-CPU
+ * ticks are aligned, skew_tick=0), or as the vCPU's count of exits at a host
+ * tick moving (vcpu: its own CPU's tick).  For coarse it sleeps until shortly
+ * before the move is due and spins only the rest (an emulated CPU that spins
+ * takes a host CPU from the vCPU's); a wake-up too late to see the move waits
+ * for the next one.  For vcpu it spins.
+ */
+static uint64_t align_to_tick(void)
+{
+	uint64_t c0, seen;
+	int late;
+
+	if (stats_fd >= 0) {
+		c0 = dec_exits();
+		while (dec_exits() == c0)
+			;
+	} else {
+		c0 = coarse_ns();
+		for (late = 0; late < 8; late++) {
+			if (c0 + tick_ns > now_ns() + TICK_SPIN_NS)
+				sleep_until(c0 + tick_ns - TICK_SPIN_NS);
+			if (coarse_ns() == c0)
+				break;
+			c0 = coarse_ns();
+		}
+		while (coarse_ns() == c0)
+			;
+	}
+	seen = now_ns();
+	while (now_ns() < seen + (uint64_t)o.tick_offset_us * 1000)
+		;
+	return seen;
+}
+
+/* The storm's kicks, written to --kick-log at the end. */
+struct kick {
+	uint64_t ns, done_ns, after_tick_ns;
+	bool sig;
+};
+static struct kick *kicks;
+static long nkicks;
+static FILE *kick_log;	/* opened at start: a bad path fails before the run */
+
+/*
+ * --kick-log: when each kick was honoured.  The vCPU thread's SIGUSR1
+ * handler (KVM_RUN returned) and the FIFO thread (it ran on the vCPU's CPU:
+ * the vCPU task was switched out) each report the time and the index of the
+ * latest kick of their cause through done_pipe; the storm waits for it (up
+ * to DONE_WAIT_NS, sleeping) before the next period.
+ */
+#define DONE_WAIT_NS 100000000ull
+static int done_pipe[2] = { -1, -1 };
+static atomic_long last_kick[2];	/* per cause (0 signal, 1 resched): index + 1 */
+struct done_msg {
+	long idx;
+	uint64_t ns;
+};
+
+static void report_done(int cause)	/* async-signal-safe */
+{
+	struct done_msg m = { atomic_load(&last_kick[cause]) - 1, now_ns() };
+
+	if (done_pipe[1] >= 0 && m.idx >= 0 && write(done_pipe[1], &m, sizeof(m)) != (ssize_t)sizeof(m))
+		return;
+}
+
+/* Read the reports until kick idx's came (idx < 0: those pending now). */
+static void collect_done(long idx, uint64_t deadline)
+{
+	struct pollfd p = { .fd = done_pipe[0], .events = POLLIN };
+	struct done_msg m;
+	uint64_t t;
+
+	for (;;) {
+		t = now_ns();
+		if (idx >= 0 && (kicks[idx].done_ns || t >= deadline))
+			return;
+		if (poll(&p, 1, idx < 0 ? 0 : (int)((deadline - t) / 1000000 + 1)) <= 0)
+			return;
+		if (read(done_pipe[0], &m, sizeof(m)) != (ssize_t)sizeof(m))
+			die("read done_pipe");
+		if (m.idx >= 0 && m.idx < nkicks && !kicks[m.idx].done_ns)
+			kicks[m.idx].done_ns = m.ns;
+	}
+}
+
+/* One kick: SIGUSR1 to the vCPU thread, or a wake-up of the SCHED_FIFO
+ * thread on the vCPU's CPU; its CLOCK_MONOTONIC time just before. */
+static void kick(bool sig)
+{
+	uint64_t tick = o.tick_align ? align_to_tick() : 0;
+	struct kick *k = &kicks[nkicks++];
+
+	k->sig = sig;
+	atomic_store(&last_kick[sig ? 0 : 1], nkicks);
+	k->ns = now_ns();
+	k->after_tick_ns = tick ? k->ns - tick : 0;
+	if (sig) {
+		if (syscall(SYS_tgkill, getpid(), atomic_load(&vcpu_tid), SIGUSR1))
+			die("tgkill");
+	} else if (write(wake_pipe[1], "w", 1) != 1) {
+		die("write");
+	}
+	if (o.kick_log)
+		collect_done(nkicks - 1, k->ns + DONE_WAIT_NS);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --kick-log FILE: "CAUSE NS DONE_NS" per kick; with --tick-align one more
+ * stdout line: how long after the tick the kicks went. */
+static void write_kicks(void)
+{
+	uint64_t *d;
+	FILE *f;
+	long i;
+
+	if (kick_log) {
+		collect_done(-1, 0);	/* reports that came after their wait */
+		f = kick_log;
+		for (i = 0; i < nkicks; i++)
+			fprintf(f, "%s %llu %llu\n", kicks[i].sig ? "signal" : "resched", (unsigned long long)kicks[i].ns,
+				(unsigned long long)kicks[i].done_ns);
+		if (fclose(f))
+			die(o.kick_log);
+	}
+	if (!o.tick_align || !nkicks)
+		return;
+	d = calloc(nkicks, sizeof(*d));
+	if (!d)
+		die("calloc");
+	for (i = 0; i < nkicks; i++)
+		d[i] = kicks[i].after_tick_ns;
+	qsort(d, nkicks, sizeof(*d), cmp_u64);
+	printf("kvmrace-load: tick_aligned kicks=%ld source=%s tick_us=%.0f offset_us=%ld tick_to_kick_us median=%.1f "
+	       "max=%.1f\n", nkicks, o.tick_vcpu ? "vcpu" : "coarse", tick_ns / 1e3, o.tick_offset_us, d[nkicks / 2] / 1e3,
+	       d[nkicks - 1] / 1e3);
+	free(d);
 }
 
 static void usage(FILE *f)
@@ -362,11 +596,30 @@ static void usage(FILE *f)
 "  -S, --spin-ms MS    keep the guest spinning MS ms (default: until storm ends)\n"
 "  -c, --cpu C         pin the vCPU thread to CPU C (default: last CPU)\n"
 "  -C, --storm-cpu C   pin the storm thread to CPU C (default: CPU 0)\n"
+"  -k, --kick-log FILE write each kick as \"CAUSE NS DONE_NS\" (signal|resched;\n"
+"                      CLOCK_MONOTONIC, the tracer's clock): just before the\n"
+"                      kick, and when it was honoured (the vCPU thread's handler\n"
+"                      ran, or the FIFO thread ran; 0 if not within 100 ms,\n"
+"                      which the storm waits before its period)\n"
+"  -T, --tick-align    one kick per storm event, each on its own host tick:\n"
+"                      sleep the period, spin until CLOCK_MONOTONIC_COARSE\n"
+"                      moves (a tick), then kick (signals and wake-ups alternate)\n"
+"  -O, --tick-offset-us US  with --tick-align, kick US after the tick (default 0)\n"
+"  -U, --tick-source coarse|vcpu  how --tick-align sees the tick: CLOCK_MONOTONIC_\n"
+"                      COARSE moving (default), or the vCPU's exits at a host\n"
+"                      tick (KVM's dec_exits statistic, POWER): its own CPU's\n"
+"                      tick, wherever the timekeeping CPU's is\n"
+
+"  -E, --ee0           POWER: the guest runs at MSR[EE]=0 (QEMU then holds a\n"
+"                      host doorbell until the next host tick)\n"
+"  -V, --version       print the version\n"
 "  -h, --help          this text\n\n"
 "Output (stdout, one line each):\n"
 "  kvmrace-load: pid=P vcpu_tid=T vcpu_cpu=C storm_cpu=S\n"
 "  kvmrace-load: sent signal=N resched=M period_us=US\n"
-"  kvmrace-load: kvm_run calls=R eintr=E hlt=H io=I other=O ns_per_run=X handled_signals=N fifo_wakeups=M\n");
+"  kvmrace-load: kvm_run calls=R eintr=E hlt=H io=I other=O ns_per_run=X handled_signals=N fifo_wakeups=M\n"
+"  with --tick-align:\n"
+"  kvmrace-load: tick_aligned kicks=N source=S tick_us=T offset_us=US tick_to_kick_us median=X max=Y\n");
 }
 
 static long num_arg(const char *s, const char *opt)
@@ -388,14 +641,18 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "signals", 1, 0, 's' }, { "resched", 1, 0, 'r' }, { "period-us", 1, 0, 'P' },
 		{ "exits", 1, 0, 'x' }, { "spin-ms", 1, 0, 'S' }, { "cpu", 1, 0, 'c' },
-		{ "storm-cpu", 1, 0, 'C' }, { "help", 0, 0, 'h' }, { 0 },
+		{ "storm-cpu", 1, 0, 'C' }, { "kick-log", 1, 0, 'k' }, { "tick-align", 0, 0, 'T' },
+		{ "tick-offset-us", 1, 0, 'O' }, { "tick-source", 1, 0, 'U' }, { "ee0", 0, 0, 'E' },
+		{ "version", 0, 0, 'V' },
+		{ "help", 0, 0, 'h' }, { 0 },
 	};
 	pthread_t vt, ft;
 	struct sigaction sa;
 	long sent_sig = 0, sent_res = 0, i;
+	bool tick_source_set = false;
 	int c, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 
-	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o.signals = num_arg(optarg, "--signals"); break;
 		case 'r': o.resched = num_arg(optarg, "--resched"); break;
@@ -404,6 +661,19 @@ int main(int argc, char **argv)
 		case 'S': o.spin_ms = num_arg(optarg, "--spin-ms"); break;
 		case 'c': o.vcpu_cpu = (int)num_arg(optarg, "--cpu"); break;
 		case 'C': o.storm_cpu = (int)num_arg(optarg, "--storm-cpu"); break;
+		case 'k': o.kick_log = optarg; break;
+		case 'T': o.tick_align = true; break;
+		case 'O': o.tick_offset_us = num_arg(optarg, "--tick-offset-us"); break;
+		case 'E': o.ee0 = true; break;
+		case 'U':
+			if (strcmp(optarg, "coarse") && strcmp(optarg, "vcpu")) {
+				fprintf(stderr, "kvmrace-load: --tick-source: coarse or vcpu, not '%s'\n", optarg);
+				return 1;
+			}
+			o.tick_vcpu = !strcmp(optarg, "vcpu");
+			tick_source_set = true;
+			break;
+		case 'V': printf("kvmrace-load %s\n", KR_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -417,7 +687,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmrace-load: --exits is x86 only (the POWER guest has no port I/O)\n");
 		return 1;
 	}
+#else
+	if (o.ee0) {
+		fprintf(stderr, "kvmrace-load: --ee0 is POWER only (the guest's MSR[EE])\n");
+		return 1;
+	}
 #endif
+	if ((o.tick_offset_us || tick_source_set) && !o.tick_align) {
+		fprintf(stderr, "kvmrace-load: --tick-offset-us and --tick-source need --tick-align\n");
+		return 1;
+	}
+	if (o.tick_offset_us >= 1000000) {
+		fprintf(stderr, "kvmrace-load: --tick-offset-us: at most 999999 (a tick is a few ms)\n");
+		return 1;
+	}
+	if (o.exits && (o.tick_align || o.kick_log)) {
+		fprintf(stderr, "kvmrace-load: --exits runs no storm: --tick-align and --kick-log do not apply\n");
+		return 1;
+	}
 	if (o.vcpu_cpu < 0)
 		o.vcpu_cpu = ncpu - 1;
 	if (o.storm_cpu < 0)
@@ -427,10 +714,27 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (o.kick_log) {
+		kick_log = fopen(o.kick_log, "w");
+		if (!kick_log)
+			die(o.kick_log);
+		if (pipe(done_pipe))
+			die("pipe");
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sig;
 	sigaction(SIGUSR1, &sa, NULL);
 	setup_vm();
+	if (o.tick_align) {
+		struct timespec res;
+
+		if (clock_getres(CLOCK_MONOTONIC_COARSE, &res))
+			die("clock_getres CLOCK_MONOTONIC_COARSE");
+		tick_ns = (uint64_t)res.tv_sec * 1000000000ull + res.tv_nsec;
+	}
+	if (o.tick_vcpu)
+		open_dec_exits();
+
 	if (o.resched) {
 		if (pipe(wake_pipe))
 			die("pipe");
@@ -447,19 +751,25 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	if (!o.exits) {
+		kicks = calloc(o.signals + o.resched + 1, sizeof(*kicks));
+		if (!kicks)
+			die("calloc");
 		sleep_us(o.settle_ms * 1000);	/* let the guest get going */
 		for (i = 0; i < o.signals || i < o.resched; i++) {
 			if (i < o.signals) {
-				if (syscall(SYS_tgkill, getpid(), atomic_load(&vcpu_tid), SIGUSR1))
-					die("tgkill");
+				if (o.tick_align)
+					sleep_us(o.period_us);
+				kick(true);
 				sent_sig++;
 			}
 			if (i < o.resched) {
-				if (write(wake_pipe[1], "w", 1) != 1)
-					die("write");
+				if (o.tick_align)
+					sleep_us(o.period_us);
+				kick(false);
 				sent_res++;
 			}
-			sleep_us(o.period_us);
+			if (!o.tick_align)
+				sleep_us(o.period_us);
 		}
 		sleep_us(o.spin_ms ? o.spin_ms * 1000 : o.settle_ms * 1000);
 		__atomic_store_n(&mem[FLAG_GPA], 1, __ATOMIC_SEQ_CST);
@@ -471,6 +781,7 @@ int main(int argc, char **argv)
 		pthread_join(ft, NULL);
 	}
 	printf("kvmrace-load: sent signal=%ld resched=%ld period_us=%ld\n", sent_sig, sent_res, o.period_us);
+	write_kicks();
 	printf("kvmrace-load: kvm_run calls=%ld eintr=%ld hlt=%ld io=%ld other=%ld ns_per_run=%llu "
 	       "handled_signals=%ld fifo_wakeups=%ld\n",
 	       runs, eintr, ex_hlt, ex_io, ex_other, (unsigned long long)(runs ? run_ns / runs : 0),

@@ -212,8 +212,11 @@ static void probe_tracepoint(const struct btf *vmlinux, struct kr_hook_probe *p,
 			why(p->why[m], m == KR_M_TP_BTF ? "no BTF for this tracepoint" :
 				       "no such tracepoint (kernel too old, or module not loaded)");
 		p->available[m] = mok[m] && exists;
-		/* a forced function method leaves tracepoint hooks on auto */
-		if (p->chosen < 0 && p->available[m] && (method == KR_M_AUTO || method == m || method >= KR_M_FENTRY))
+		/* A forced function method leaves tracepoint hooks on auto; so does
+		 * a forced method a hook has no program for (the interrupt hooks,
+		 * kvm_hv's under "tracepoint"): their evidence rides along. */
+		if (p->chosen < 0 && p->available[m] &&
+		    (method == KR_M_AUTO || method == m || method >= KR_M_FENTRY || !p->applies[method]))
 			p->chosen = m;
 	}
 }

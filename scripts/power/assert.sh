@@ -2,45 +2,38 @@
 # Assert on what the emulated POWER runner left in build/power/ (anyone can
 # re-run this on those files without re-running the emulation).
 #   scripts/power/assert.sh [p9] [p8]
+# POWER_CASES=a,b (as for run.sh): only those cases.
 # Prints ok/not ok lines and "N passed, N failed"; exit 1 on a failure.
 set -u
 . "$(dirname "$0")/env.sh"
 machines=${*:-p9 p8}
+cases=${POWER_CASES:-clean,injected,stock,latekick,reverted}
+want() { case ",$cases," in *",$1,"*) return 0 ;; esac; return 1; }
 VM_NAME=power
 . "$TOP/scripts/vm-lib.sh"	# ok, nok, vm_finished, vm_report_hangs
 . "$TOP/scripts/inject-lib.sh"	# t, jqt, assert_injected
-sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
+. "$TOP/scripts/power/storm-assert.sh"	# sent, pct_summary, assert_stock, assert_latekick, assert_reverted
 
-for m in $machines; do
-	f=$PW/$m
-	vm_finished "$f.console" "$m"
-	vm_report_hangs "$PW" "$m-"
+# clean_checks M F: the clean load (F-clean.*, F-ftrace.*, F-check.txt).
+clean_checks() {
+	local m=$1 f=$2 rc ns nr got want
 	if [ ! -s "$f-clean.json" ]; then
 		nok "$m: the emulated host produced results" "see $f.console"
-		continue
+		return
 	fi
-	# ---- clean run: a fixed kernel keeps the promise ----
 	rc=$(cat "$f-clean.rc"); ns=$(sent signal "$f-clean.load"); nr=$(sent resched "$f-clean.load")
 	DETAIL="rc=$rc $(jq -c '{verdict,violations,findings_total,lost_events}' "$f-clean.json")"
-	# A fixed kernel passes.  QEMU TCG has delivered the kick IPI late (2.16
-	# and 5.4 ms on loaded CI hosts): such a late exit ends on the kick itself
-	# (EXTERNAL 0x500, H_DOORBELL 0xe80, DOORBELL 0xa00), so the kernel did
-	# kick.  Likewise an entry with the request pending that the kick then
-	# ended (the fix: hard-disabled into the guest, the pending IPI forces
-	# the exit; 3.1 ms late once on P8), if that kick was not taken in the
-	# host before the entry (which would be the race itself).  And late
-	# exits whose guest demonstrably stopped before the exit event
-	# (host_ran_in_guest_ns: the vCPU's task took an interrupt, or a request
-	# was raised on its CPU, after the request): kvm_guest_exit fired 0.7, 5
-	# and 7 ms after such host work on P8 and P9 (fresh-clone runs), the exit
-	# recorded as HV_DECREMENTER.  At most two such findings.
-	kicked='def on_kick: [.exit.number] | inside([1280, 3712, 2560]); [.findings[] | select(.violation)] | length <= 2 and all((.kind == "late_exit" and (on_kick or .host_ran_in_guest_ns != null)) or (.kind == "entered_pending" and on_kick and .host_irq_before_entry.seen == false))'
+	# A fixed kernel passes.  QEMU TCG delivers a kick late on a loaded host
+	# (2.16, 5.4 and up to 13 ms seen): kvmrace classifies such a finding
+	# by its own evidence as kick_late (the kick did reach the vCPU, late);
+	# those are counted.  Any other violation fails, and so does an entry
+	# after an IPI consumed in the host (the 2017 signature).
 	if [ "$rc" = 0 ] && jqt '.verdict == "pass" and .exit_status == 0' "$f-clean.json"; then
 		ok "$m clean: exit 0, verdict pass"
-	elif [ "$rc" = 2 ] && jqt "$kicked" "$f-clean.json"; then
-		ok "$m clean: no violation of the kernel's: late kicks by the emulator, or an exit event after the guest had stopped ($(jq -c '[.findings[] | select(.violation) | {kind, past_ns, exit: .exit.name, host_ran_in_guest_ns}]' "$f-clean.json"))"
+	elif [ "$rc" = 2 ] && jqt '.violations == .violations_by_class.kick_late and ([.findings[] | select(.violation and .host_irq_before_entry.seen == true)] | length == 0)' "$f-clean.json"; then
+		ok "$m clean: no violation of the kernel's: $(jq .violations "$f-clean.json") kicks the emulator delivered late (class kick_late; past $(jq '.findings[] | select(.violation) | .past_ns' "$f-clean.json" | pct_summary))"
 	else
-		nok "$m clean: exit 0, verdict pass" "$DETAIL"
+		nok "$m clean: exit 0, verdict pass" "$DETAIL $(jq -c .violations_by_class "$f-clean.json")"
 	fi
 	DETAIL="runs=$(jq .runs "$f-clean.json")"
 	t "$m clean: guest runs observed" jqt '.runs > 0 and (.vcpus | length) == 1' "$f-clean.json"
@@ -63,8 +56,8 @@ for m in $machines; do
 	# interrupts (doorbell, irq_entry) read from the raw per-CPU buffers.
 	ns=$(sent signal "$f-ftrace.load")
 	DETAIL="rc=$(cat "$f-ftrace.rc" 2>&1) sent $ns $(jq -c '{verdict, runs, requests, state_known, host_irq_events}' "$f-ftrace.json" 2>&1) $(head -c 200 "$f-ftrace.err" 2>&1)"
-	t "$m clean, --backend ftrace: pass, signal requests == sent ($ns), kvm_hv events, TIF unknown" jqt \
-		".verdict == \"pass\" and .requests.signal == ${ns:--1} and .runs > 0 and ([.hooks[].method] | unique) == [\"ftrace\"] and ([.hooks[].event] | index(\"kvm_guest_enter\")) != null and .state_known.tif == 0 and .host_irq_events > 0 and .powerpc_entry_path == \"$want\"" "$f-ftrace.json"
+	t "$m clean, --backend ftrace: pass (or only kick_late violations), signal requests == sent ($ns), kvm_hv events, TIF unknown" jqt \
+		"(.verdict == \"pass\" or .violations == .violations_by_class.kick_late) and .requests.signal == ${ns:--1} and .runs > 0 and ([.hooks[].method] | unique) == [\"ftrace\"] and ([.hooks[].event] | index(\"kvm_guest_enter\")) != null and .state_known.tif == 0 and .host_irq_events > 0 and .powerpc_entry_path == \"$want\"" "$f-ftrace.json"
 	DETAIL="$(jq -c .guest_entry_irq_state "$f-clean.json")"
 	if [ "$m" = p8 ]; then
 		t "$m clean: kvmppc_run_core entries seen" jqt '.events_by_type.vcore > 0' "$f-clean.json"
@@ -75,8 +68,18 @@ for m in $machines; do
 			'.guest_entry_irq_state.known >= .runs and .runs > 0 and .guest_entry_irq_state.soft_enabled == 0' "$f-clean.json"
 	fi
 
-	# ---- injected run: every injection found, nothing else ----
-	assert_injected "$m injected" "$f-injected" "[1280, 3712, 2560]" "0x500/0xe80/0xa00"
+}
+
+
+for m in $machines; do
+	f=$PW/$m
+	vm_finished "$f.console" "$m"
+	vm_report_hangs "$PW" "$m-"
+	want clean && clean_checks "$m" "$f"
+	want injected && assert_injected "$m injected" "$f-injected" "[1280, 3712, 2560]" "0x500/0xe80/0xa00"
+	want stock && assert_stock "$m stock" "$f-stock"
+	[ "$m" = p9 ] && want latekick && assert_latekick "$m latekick" "$f-latekick"
+	want reverted && assert_reverted "$m reverted" "$f-reverted"
 done
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

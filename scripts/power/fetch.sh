@@ -11,17 +11,19 @@ HOSTPKGS="gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-system-ppc qemu
 missing=""
 for p in $HOSTPKGS; do dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"; done
 if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
-	dpkg --add-architecture ppc64el
+	flock /tmp/kvmrace-apt.lock dpkg --add-architecture ppc64el
 	missing="$missing update"
 fi
 if [ -n "$missing" ]; then
 	# The update may exit 100 on a broken index of a secondary suite; the
 	# main suite is enough: check for the packages instead.
-	apt-get update -qq > /dev/null 2>&1 || true
+	# Other users of apt on this host take the same lock.
+	flock /tmp/kvmrace-apt.lock apt-get update -qq > /dev/null 2>&1 || true
 	pk=""
 	for p in $HOSTPKGS; do dpkg -s "$p" > /dev/null 2>&1 || pk="$pk $p"; done
 	# shellcheck disable=SC2086
-	[ -z "$pk" ] || apt-get install -y -qq --no-install-recommends $pk > /dev/null || die "cannot install$pk"
+	[ -z "$pk" ] || flock /tmp/kvmrace-apt.lock apt-get install -y -qq --no-install-recommends $pk > /dev/null ||
+		die "cannot install$pk"
 fi
 KREL=$(kernel_release)
 [ -n "$KREL" ] || die "no linux-image-6.1.0-*-powerpc64le in the apt sources"
@@ -39,7 +41,7 @@ for p in $want; do
 done
 if [ -n "$get" ]; then
 	# shellcheck disable=SC2086
-	apt-get download -qq $get > /dev/null 2>&1 || die "apt-get download failed for:$get"
+	flock /tmp/kvmrace-apt.lock apt-get download -qq $get > /dev/null 2>&1 || die "apt-get download failed for:$get"
 fi
 # v2: the sysroot has libtracefs/libtraceevent (the ftrace backend's raw reader)
 stamp=$PW/.unpacked-v2-$KREL

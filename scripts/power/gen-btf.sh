@@ -13,7 +13,7 @@ W=$PW/dbg
 mkdir -p "$W" "$BTFDIR"
 cd "$W" || exit 1
 if ! ls linux-image-"$KREL"-dbg_*.deb > /dev/null 2>&1; then
-	apt-get download -qq "linux-image-$KREL-dbg:ppc64el" > /dev/null 2>&1 || die "gen-btf: cannot download linux-image-$KREL-dbg"
+	flock /tmp/kvmrace-apt.lock apt-get download -qq "linux-image-$KREL-dbg:ppc64el" > /dev/null 2>&1 || die "gen-btf: cannot download linux-image-$KREL-dbg"
 fi
 deb=$(ls linux-image-"$KREL"-dbg_*.deb | tail -1)
 rm -rf x && mkdir x

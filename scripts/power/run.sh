@@ -6,16 +6,28 @@
 # (-M powernv8, the vcore path) - with an initramfs of the project's static
 # binaries, and in it runs kvmrace-trace live (BPF, CO-RE through the committed
 # BTF) while kvmrace-load storms the vCPU, then again with the race injector
-# loaded.  Results come back between console markers into build/power/:
-#   <m>-clean.json/.rc/.load, <m>-injected.json/.rc/.load/.injections, <m>-check.txt
+# loaded, then under tick-aligned signal and resched storms with the stock
+# module, with a guest at MSR[EE]=0 (POWER9), and with the 2017 fix reverted
+# (scripts/power/prefix-build.sh).  Results come back between console markers
+# into build/power/:
+#   <m>-clean.json/.rc/.load, <m>-injected.json/.rc/.load/.injections, <m>-check.txt,
+#   <m>-stock.*, p9-latekick.*, <m>-reverted.* (.json/.rc/.load/.kicks; .window)
 # and are asserted by scripts/power/assert.sh.
 #   scripts/power/run.sh [p9] [p8]          (default: both)
+# Environment (development): POWER_CASES=clean,injected,stock,latekick,reverted
+# (a subset; assert.sh then checks only those), POWER_WINDOW_US (the pre-fix
+# module's added window, default 1000), POWER_RECORD=1 (instead of the cases,
+# record the ftrace text of the pre-fix and EE=0 storms:
+# <m>-{reverted,latekick}-trace.*, for tests/fixtures/power/ftrace).
 set -u
 . "$(dirname "$0")/env.sh"
 VM_NAME=power
 . "$TOP/scripts/vm-lib.sh"	# vm_extract
 machines=${*:-p9 p8}
 t0=$(date +%s)
+cmdline="kvmrace_window_us=${POWER_WINDOW_US:-1000}"
+[ -n "${POWER_CASES:-}" ] && cmdline="$cmdline kvmrace_cases=$POWER_CASES"
+[ "${POWER_RECORD:-0}" = 1 ] && cmdline="$cmdline kvmrace_record=1"
 
 "$TOP/scripts/power/fetch.sh" || exit 1
 KREL=$(cat "$PW/kernel-release")
@@ -23,9 +35,15 @@ if [ "$(cat "$BTFDIR/RELEASE" 2>/dev/null)" != "$KREL" ]; then
 	echo "power: committed BTF is for $(cat "$BTFDIR/RELEASE" 2>/dev/null), the runner boots $KREL: regenerating"
 	"$TOP/scripts/power/gen-btf.sh" "$KREL" || die "BTF for $KREL could not be generated"
 fi
+# The pre-fix kvm-hv.ko (Debian's source of this kernel, the 2017 fix
+# reverted), built while the binaries are.
+"$TOP/scripts/power/prefix-build.sh" > "$PW/prefix-build.out" 2>&1 &
+prefix_pid=$!
 unset BUILD
 make -s -C "$TOP" ARCH=powerpc all || die "cross build failed"
 make -s -C "$TOP" core-check-powerpc || die "CO-RE check failed"
+wait $prefix_pid || { cat "$PW/prefix-build.out" >&2; die "the pre-fix kvm-hv.ko could not be built"; }
+cat "$PW/prefix-build.out"
 
 # The race injector, against this kernel's headers.
 INJ=$PW/inject
@@ -47,6 +65,7 @@ cp "$KDIR/lib/modules/$KREL/kernel/arch/powerpc/kvm/"kvm{,-hv}.ko "$R/lib/module
 cp "$KDIR/lib/modules/$KREL/modules.order" "$KDIR/lib/modules/$KREL/modules.builtin" "$R/lib/modules/$KREL/" 2>/dev/null
 depmod -b "$R" "$KREL" || die "depmod failed"
 cp "$INJ/kvmrace_inject.ko" "$R/"
+mkdir -p "$R/prefix" && cp "$PW/prefix/kvm-hv.ko" "$R/prefix/"
 xz -dc "$BTFDIR/vmlinux.btf.xz" > "$R/vmlinux.btf"
 cp "$TOP/scripts/power/init.sh" "$R/init"
 cp "$TOP/scripts/vm-init.sh" "$R/lib/kvmrace-vm.sh"
@@ -62,11 +81,20 @@ boot() {	# boot MACHINE: qemu with the initramfs; the guest runs /init
 	echo "power: booting $qm ($KREL)"
 	vm_boot "$PW/$m.console" qemu-system-ppc64 -M "$qm" -cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot -vga none \
 		-kernel "$KDIR/boot/vmlinux-$KREL" -initrd "$PW/initramfs.cpio.gz" \
-		-append "console=hvc0 quiet loglevel=4 panic=-1 kvmrace_machine=$m"
+		-append "console=hvc0 quiet loglevel=4 panic=-1 kvmrace_machine=$m $cmdline"
 	echo "power: $qm done (exit $?)"
+	# The firmware (OPAL) prints to the same console, even in the middle of a
+	# line of ours ("[   62.420020537,3] SBE: Timer stuck, falling back to
+	# OPAL pollers." on a loaded host): its messages go, with their newline.
+	sed -z -E -i 's/\[ *[0-9]+\.[0-9]+,[0-9]\] [^\n]*\n//g' "$PW/$m.console"
 	vm_extract "$PW/$m.console" "$PW" "$m-"
-	for c in clean injected; do
-		[ -s "$PW/$m-$c.rec.b64" ] && base64 -d "$PW/$m-$c.rec.b64" > "$PW/$m-$c.kvmrace" && rm -f "$PW/$m-$c.rec.b64"
+	# Files the guest sent gzipped (emitz in init.sh); a damaged one is
+	# reported, and its result then counts as missing.
+	for z in "$PW/$m"-*.gz.b64; do
+		[ -f "$z" ] || continue
+		base64 -d "$z" 2> /dev/null | gunzip > "${z%.gz.b64}" 2> /dev/null ||
+			{ echo "# power: $(basename "$z") did not decode"; rm -f "${z%.gz.b64}"; }
+		rm -f "$z"
 	done
 }
 
@@ -75,4 +103,5 @@ for m in $machines; do
 	boot "$m"
 done
 echo "power: emulated stage took $(( $(date +%s) - t0 )) s"
+[ "${POWER_RECORD:-0}" = 1 ] && exit 0
 "$TOP/scripts/power/assert.sh" $machines

@@ -66,15 +66,19 @@ vm_report_hangs "$X"
 
 # Assertions
 grep -q "rc=0" "$X/check.txt" 2> /dev/null && ok "x86 check: exit 0" || nok "x86 check" "$(tail -3 "$X/check.txt" 2>&1)"
+# the hooks of host interrupts and IPIs: tp_btf/raw_tp programs only
+IRQ_HOOKS='["irq_handler_entry", "reschedule_entry", "call_function_entry", "call_function_single_entry", "ipi_send_cpu"]'
 for m in tp_btf raw_tp tracepoint fentry kprobe ftrace; do
 	case $m in
 	fentry|kprobe) want="[.hooks[] | select(.event == \"kvm_arch_vcpu_ioctl_run\") | .method] == [\"$m\"] and ([.hooks[].event] | index(\"kvm_fpu\")) == null" ;;
+	tracepoint) want="([.hooks[] | select(.method != \"tracepoint\") | .event] - $IRQ_HOOKS) == []" ;;
 	*) want="([.hooks[].method] | unique) == [\"$m\"]" ;;
 	esac
 	want="$want and .kvm_run_calls > 0"
 	# Host interrupts (the kicks) are traced by tp_btf/raw_tp hooks whatever
-	# brackets KVM_RUN, and by ftrace; never as classic tracepoints.
-	if [ $m = tracepoint ]; then want="$want and .host_irq_events == 0"; else want="$want and .host_irq_events > 0"; fi
+	# method the others take (their programs ride along under a forced
+	# tracepoint: no classic program for them), and by ftrace.
+	want="$want and .host_irq_events > 0"
 	vm_assert_run "$X" $m "x86 SVM $([ $m = ftrace ] && echo "--backend ftrace" || echo "--attach $m")" "$want"
 done
 # Exit reasons decoded in every BPF method (tp_btf/raw_tp read vcpu_svm->vmcb

@@ -13,7 +13,10 @@
 # one.  Then errors: one line, exit 1, no file left behind.
 . "$(dirname "$0")/../lib.sh"
 FX=$TOP/tests/fixtures
+# the test consumers beside the project (../shared/tools), else where this
+# machine keeps them (a clone made elsewhere, e.g. CI's)
 SHARED=${KR_SHARED:-$TOP/../shared}
+[ -d "$SHARED/tools" ] || [ -n "${KR_SHARED:-}" ] || SHARED=/work/shared
 FG=$SHARED/tools/flamegraph
 XSD=$SHARED/tools/junit/junit-10.xsd
 SS=$(ls "$TOP"/build/node/node_modules/speedscope/dist/release/speedscope-*.js 2> /dev/null | head -1)

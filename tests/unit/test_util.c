@@ -115,6 +115,30 @@ static void irq_hooks(void)
 	CHECK(kr_hooklist_method(&l, "kvm_entry") == NULL);
 }
 
+static bool has_hook(const struct kr_arch *a, int id)
+{
+	const int *h;
+
+	for (h = a->hooks; *h >= 0; h++)
+		if (*h == id)
+			return true;
+	return false;
+}
+
+/* kvm_fpu brackets KVM_RUN only where the kernel fires it (x86): arm64
+ * defines it and never fires it, so a kvm_fpu hook there would keep the
+ * function hook (the bracket arm64 needs) from being chosen. */
+static void run_brackets(void)
+{
+	const struct kr_arch *x86 = kr_arch_named("x86"), *arm64 = kr_arch_named("arm64");
+	const struct kr_arch *ppc = kr_arch_named("powerpc");
+
+	CHECK(has_hook(x86, KR_H_KVM_FPU) && has_hook(x86, KR_H_KVM_RUN_FN));
+	CHECK(!has_hook(arm64, KR_H_KVM_FPU));
+	CHECK(has_hook(arm64, KR_H_KVM_RUN_FN) && has_hook(arm64, KR_H_KVM_ENTRY) && has_hook(arm64, KR_H_KVM_EXIT));
+	CHECK(!has_hook(ppc, KR_H_KVM_FPU));
+}
+
 static void json_writer(void)
 {
 	char *buf = NULL;
@@ -203,6 +227,7 @@ int main(void)
 	RUN(names);
 	RUN(caveats);
 	RUN(irq_hooks);
+	RUN(run_brackets);
 	RUN(json_writer);
 	RUN(json_utf8);
 	DONE();
