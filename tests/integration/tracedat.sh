@@ -1,8 +1,8 @@
 #!/bin/bash
 # trace.dat through the reader process (user/tracedat.c) end to end:
 # report on a synthetic KVM trace.dat (versions 6 and 7) gives the run's
-# counts; the damaged files of tests/fixtures/bad-inputs give one line and
-# exit 1 (under ASan+UBSan where built); real kernel ring-buffer pages (a
+# counts; the damaged files (tests/fixtures/bad-inputs/dat-*, tests/fuzz/
+# regress/tracedat/*) give one line and exit 1, built plain and with ASan+UBSan; real kernel ring-buffer pages (a
 # tracefs instance of our own, read raw) pass the structure check, which
 # counts exactly the records libtracecmd gives, and the reader process gives
 # the same lines as libtracecmd in-process.
@@ -41,20 +41,28 @@ for f in $files; do
 	fi
 done
 
-# The damaged files: one line, exit 1, no sanitizer report, bounded.
+# The damaged files (every regression input of fuzz_tracedat, the bad-input
+# reproducers among them): `report FILE` as a user runs it, and built with
+# ASan+UBSan: one line naming the file, exit 1, nothing on stdout, no
+# sanitizer report, bounded.
 A=$BUILD/asan-trace/kvmrace-trace
-[ -x "$A" ] || A=$KT
 export ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$TOP/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for f in "$TOP"/tests/fixtures/bad-inputs/dat-*.dat "$TOP"/tests/fuzz/regress/tracedat/version-newline.dat; do
-	n=$(basename "$f" .dat)
-	timeout 120 "$A" report -q "$f" > /dev/null 2> "$WORK/$n.err"
-	rc=$?
-	if [ $rc = 1 ] && [ "$(wc -l < "$WORK/$n.err")" = 1 ] && grep -q "damaged trace.dat" "$WORK/$n.err" &&
-		! grep -qE "Sanitizer|runtime error" "$WORK/$n.err"; then
-		pass "tracedat_damaged_$n (exit 1: $(cut -c1-160 "$WORK/$n.err"))"
-	else
-		fail "tracedat_damaged_$n" "rc=$rc $(head -c 400 "$WORK/$n.err")"
-	fi
+for f in "$TOP"/tests/fixtures/bad-inputs/dat-*.dat "$TOP"/tests/fuzz/regress/tracedat/*; do
+	n=$(basename "$f")
+	n=${n%.dat}
+	[ -e "$WORK/$n.err" ] && continue	# a bad-input reproducer, also linked from regress/
+	for b in "$KT" "$A"; do
+		[ -x "$b" ] || { fail "tracedat_damaged_${n}_asan" "$A missing (make $A)"; continue; }
+		tag=$([ "$b" = "$A" ] && echo _asan)
+		timeout 120 "$b" report "$f" > "$WORK/$n$tag.out" 2> "$WORK/$n$tag.err"
+		rc=$?
+		if [ $rc = 1 ] && [ "$(wc -l < "$WORK/$n$tag.err")" = 1 ] && grep -qF "$f: damaged trace.dat" "$WORK/$n$tag.err" &&
+			! [ -s "$WORK/$n$tag.out" ] && ! grep -qE "Sanitizer|runtime error" "$WORK/$n$tag.err"; then
+			pass "tracedat_damaged_$n$tag (exit 1: $(cut -c1-160 "$WORK/$n$tag.err"))"
+		else
+			fail "tracedat_damaged_$n$tag" "rc=$rc $(head -c 400 "$WORK/$n$tag.err")"
+		fi
+	done
 done
 unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
