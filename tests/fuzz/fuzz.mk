@@ -27,9 +27,18 @@ FUZZ_CFLAGS = $(CFLAGS) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(FUZZ_OUT):
 	$(Q)mkdir -p $@
 
-$(FUZZ_OUT)/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) | $(FUZZ_OUT)
+# The core and the helpers once for every target (coverage, no libFuzzer
+# main), each harness with libFuzzer's main at the link.
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_HELPERS) $(FUZZ_CORE))
+.SECONDARY: $(FUZZ_OBJS)
+$(FUZZ_OUT)/obj/%.o: %.c $(FUZZ_SRC)/fuzz.h $(wildcard user/*.h) | $(FUZZ_OUT)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_HELPERS) $(FUZZ_CORE) -o $@ \
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_OBJS) $(FUZZ_SRC)/fuzz.h | $(FUZZ_OUT)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@ \
 		$(LDLIBS_TC) $(LDLIBS_TEP) -lm
 
 # The same harness as a plain program (gcc, ASan+UBSan) for the unit tests.

@@ -1,11 +1,11 @@
 #!/bin/bash
-# The libFuzzer harnesses (tests/fuzz), each for FUZZ_TEST_SECONDS (20) on a
+# The libFuzzer harnesses (tests/fuzz), each for FUZZ_TEST_SECONDS (15) on a
 # copy of the committed corpus: no crash, leak, UB report or timeout.  A
 # failure names the report and keeps the input in build/fuzz/crashes/TARGET/.
 # (The committed regression inputs and corpus are replayed by the unit tests,
 # build/asan/test_fuzz_*, also where clang is missing.)
 . "$(dirname "$0")/../lib.sh"
-secs=${FUZZ_TEST_SECONDS:-20}
+secs=${FUZZ_TEST_SECONDS:-15}
 F=$BUILD/fuzz
 
 if ! command -v "${FUZZ_CC:-clang}" > /dev/null; then
