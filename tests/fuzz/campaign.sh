@@ -10,7 +10,7 @@
 #                                   on any crash, leak, UB or timeout.
 #   campaign.sh --merge TARGET...   minimise build/fuzz/corpus/TARGET and the
 #                                   committed corpus into tests/fuzz/corpus/TARGET
-#                                   (libFuzzer -merge=1).
+#                                   (libFuzzer -merge=1, inputs cut to commit_len).
 #
 # FUZZ_OUT (default build/fuzz) holds the binaries, corpora, crashes and logs;
 # FUZZ_JOBS (default 1) fuzzing processes per target.
@@ -36,10 +36,22 @@ max_len() {
 	esac
 }
 
+# The committed corpus keeps a few MB: its inputs cut to these lengths by the
+# merge (text: 4389 KB whole, 1726 KB cut, with 85% of the features).
+commit_len() {
+	case $1 in
+	text) echo 4096 ;;
+	record) echo 4096 ;;
+	engine) echo 2064 ;;	# 16 option bytes, 32 events
+	tracedat) echo 16384 ;;
+	*) echo 4096 ;;
+	esac
+}
+
 common_flags() {
 	local t=$1 f=()
 	[ -f "$SRC/$t.dict" ] && f+=("-dict=$SRC/$t.dict")
-	f+=("-max_len=$(max_len "$t")" -timeout=30 -rss_limit_mb=4096 -purge_allocator_interval=-1)
+	f+=("-max_len=${2:-$(max_len "$t")}" -timeout=30 -rss_limit_mb=4096 -purge_allocator_interval=-1)
 	echo "${f[@]}"
 }
 
@@ -52,7 +64,7 @@ if [ "${1:-}" = --merge ]; then
 		rm -rf "$new"
 		mkdir -p "$new" "$SRC/corpus/$t" "$OUT/corpus/$t"
 		# shellcheck disable=SC2046
-		"$bin" -merge=1 $(common_flags "$t") "$new" "$SRC/corpus/$t" "$OUT/corpus/$t" > "$OUT/merge-$t.log" 2>&1 ||
+		"$bin" -merge=1 $(common_flags "$t" "$(commit_len "$t")") "$new" "$SRC/corpus/$t" "$OUT/corpus/$t" > "$OUT/merge-$t.log" 2>&1 ||
 			{ echo "campaign: merge of $t failed: $(tail -3 "$OUT/merge-$t.log")" >&2; exit 1; }
 		rm -rf "$SRC/corpus/$t"
 		mv "$new" "$SRC/corpus/$t"
@@ -85,7 +97,13 @@ for t in "$@"; do
 	# fork mode: a crash is saved and counted, and the campaign goes on
 	# (one known bug must not hide the others)
 	# shellcheck disable=SC2046
-	(cd "$OUT" && "$bin" -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
+	# fuzz_tracedat: libtracecmd in the reader process trips ASan's
+	# interceptors on damaged files (the parent reports the reader's death);
+	# symbolizing each of those reports cost ~1.5 s of a 0.3 s execution.
+	# The saved failures are replayed symbolized (classify).
+	sym=1
+	[ "$t" = tracedat ] && sym=0
+	(cd "$OUT" && ASAN_OPTIONS=$ASAN_OPTIONS:symbolize=$sym "$bin" -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
 		-artifact_prefix="$crashes/" $(common_flags "$t") "$corpus") > "$log" 2>&1
 	last=$(grep -E '^#[0-9]+: cov' "$log" | tail -1)
 	execs=$(echo "$last" | sed -n 's/^#\([0-9]*\):.*/\1/p')
