@@ -79,9 +79,8 @@ endif
 ifneq ($(LIBTRACEFS)$(TRACECMD),0)
 TEP_SRCS := user/tep.c
 endif
-ifeq ($(TRACECMD),y)
+# trace.dat: the structure check always, the reader process with libtracecmd
 DAT_SRCS := user/tracedat.c
-endif
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)
@@ -106,7 +105,7 @@ CORE_OBJS := $(CORE_SRCS:user/%.c=$(BUILD)/%.o)
 TRACE_OBJS := $(BUILD)/main.o $(BUILD)/opts.o $(BUILD)/job.o $(BUILD)/cmd_trace.o $(BUILD)/cmd_report.o \
 	$(BUILD)/cmd_check.o $(BUILD)/source.o $(BUILD)/capture.o $(BUILD)/capture_bpf.o $(BUILD)/capture_ftrace.o \
 	$(BUILD)/probe.o $(BUILD)/btf.o $(BUILD)/btf_embed.o $(RAW_OBJS) $(CORE_OBJS) $(NODL)
-UNIT_TESTS := test_engine test_record test_util test_import
+UNIT_TESTS := test_engine test_record test_util test_import test_tracedat
 
 .PHONY: all clean check test unit unit-asan integration bench deps demo vmlinux-h check-power check-x86 check-arm64 FORCE
 all: $(BUILD)/kvmrace-trace $(BUILD)/kvmrace-load
@@ -196,6 +195,8 @@ unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)
 $(BUILD)/asan-trace/kvmrace-trace: FORCE
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan-trace CFLAGS="-O1 -g $(SAN)" $@
 FORCE:
+
+include tests/fuzz/fuzz.mk
 
 check test: all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace
 	$(Q)tests/run.sh

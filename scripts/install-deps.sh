@@ -15,6 +15,8 @@ PKGS="time make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-de
 # node and npm for speedscope, unless a node is there already (another
 # distribution's nodejs would conflict with Debian's npm)
 command -v npm > /dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+# make fuzz, tests/integration/fuzz.sh: clang's libFuzzer and sanitizer runtimes
+PKGS="$PKGS libclang-rt-14-dev"
 # Others may run apt at the same time: one lock for every apt call.
 LOCK=/tmp/kvmrace-apt.lock
 # An index of a secondary suite (or of the ppc64el architecture the POWER
