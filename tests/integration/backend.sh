@@ -56,7 +56,8 @@ for c in signal resched; do
 	# emulator lateness is judged apart (tests/lib.sh: judged).
 	if judged "$(cat "$WORK/$c.bpf.rc")" "$WORK/$c.bpf.json" && judged "$(cat "$WORK/$c.ftrace.rc")" "$WORK/$c.ftrace.json" &&
 	   jqe '([.hooks[].method] | unique) == ["ftrace"] and .runs > 0' "$WORK/$c.ftrace.json" &&
-	   { [ $c = signal ] && [ "$nf" = "$n" ] && [ "$nb" = "$n" ] || [ $c = resched ] && [ "$np" -gt 0 ] && [ "$nf" -ge $((np * 90 / 100)) ] && [ "$nf" -le $((n * 120 / 100 + 10)) ]; }; then
+	   { { [ $c = signal ] && [ "$nf" = "$n" ] && [ "$nb" = "$n" ]; } ||
+	     { [ $c = resched ] && [ "$np" -gt 0 ] && [ "$nf" -ge $((np * 90 / 100)) ] && [ "$nf" -le $((n * 120 / 100 + 10)) ]; }; }; then
 		pass "ftrace_backend_$c (sent $n, $np resched requests made: BPF $nb, ftrace $nf; both pass$(late_note "$WORK/$c.bpf.json")$(late_note "$WORK/$c.ftrace.json"))"
 	else
 		fail "ftrace_backend_$c" "sent $n made $np bpf=$nb ftrace=$nf rc=$(cat "$WORK/$c.bpf.rc")/$(cat "$WORK/$c.ftrace.rc") $(head -c 200 "$WORK/$c.ftrace.err") violations: $(jq -c '[.findings[] | select(.violation) | {kind, cause, past_ns, exit: .exit.name, kick, kick_received}]' "$WORK/$c.bpf.json" "$WORK/$c.ftrace.json" 2>&1 | tr '\n' ' ' | head -c 400)"
@@ -140,9 +141,10 @@ for b in bpf ftrace; do
 	kill -CONT $t
 	wait $t
 	rc=$?
-	# In the emulated host a late exit TCG made (judged) is a violation,
-	# exit 2 even with losses (the verdict's rule); never a pass either way.
-	if { [ $rc = 3 ] && jqe '.verdict == "inconclusive" and .exit_status == 3' "$WORK/lost.$b.json" || { [ $rc = 2 ] && judged $rc "$WORK/lost.$b.json"; }; } &&
+	# A violation found despite the losses is exit 2 (the verdict's rule);
+	# with thousands of events lost it may be the losses' doing (an exit or
+	# a switch missing), so any is accepted here: never a pass either way.
+	if { [ $rc = 3 ] && jqe '.verdict == "inconclusive" and .exit_status == 3' "$WORK/lost.$b.json" || { [ $rc = 2 ] && jqe '.verdict == "violation" and .exit_status == 2' "$WORK/lost.$b.json"; }; } &&
 		jqe '.lost_events > 1000 and .runs > 0' "$WORK/lost.$b.json"; then
 		pass "ftrace_backend_lost_$b (exit $rc, $(jq -c '{lost_events, runs}' "$WORK/lost.$b.json")$(late_note "$WORK/lost.$b.json"))"
 	else

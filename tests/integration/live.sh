@@ -39,7 +39,7 @@ n=$(sent signal "$WORK/sig.out")
 if judged "$rc" "$WORK/sig.json" && [ -n "$n" ] && [ "$n" = 200 ] && jqe ".requests.signal == $n and .runs > 0 and .lost_events == 0 and (.hooks | length) >= 4 and .command_exit_status == 0 and .schema == \"kvmrace/1\" and $state_ok" "$WORK/sig.json"; then
 	pass "live_signal_storm$sfx (sent $n, counted $(jq .requests.signal "$WORK/sig.json"), runs $(jq .runs "$WORK/sig.json"), state known $(jq -c .state_known "$WORK/sig.json")$(late_note "$WORK/sig.json"))"
 else
-	fail "live_signal_storm$sfx" "rc=$rc sent=$n json=$(jq -c '{verdict,requests,runs,lost_events}' "$WORK/sig.json" 2>&1) violations=$(violations "$WORK/sig.json") err=$(head -c 300 "$WORK/sig.err")"
+	fail "live_signal_storm$sfx" "rc=$rc sent=$n json=$(jq -c '{verdict,requests,runs,lost_events,hooks: (.hooks | length),command_exit_status,state_known}' "$WORK/sig.json" 2>&1) violations=$(violations "$WORK/sig.json") err=$(head -c 300 "$WORK/sig.err")"
 fi
 
 # ---- resched storm: verdict pass, requests within tolerance of the wakeups ----
