@@ -964,7 +964,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		ipi_send(e, ev);
 		return;
 	}
-	if (ev->type != KR_EV_REQUEST)
+	if (ev->type != KR_EV_REQUEST && ev->type != KR_EV_WAKING)	/* raised elsewhere, about it */
 		count_state(e, ev);
 	if (!e->r.first_ns || ev->ts < e->r.first_ns)
 		e->r.first_ns = ev->ts;

@@ -681,6 +681,9 @@ static void host_tick_ends_guest_run(void)
 	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 1);
 	CHECK_EQ(r->requests[KR_CAUSE_SIGNAL], 1);
 	CHECK_EQ(r->host_irq_events, 1);
+	/* the vCPU task's own events: entry, exit, switch (not the waking nor
+	 * the requests, raised in other contexts, nor the interrupt) */
+	CHECK_EQ(r->state_events, 3);
 	CHECK_EQ(r->nr_findings, 0);
 	CHECK_EQ(r->violations, 0);
 	kr_engine_free(e);
