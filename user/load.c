@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,7 +55,7 @@ struct opts {
 	long signals, resched, exits;
 	long period_us, settle_ms, spin_ms;
 	int vcpu_cpu, storm_cpu;
-	bool ee0, tick_align, tick_vcpu;
+	bool ee0, tick_align, tick_vcpu, tick_source_set;
 	long tick_offset_us;
 	const char *kick_log;
 };
@@ -661,6 +662,19 @@ static void usage(FILE *f)
 "  kvmrace-load: tick_aligned kicks=N source=S tick_us=T offset_us=US tick_to_kick_us median=X max=Y\n");
 }
 
+/* A bad option or combination: one line, exit 1. */
+__attribute__((format(printf, 1, 2))) static void bad_args(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kvmrace-load: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
 static long num_arg(const char *s, const char *opt)
 {
 	char *end;
@@ -675,7 +689,14 @@ static long num_arg(const char *s, const char *opt)
 	return v;
 }
 
-int main(int argc, char **argv)
+#if defined(__powerpc64__)
+#define POWER_HOST true		/* --ee0 applies, --exits does not */
+#else
+#define POWER_HOST false
+#endif
+
+/* The options into o; exits with the message on a bad one. */
+static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "signals", 1, 0, 's' }, { "resched", 1, 0, 'r' }, { "period-us", 1, 0, 'P' },
@@ -685,11 +706,7 @@ int main(int argc, char **argv)
 		{ "version", 0, 0, 'V' },
 		{ "help", 0, 0, 'h' }, { 0 },
 	};
-	pthread_t vt, ft;
-	struct sigaction sa;
-	long sent_sig = 0, sent_res = 0, i;
-	bool tick_source_set = false;
-	int c, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int c;
 
 	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EVh", lo, NULL)) != -1) {
 		switch (c) {
@@ -705,53 +722,77 @@ int main(int argc, char **argv)
 		case 'O': o.tick_offset_us = num_arg(optarg, "--tick-offset-us"); break;
 		case 'E': o.ee0 = true; break;
 		case 'U':
-			if (strcmp(optarg, "coarse") && strcmp(optarg, "vcpu")) {
-				fprintf(stderr, "kvmrace-load: --tick-source: coarse or vcpu, not '%s'\n", optarg);
-				return 1;
-			}
+			if (strcmp(optarg, "coarse") && strcmp(optarg, "vcpu"))
+				bad_args("--tick-source: coarse or vcpu, not '%s'", optarg);
 			o.tick_vcpu = !strcmp(optarg, "vcpu");
-			tick_source_set = true;
+			o.tick_source_set = true;
 			break;
-		case 'V': printf("kvmrace-load %s\n", KR_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'V': printf("kvmrace-load %s\n", KR_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(1);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kvmrace-load: unexpected argument '%s'\n", argv[optind]);
-		return 1;
-	}
-#if defined(__powerpc64__)
-	if (o.exits) {
-		fprintf(stderr, "kvmrace-load: --exits is x86 only (the POWER guest has no port I/O)\n");
-		return 1;
-	}
-#else
-	if (o.ee0) {
-		fprintf(stderr, "kvmrace-load: --ee0 is POWER only (the guest's MSR[EE])\n");
-		return 1;
-	}
-#endif
-	if ((o.tick_offset_us || tick_source_set) && !o.tick_align) {
-		fprintf(stderr, "kvmrace-load: --tick-offset-us and --tick-source need --tick-align\n");
-		return 1;
-	}
-	if (o.tick_offset_us >= 1000000) {
-		fprintf(stderr, "kvmrace-load: --tick-offset-us: at most 999999 (a tick is a few ms)\n");
-		return 1;
-	}
-	if (o.exits && (o.tick_align || o.kick_log)) {
-		fprintf(stderr, "kvmrace-load: --exits runs no storm: --tick-align and --kick-log do not apply\n");
-		return 1;
-	}
+	if (optind < argc)
+		bad_args("unexpected argument '%s'", argv[optind]);
+}
+
+/* The options that cannot go together, and the CPUs' defaults and range. */
+static void check_args(void)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (POWER_HOST && o.exits)
+		bad_args("--exits is x86 only (the POWER guest has no port I/O)");
+	if (!POWER_HOST && o.ee0)
+		bad_args("--ee0 is POWER only (the guest's MSR[EE])");
+	if ((o.tick_offset_us || o.tick_source_set) && !o.tick_align)
+		bad_args("--tick-offset-us and --tick-source need --tick-align");
+	if (o.tick_offset_us >= 1000000)
+		bad_args("--tick-offset-us: at most 999999 (a tick is a few ms)");
+	if (o.exits && (o.tick_align || o.kick_log))
+		bad_args("--exits runs no storm: --tick-align and --kick-log do not apply");
 	if (o.vcpu_cpu < 0)
 		o.vcpu_cpu = ncpu - 1;
 	if (o.storm_cpu < 0)
 		o.storm_cpu = 0;
-	if (o.vcpu_cpu >= ncpu || o.storm_cpu >= ncpu) {
-		fprintf(stderr, "kvmrace-load: CPU out of range (this host has %d)\n", ncpu);
-		return 1;
+	if (o.vcpu_cpu >= ncpu || o.storm_cpu >= ncpu)
+		bad_args("CPU out of range (this host has %d)", ncpu);
+}
+
+/* The storm: signals and wake-ups alternate, one every period (with
+ * --tick-align each kick on a tick of its own); the counts sent. */
+static void storm(long *sent_sig, long *sent_res)
+{
+	long i;
+
+	kicks = calloc(o.signals + o.resched + 1, sizeof(*kicks));
+	if (!kicks)
+		die("calloc");
+	sleep_us(o.settle_ms * 1000);	/* let the guest get going */
+	for (i = 0; i < o.signals || i < o.resched; i++) {
+		if (i < o.signals) {
+			if (o.tick_align)
+				sleep_us(o.period_us);
+			kick(true);
+			(*sent_sig)++;
+		}
+		if (i < o.resched) {
+			if (o.tick_align)
+				sleep_us(o.period_us);
+			kick(false);
+			(*sent_res)++;
+		}
+		if (!o.tick_align)
+			sleep_us(o.period_us);
 	}
+	sleep_us(o.spin_ms ? o.spin_ms * 1000 : o.settle_ms * 1000);
+}
+
+/* What the run needs before the threads: the kick log, the signal handler,
+ * the VM, the tick's length and the vCPU's exit statistic. */
+static void prepare(void)
+{
+	struct sigaction sa;
 
 	if (o.kick_log) {
 		kick_log = fopen(o.kick_log, "w");
@@ -773,7 +814,16 @@ int main(int argc, char **argv)
 	}
 	if (o.tick_vcpu)
 		open_dec_exits();
+}
 
+int main(int argc, char **argv)
+{
+	pthread_t vt, ft;
+	long sent_sig = 0, sent_res = 0;
+
+	parse_args(argc, argv);
+	check_args();
+	prepare();
 	if (o.resched) {
 		if (pipe(wake_pipe))
 			die("pipe");
@@ -788,29 +838,8 @@ int main(int argc, char **argv)
 	printf("kvmrace-load: pid=%d vcpu_tid=%d vcpu_cpu=%d storm_cpu=%d\n", getpid(),
 	       atomic_load(&vcpu_tid), o.vcpu_cpu, o.storm_cpu);
 	fflush(stdout);
-
 	if (!o.exits) {
-		kicks = calloc(o.signals + o.resched + 1, sizeof(*kicks));
-		if (!kicks)
-			die("calloc");
-		sleep_us(o.settle_ms * 1000);	/* let the guest get going */
-		for (i = 0; i < o.signals || i < o.resched; i++) {
-			if (i < o.signals) {
-				if (o.tick_align)
-					sleep_us(o.period_us);
-				kick(true);
-				sent_sig++;
-			}
-			if (i < o.resched) {
-				if (o.tick_align)
-					sleep_us(o.period_us);
-				kick(false);
-				sent_res++;
-			}
-			if (!o.tick_align)
-				sleep_us(o.period_us);
-		}
-		sleep_us(o.spin_ms ? o.spin_ms * 1000 : o.settle_ms * 1000);
+		storm(&sent_sig, &sent_res);
 		__atomic_store_n(&mem[FLAG_GPA], 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_join(vt, NULL);
