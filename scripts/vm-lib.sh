@@ -264,6 +264,11 @@ P=0 F=0
 ok() { echo "ok - $1"; P=$((P + 1)); }
 nok() { echo "not ok - $1${2:+: $2}"; F=$((F + 1)); }
 
+# vm_load_preempted FILE: the reschedule requests kvmrace-load's wake-ups made
+# for its vCPU thread (fifo_preempted in its output FILE: the FIFO thread
+# slept and, woken, took the CPU from it); empty if FILE has none.
+vm_load_preempted() { sed -n 's/^kvmrace-load: .*fifo_preempted=\([0-9]*\).*/\1/p' "$1" 2> /dev/null; }
+
 # vm_assert_run DIR MODE LABEL WANT [MIN_PCT]: the run DIR/MODE.{json,rc,load,err}
 # passed, counted every signal kvmrace-load sent and at least MIN_PCT%
 # (default 90) of the reschedule requests its wake-ups made for the vCPU
@@ -276,7 +281,7 @@ nok() { echo "not ok - $1${2:+: $2}"; F=$((F + 1)); }
 vm_assert_run() {
 	local d=$1 m=$2 label=$3 want=$4 pct=${5:-90} j=$1/$2.json ns nr rc late
 	ns=$(sed -n 's/^kvmrace-load: sent .*signal=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
-	nr=$(sed -n 's/^kvmrace-load: .*fifo_preempted=\([0-9]*\).*/\1/p' "$d/$m.load" 2> /dev/null)
+	nr=$(vm_load_preempted "$d/$m.load")
 	rc=$(cat "$d/$m.rc" 2> /dev/null)
 	late=$(jq '.violations_by_class.kick_late // 0' "$j" 2> /dev/null)
 	if [ -s "$j" ] && { { [ "$rc" = 0 ] && jq -e '.verdict == "pass"' "$j" > /dev/null; } ||

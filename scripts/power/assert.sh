@@ -39,7 +39,7 @@ clean_checks() {
 	t "$m clean: guest runs observed" jqt '.runs > 0 and (.vcpus | length) == 1' "$f-clean.json"
 	DETAIL="sent $ns, counted $(jq .requests.signal "$f-clean.json")"
 	t "$m clean: signal requests == signals sent ($ns)" jqt ".requests.signal == ${ns:--1}" "$f-clean.json"
-	got=$(jq .requests.resched "$f-clean.json"); np=$(preempted "$f-clean.load")
+	got=$(jq .requests.resched "$f-clean.json"); np=$(vm_load_preempted "$f-clean.load")
 	DETAIL="sent $nr, of them $np reschedule requests for the vCPU thread, counted $got"
 	t "$m clean: resched requests >= 90% of those the wake-ups made ($np of $nr sent; counted $got), <= 120%+10 of sent" \
 		test "${np:-0}" -gt 0 -a "$got" -ge $((${np:-0} * 90 / 100)) -a "$got" -le $((nr * 120 / 100 + 10))

@@ -15,9 +15,6 @@
 IPI_KINDS='["doorbell", "ipi", "reschedule_ipi", "external"]'
 
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
-# preempted F: the reschedule requests kvmrace-load's wake-ups made for the
-# vCPU thread (the FIFO thread slept, and took the CPU from it when woken).
-preempted() { sed -n 's/^kvmrace-load: .*fifo_preempted=\([0-9]*\).*/\1/p' "$1"; }
 
 # storm_common LABEL F: the storm ran, its kicks are logged, kvmrace counted
 # them (every signal, >= 90% of the reschedule requests the wake-ups made).
@@ -25,7 +22,7 @@ storm_common() {
 	local m=$1 f=$2 ns nr ks kr np
 	ns=$(sent signal "$f.load")
 	nr=$(sent resched "$f.load")
-	np=$(preempted "$f.load")
+	np=$(vm_load_preempted "$f.load")
 	ks=$(awk '$1 == "signal"' "$f.kicks" 2> /dev/null | wc -l)
 	kr=$(awk '$1 == "resched"' "$f.kicks" 2> /dev/null | wc -l)
 	DETAIL="sent $ns/$nr ($np reschedule requests), kick log $ks/$kr, $(jq -c '{requests, runs, lost_events}' "$f.json" 2>&1 | head -c 300) $(head -c 200 "$f.err" 2> /dev/null)"
