@@ -403,6 +403,20 @@ static __always_inline struct cpu_cur *cpu_set_current(__u32 cpu, __u32 tid, str
 	return c;
 }
 
+/* Event e of the vCPU task current on cpu shows NEED_RESCHED clear: the
+ * reschedule reported for it (resched_seen) is over, the next wake-up that
+ * sets the flag is a request of its own. */
+static __always_inline void resched_period_end(__u32 cpu, const struct kr_event *e)
+{
+	struct cpu_cur *c;
+
+	if (!(e->flags & KR_F_TIF) || (e->tif & KR_TIF_NEED_RESCHED))
+		return;
+	c = bpf_map_lookup_elem(&cpus, &cpu);
+	if (c && c->tid == e->tid)
+		c->resched_seen = 0;
+}
+
 static __always_inline void cpu_clear_current(__u32 cpu, __u32 tid)
 {
 	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &cpu);
@@ -493,6 +507,7 @@ static __always_inline int on_guest(__u8 type, int vcpu_id, __u32 reason, __u8 i
 		return 0;
 	ev_vcpu(e, v);
 	ev_current(e, v);
+	resched_period_end(e->cpu, e);
 	e->reason = reason;
 	e->cause = isa;		/* guest exits: the vendor (1 VMX, 2 SVM, 3 arm64), for decoding */
 	/* Both fire with irqs off on x86; arm64 traces the exit after
@@ -550,6 +565,24 @@ static __always_inline int on_userspace_exit(__u32 reason, int err)
 
 /* ---- requests ---- */
 
+/* KR_F_IN_IRQ for an event raised by the current task: the preempt count
+ * says hardirq/NMI, or serving a softirq (POWER and arm64 keep it in
+ * thread_info; x86 keeps it per CPU: not read, the flag stays unknown). */
+#if defined(__TARGET_ARCH_x86)
+static __always_inline __u16 current_in_irq(void)
+{
+	return 0;
+}
+#else
+static __always_inline __u16 current_in_irq(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u32 pc = (__u32)BPF_CORE_READ(t, thread_info.preempt_count);
+
+	return (pc & 0x00ff0000 /* HARDIRQ_MASK | NMI_MASK */) || (pc & 0x100 /* SOFTIRQ_OFFSET */) ? KR_F_IN_IRQ : 0;
+}
+#endif
+
 static __always_inline int on_signal_generate(int sig, __u32 ttid, int result)
 {
 	struct vstate *v;
@@ -573,6 +606,7 @@ static __always_inline int on_signal_generate(int sig, __u32 ttid, int result)
 	e->reason = sig;
 	e->err = result;
 	e->src_tid = (__u32)id;
+	e->flags |= current_in_irq();
 	ev_submit(e);
 	return 0;
 }
@@ -633,6 +667,7 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	e->cause = KR_CAUSE_RESCHED;	/* on this CPU: the waker's, or the vCPU's (wake list) */
 	e->reason = wtid;
 	e->src_tid = (__u32)bpf_get_current_pid_tgid();
+	e->flags |= current_in_irq();
 	ev_submit(e);
 	return 0;
 }
@@ -657,6 +692,7 @@ static __always_inline int on_waking(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	ev_vcpu(e, v);
 	e->reason = wtid;
 	e->src_tid = (__u32)bpf_get_current_pid_tgid();
+	e->flags |= current_in_irq();
 	ev_submit(e);
 	return 0;
 }
@@ -1171,9 +1207,17 @@ static __always_inline int on_ppc_run(struct kvm_vcpu *vcpu, bool enter)
 	if (!e)
 		return 0;
 	ev_paca(e, cpu);
+	resched_period_end(cpu, e);
 	if (!enter) {
 		e->reason = BPF_CORE_READ(vcpu, run, exit_reason);
 		e->err = BPF_CORE_READ(vcpu, arch.ret);
+		if (KR_PPC_RESUMES(e->err)) {	/* the loop goes on: still in KVM_RUN */
+			struct vstate *v = bpf_map_lookup_elem(&vcpus, &e->tid);
+
+			e->flags |= KR_F_LOOP;
+			if (v)
+				v->in_run = 1;
+		}
 	}
 	ev_submit(e);
 	return 0;
@@ -1206,6 +1250,7 @@ static __always_inline int on_ppc_guest(struct kvm_vcpu *vcpu, bool enter)
 	ev_vcpu(e, v);
 	ev_task(e, t, v);
 	ev_paca(e, cpu);
+	resched_period_end(cpu, e);
 	if (!enter) {
 		e->reason = (__u32)BPF_CORE_READ(vcpu, arch.trap);
 		if (!e->reason)	/* trap 0: the entry was aborted (or handled inline) */

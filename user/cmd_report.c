@@ -46,7 +46,9 @@ static void print_event(FILE *f, const struct kr_event *ev)
 	else if (ev->type == KR_EV_WAKING)
 		fprintf(f, " woken=%u src_tid=%u", ev->reason, ev->src_tid);
 	else if (ev->type == KR_EV_USER_EXIT || ev->type == KR_EV_GUEST_EXIT || ev->type == KR_EV_SIG_DELIVER)
-		fprintf(f, " reason=%u err=%d", ev->reason, ev->err);
+		fprintf(f, " reason=%u err=%d%s", ev->reason, ev->err, ev->flags & KR_F_LOOP ? " loop" : "");
+	else if (ev->type == KR_EV_HOST_IRQ)
+		fprintf(f, " kind=%s", kr_irq_kind_name((int)ev->reason));
 	else if (ev->type == KR_EV_SWITCH_OUT)
 		fprintf(f, " prev_state=0x%x%s", (unsigned)ev->err, ev->flags & KR_F_PREEMPT ? " preempt" : "");
 	if (ev->flags & KR_F_TIF)

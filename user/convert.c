@@ -209,6 +209,9 @@ static struct kr_event *emit_raised(struct kr_conv *c, const struct kr_ftline *l
 	e->src_tid = l->pid;
 	e->flags &= (uint16_t)~(KR_F_NR | KR_F_IRQ | KR_F_IRQS_OFF);
 	e->tif = 0;
+	/* the latency flags' third: h hardirq, s softirq, H both, z/Z NMI */
+	if (l->has_flags && l->flags[1] && l->flags[2] && strchr("hsHzZ", l->flags[2]))
+		e->flags |= KR_F_IN_IRQ;
 	return e;
 }
 
@@ -281,8 +284,11 @@ static void h_run_vcpu_exit(struct kr_conv *c, const struct kr_ftline *l, const 
 	e = emit(c, l, KR_EV_USER_EXIT, v);
 	if (kr_field_long(pl, "exit", &a))
 		e->reason = (uint32_t)a;
-	if (kr_field_long(pl, "ret", &a))
+	if (kr_field_long(pl, "ret", &a)) {
 		e->err = a < -KR_MAX_ERRNO || a > KR_MAX_ERRNO ? INT32_MIN : (int32_t)a;	/* checked later */
+		if (KR_PPC_RESUMES(a))
+			e->flags |= KR_F_LOOP;
+	}
 }
 
 /* kvm_userspace_exit "reason KVM_EXIT_IO (2)", "reason restart (4)". */

@@ -48,6 +48,7 @@ struct vcpu {
 	uint16_t cpu;
 	uint64_t guest_since;	/* the current guest run's entry */
 	uint64_t stopped_ns;	/* this run's guest stopped here, by host evidence (0: not seen) */
+	uint64_t flag_clear_ns[KR_NR_CAUSES];	/* its last own event that showed the cause's flag clear */
 	uint8_t nslots;		/* slots in use: the causes', and the wakings' if any is */
 	struct req req[NR_SLOTS];	/* by cause, then the wakings' */
 };
@@ -337,7 +338,8 @@ static void fnd_keep(struct kr_engine *e, const struct kr_finding *f)
 /* What the finding's own evidence says of its kick (enum kr_class). */
 static uint8_t classify(const struct kr_engine *e, const struct kr_finding *f)
 {
-	if (f->kind == KR_KIND_ENTERED_PENDING && f->irq_before_entry_ns && irq_is_kick(f->irq_before_entry_kind))
+	if (f->kind == KR_KIND_ENTERED_PENDING && f->irq_before_entry_ns &&
+	    (irq_is_kick(f->irq_before_entry_kind) || f->irq_before_entry_ns == f->irq_raised_ns))
 		return KR_CLASS_CONSUMED;
 	if (f->kick_due && (e->r.ipis_known || e->r.ipi_send_events) && !f->kick_ns)
 		return KR_CLASS_NOT_KICKED;
@@ -406,6 +408,19 @@ static uint64_t kick_sent_before(const struct kr_engine *e, const struct vcpu *v
 	return 0;
 }
 
+/* A request raised by an interrupt handler on the vCPU's CPU: that
+ * interrupt, the last its task took there, if it came within
+ * KICK_BEFORE_NS (one of an untraced kind would leave an older one there). */
+static void note_raised_by(const struct kr_engine *e, struct kr_finding *f, const struct kr_event *ev)
+{
+	const struct cpu_state *ci = ev->cpu < e->n_cpus ? &e->cpus[ev->cpu] : NULL;
+
+	if (ci && ci->ts && ci->ts <= ev->ts && ev->ts - ci->ts <= KICK_BEFORE_NS) {
+		f->irq_raised_ns = ci->ts;
+		f->irq_raised_kind = ci->kind;
+	}
+}
+
 /* Open a request of cause in slot q (its cause's, or a waking's). */
 static void req_open(struct kr_engine *e, struct vcpu *v, struct req *q, int cause, const struct kr_event *ev,
 		     bool from_tif)
@@ -420,7 +435,10 @@ static void req_open(struct kr_engine *e, struct vcpu *v, struct req *q, int cau
 	f->src_tid = from_tif ? 0 : ev->src_tid;
 	f->from_tif = from_tif;
 	f->remote = !from_tif && ev->cpu != v->cpu;
+	f->in_irq = !from_tif && !f->remote && (ev->flags & KR_F_IN_IRQ);
 	f->cpu = v->cpu;
+	if (f->in_irq)
+		note_raised_by(e, f, ev);
 	if (!v->in_guest) {
 		q->state = RQ_WAITING;
 		return;
@@ -471,7 +489,8 @@ static void host_ran(struct vcpu *v, uint64_t ts)
 /* The kick received: the first IPI-like interrupt the vCPU's task took after
  * a request raised on another CPU, before the entry after its first guest run
  * (x86/arm64 take it after the exit event, the POWER paths before
- * kvm_guest_exit fires). */
+ * kvm_guest_exit fires); for a wake-up not seen on the CPU yet, whenever it
+ * comes (until its IPI is taken, the kernel there cannot know of it). */
 static void kick_received(struct vcpu *v, const struct kr_event *ev)
 {
 	int c;
@@ -482,7 +501,7 @@ static void kick_received(struct vcpu *v, const struct kr_event *ev)
 		struct kr_finding *f = &v->req[c].f;
 
 		if (v->req[c].state != RQ_IDLE && f->remote && !f->kick_rx_ns && ev->ts >= f->request_ns &&
-		    (f->segments == 0 || (f->segments == 1 && !v->in_guest))) {
+		    (f->segments == 0 || (f->segments == 1 && !v->in_guest) || c >= SLOT_WAKING)) {
 			f->kick_rx_ns = ev->ts;
 			f->kick_rx_kind = (uint8_t)ev->reason;
 		}
@@ -564,9 +583,14 @@ static void open_from_tif(struct kr_engine *e, struct vcpu *v, const struct kr_e
 }
 
 /* The state at a request's first entry, and the host interrupt on that CPU
- * between the request and the entry: an IPI (a kick) first, else any. */
-static void note_entry(const struct kr_engine *e, struct kr_finding *f, const struct kr_event *ev)
+ * that brought it: the one whose handler raised it (in_irq), else one
+ * between the request and the entry, an IPI (a kick) first, else any. */
+static void note_entry(const struct kr_engine *e, const struct vcpu *v, struct kr_finding *f,
+		       const struct kr_event *ev)
 {
+	/* seen only as a flag at entry: raised after the flag was last seen clear */
+	uint64_t from = f->from_tif ? v->flag_clear_ns[f->cause] : f->request_ns;
+
 	f->entry_ns = ev->ts;
 	f->entry_flags = ev->flags;
 	f->entry_tif = ev->tif;
@@ -575,10 +599,13 @@ static void note_entry(const struct kr_engine *e, struct kr_finding *f, const st
 	if (ev->cpu < e->n_cpus) {
 		const struct cpu_state *ci = &e->cpus[ev->cpu];
 
-		if (ci->ipi_ts > f->request_ns && ci->ipi_ts <= ev->ts) {
+		if (f->irq_raised_ns) {	/* the interrupt that raised it, in the host */
+			f->irq_before_entry_ns = f->irq_raised_ns;
+			f->irq_before_entry_kind = f->irq_raised_kind;
+		} else if (from && ci->ipi_ts > from && ci->ipi_ts <= ev->ts) {
 			f->irq_before_entry_ns = ci->ipi_ts;
 			f->irq_before_entry_kind = ci->ipi_kind;
-		} else if (ci->ts > f->request_ns && ci->ts <= ev->ts) {
+		} else if (from && ci->ts > from && ci->ts <= ev->ts) {
 			f->irq_before_entry_ns = ci->ts;
 			f->irq_before_entry_kind = ci->kind;
 		}
@@ -638,7 +665,7 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 		if (q->f.kind != KR_KIND_LATE_EXIT || q->f.past_ns <= e->o.threshold_ns)
 			q->f.kind = KR_KIND_ENTERED_PENDING;
 		if (!q->f.entry_ns)
-			note_entry(e, &q->f, ev);
+			note_entry(e, v, &q->f, ev);
 	}
 }
 
@@ -762,6 +789,8 @@ static void on_user_exit(struct kr_engine *e, struct vcpu *v, const struct kr_ev
 {
 	int c;
 
+	if (ev->flags & KR_F_LOOP)	/* KVM_RUN goes on: requests and wake-ups stay */
+		return;
 	if (v->in_run) {	/* no RUN_END event: the end is here, or src_tid ns before */
 		uint64_t end = ev->ts;
 
@@ -875,6 +904,23 @@ static bool from_waking(struct vcpu *v, const struct kr_event *ev)
 	return true;
 }
 
+/* A request's event after the entry that already showed its flag, in that
+ * first run: its own late event (the kernel sets the flag and sends the kick
+ * before signal_generate or sched_wakeup fire; an emulated CPU can stall
+ * between the two).  Its source is the request's; it stays dated at the
+ * entry.  False if it is another request. */
+static bool tif_request_event(struct vcpu *v, struct req *q, const struct kr_event *ev)
+{
+	struct kr_finding *f = &q->f;
+
+	if (!f->from_tif || f->src_tid || f->segments || q->state != RQ_IN_GUEST || ev->ts < f->entry_ns)
+		return false;
+	f->src_tid = ev->src_tid;
+	f->signo = ev->cause == KR_CAUSE_SIGNAL ? ev->reason : 0;
+	f->remote = ev->cpu != v->cpu;
+	return true;
+}
+
 static void on_request(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
 {
 	int c = ev->cause;
@@ -883,7 +929,8 @@ static void on_request(struct kr_engine *e, struct vcpu *v, const struct kr_even
 	e->r.requests[c]++;
 	v->st.requests[c]++;
 	if (q->state != RQ_IDLE && !q->to_close) {
-		e->r.coalesced[c]++;
+		if (!tif_request_event(v, q, ev))
+			e->r.coalesced[c]++;
 	} else {
 		req_close(e, v, c);
 		if (c == KR_CAUSE_RESCHED && from_waking(v, ev))
@@ -970,8 +1017,15 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 		e->r.first_ns = ev->ts;
 	if (ev->ts > e->r.last_ns)
 		e->r.last_ns = ev->ts;
-	if ((v = vcpu_get(e, ev)))
-		on_vcpu_event[ev->type](e, v, ev);
+	if (!(v = vcpu_get(e, ev)))
+		return;
+	if (ev->type != KR_EV_REQUEST && ev->type != KR_EV_WAKING && (ev->flags & KR_F_TIF)) {
+		if (!(ev->tif & KR_TIF_SIGNAL_MASK))
+			v->flag_clear_ns[KR_CAUSE_SIGNAL] = ev->ts;
+		if (!(ev->tif & KR_TIF_NEED_RESCHED))
+			v->flag_clear_ns[KR_CAUSE_RESCHED] = ev->ts;
+	}
+	on_vcpu_event[ev->type](e, v, ev);
 }
 
 /* ---- reorder stage ---- */

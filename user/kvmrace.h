@@ -81,6 +81,15 @@ enum kr_cause {
 #define KR_F_RUN_END	0x0040	/* USER_EXIT: KVM_RUN's guest loop ended src_tid ns earlier */
 #define KR_F_ABORTED	0x0080	/* GUEST_EXIT of an entry that never ran the guest (POWER trap 0) */
 #define KR_F_NR		0x0100	/* need-resched state known, tif's NEED_RESCHED bit only (ftrace latency flags) */
+#define KR_F_IN_IRQ	0x0400	/* REQUEST/WAKING: raised in an interrupt handler (hardirq, or a softirq it ran) */
+#define KR_F_LOOP	0x0200	/* USER_EXIT that is not one: KVM_RUN's loop goes on in the kernel (KR_PPC_RESUMES) */
+
+/* POWER KVM-HV: kvmppc_run_vcpu_exit ends one pass of kvmppc_vcpu_run_hv's
+ * loop, not KVM_RUN.  A return without RESUME_FLAG_HOST (RESUME_GUEST, its
+ * _NV form, RESUME_PAGE_FAULT and RESUME_PASSTHROUGH, which the loop handles
+ * itself) goes round again without userspace: on the P9 path that is every
+ * exit the kernel handles (ret 0). */
+#define KR_PPC_RESUMES(ret)	((ret) >= 0 && !((ret) & 2))
 
 /* PACA irq_happened bits (POWER), recorded raw. */
 #define KR_PACA_IRQ_HARD_DIS	0x01

@@ -242,10 +242,12 @@ static void text_evidence(FILE *f, const struct kr_result *r, const struct kr_fi
 	 * kernel that re-checks after the interrupt may well have backed out at
 	 * once, so only the fact is printed. */
 	if (x->irq_before_entry_ns)
-		fprintf(f, "        host %s interrupt on CPU %u at %" PRIu64 ", after the request and before the entry%s\n",
+		fprintf(f, "        host %s interrupt on CPU %u at %" PRIu64 ", %s before the entry%s\n",
 			kr_irq_kind_name(x->irq_before_entry_kind), x->cpu, x->irq_before_entry_ns,
-			x->violation && x->class == KR_CLASS_CONSUMED ?
-			": the kick was consumed in the host and the guest ran on" : "");
+			x->irq_before_entry_ns == x->irq_raised_ns ? "its handler raised the request" : "after the request and",
+			!x->violation || x->class != KR_CLASS_CONSUMED ? "" :
+			x->irq_before_entry_ns == x->irq_raised_ns ? ": taken in the host, and the guest ran on" :
+			": the kick was consumed in the host and the guest ran on");
 	/* Raised on another CPU: when did an IPI reach the vCPU's task. */
 	if (x->remote && x->kick_rx_ns) {
 		kr_fmt_ns(x->kick_rx_ns - x->request_ns, a, sizeof(a));
@@ -655,6 +657,7 @@ static void json_finding(struct kr_json *j, const struct view *v, const struct k
 		kj_null(j);
 	kj_ku64(j, "source_tid", x->src_tid);
 	kj_kbool(j, "from_tif", x->from_tif);
+	kj_kbool(j, "request_in_irq", x->in_irq);
 	json_at_entry(j, x);
 	json_evidence(j, v, x);
 	kj_obj_close(j);

@@ -726,6 +726,153 @@ static void resched_local_waking(void)
 	kr_engine_free(e);
 }
 
+/* The 2017 race with a local interrupt: a timer interrupt taken in the host
+ * on the vCPU's CPU between two runs, its handler waking a task that
+ * preempts the vCPU task (waking and wake-up flagged KR_F_IN_IRQ), then the
+ * entry with NEED_RESCHED set: the interrupt that raised the request was
+ * consumed in the host (class kick_consumed_in_host, the timer named); the
+ * same wake-up raised in process context (the race injector's) is
+ * not_kicked, though the same interrupt came before it. */
+static void resched_raised_by_host_irq(void)
+{
+	int in_irq;
+
+	for (in_irq = 0; in_irq < 2; in_irq++) {
+		struct stream s = { .n = 0 };
+		struct kr_engine *e;
+		const struct kr_result *r;
+		const struct kr_finding *f;
+		struct kr_event *x;
+
+		add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+		add(&s, T0 + 1 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x500;
+		x = add(&s, T0 + 1 * MS + 5 * US, KR_EV_HOST_IRQ, 1001, 1);
+		x->reason = KR_IRQ_TIMER;
+		waking(&s, T0 + 1 * MS + 10 * US, 1001, 1, 2001)->flags |= in_irq ? KR_F_IN_IRQ : 0;
+		x = req(&s, T0 + 1 * MS + 12 * US, 1001, KR_CAUSE_RESCHED);
+		x->cpu = 1;
+		x->reason = 2001;
+		x->flags |= in_irq ? KR_F_IN_IRQ : 0;
+		x = add(&s, T0 + 1 * MS + 30 * US, KR_EV_GUEST_ENTER, 1001, 1);
+		x->flags |= KR_F_TIF;
+		x->tif = KR_TIF_NEED_RESCHED;
+		add(&s, T0 + 5 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x500;
+		add(&s, T0 + 5 * MS + 10 * US, KR_EV_SWITCH_OUT, 1001, 1);
+		e = run_stream(&s, 1 * MS, 0);
+		r = kr_engine_result(e);
+		CHECK_EQ(r->nr_findings, 1);
+		f = &r->findings[0];
+		CHECK_EQ(f->kind, KR_KIND_ENTERED_PENDING);
+		CHECK(f->violation && !f->remote);
+		CHECK_EQ(f->in_irq, in_irq);
+		if (in_irq) {
+			CHECK_EQ(f->irq_before_entry_ns, T0 + 1 * MS + 5 * US);
+			CHECK_EQ(f->irq_before_entry_kind, KR_IRQ_TIMER);
+			CHECK_EQ(f->class, KR_CLASS_CONSUMED);
+		} else {
+			CHECK_EQ(f->irq_before_entry_ns, 0);
+			CHECK_EQ(f->class, KR_CLASS_NOT_KICKED);
+		}
+		kr_engine_free(e);
+	}
+}
+
+/* A signal whose flag the entry already shows, its signal_generate (on the
+ * sender's CPU) after the entry: seen on the emulated POWER8 host, where the
+ * sender's CPU stalled between setting the flag, sending the IPI and the
+ * tracepoint.  The IPI the vCPU's CPU took in the host after the last event
+ * that showed the flag clear is the kick consumed there; one before that
+ * event is not (class unknown). */
+static void tif_at_entry_request_event_after(void)
+{
+	int before_clear;
+
+	for (before_clear = 0; before_clear < 2; before_clear++) {
+		struct stream s = { .n = 0 };
+		struct kr_engine *e;
+		const struct kr_result *r;
+		const struct kr_finding *f;
+		struct kr_event *x;
+		uint64_t ipi = before_clear ? T0 - 100 * US : T0 + 1 * MS;
+
+		x = add(&s, ipi, KR_EV_HOST_IRQ, 1001, 1);
+		x->reason = KR_IRQ_IPI;
+		x = add(&s, T0, KR_EV_SWITCH_IN, 1001, 1);
+		x->flags |= KR_F_TIF;
+		x = add(&s, T0 + 1200 * US, KR_EV_GUEST_ENTER, 1001, 1);
+		x->flags |= KR_F_TIF;
+		x->tif = KR_TIF_SIGPENDING;
+		req(&s, T0 + 1270 * US, 1001, KR_CAUSE_SIGNAL);
+		add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x500;
+		add(&s, T0 + 4 * MS + 10 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+		e = run_stream(&s, 1 * MS, 0);
+		r = kr_engine_result(e);
+		CHECK_EQ(r->nr_findings, 1);
+		CHECK_EQ(r->coalesced[KR_CAUSE_SIGNAL], 0);
+		f = &r->findings[0];
+		CHECK_EQ(f->kind, KR_KIND_ENTERED_PENDING);
+		CHECK(f->from_tif && f->remote && f->violation);
+		CHECK_EQ(f->src_tid, 42);
+		CHECK_EQ(f->signo, 10);
+		CHECK_EQ(f->request_ns, T0 + 1200 * US);
+		CHECK_EQ(f->irq_before_entry_ns, before_clear ? 0 : ipi);
+		CHECK_EQ(f->class, before_clear ? KR_CLASS_UNKNOWN : KR_CLASS_CONSUMED);
+		kr_engine_free(e);
+	}
+}
+
+/* POWER's P9 path ends every pass of KVM_RUN's loop with
+ * kvmppc_run_vcpu_exit, ret 0 (RESUME_GUEST) on the exits the kernel handles
+ * (KR_F_LOOP): no return to userspace.  A remote wake-up whose IPI is held
+ * across such an exit and the next entry (the emulated POWER9 host at
+ * MSR[EE]=0) stays timed at its waking: one late exit over both runs.  As a
+ * real userspace exit (no flag), the wake-up was not for the vCPU's run and
+ * is timed at its sched_wakeup. */
+static void ppc_loop_exit_keeps_wakings(void)
+{
+	int loop;
+
+	for (loop = 0; loop < 2; loop++) {
+		struct stream s = { .n = 0 };
+		struct kr_engine *e;
+		const struct kr_result *r;
+		const struct kr_finding *f;
+		struct kr_event *x;
+
+		add(&s, T0 - 1 * MS, KR_EV_RUN_BEGIN, 1001, 1);
+		add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+		waking(&s, T0 + 100 * US, 1001, 0, 2001);
+		add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+		x = add(&s, T0 + 4 * MS + 10 * US, KR_EV_USER_EXIT, 1001, 1);
+		x->flags |= loop ? KR_F_LOOP : 0;
+		add(&s, T0 + 4 * MS + 20 * US, KR_EV_RUN_BEGIN, 1001, 1);
+		add(&s, T0 + 4 * MS + 40 * US, KR_EV_GUEST_ENTER, 1001, 1);
+		add(&s, T0 + 8 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+		x = add(&s, T0 + 8 * MS + 10 * US, KR_EV_HOST_IRQ, 1001, 1);
+		x->reason = KR_IRQ_DOORBELL;
+		x = req(&s, T0 + 8 * MS + 20 * US, 1001, KR_CAUSE_RESCHED);
+		x->cpu = 1;
+		x->reason = 2001;
+		add(&s, T0 + 8 * MS + 50 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+		e = run_stream(&s, 1 * MS, 0);
+		r = kr_engine_result(e);
+		CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 1);
+		CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], loop);
+		if (!loop) {
+			CHECK_EQ(r->nr_findings, 0);
+		} else {
+			CHECK_EQ(r->nr_findings, 1);
+			f = &r->findings[0];
+			CHECK_EQ(f->kind, KR_KIND_LATE_EXIT);
+			CHECK_EQ(f->request_ns, T0 + 100 * US);
+			CHECK_EQ(f->past_ns, 4 * MS - 100 * US + 4 * MS - 40 * US);
+			CHECK_EQ(f->segments, 2);
+			CHECK_EQ(f->class, KR_CLASS_KICK_LATE);
+		}
+		kr_engine_free(e);
+	}
+}
+
 /* Wake-ups that never preempt the vCPU task are no requests: no sched_wakeup
  * leaves it NEED_RESCHED (no request event names the woken task), whatever
  * guest time follows; one for another task is timed at its own event. */
@@ -1128,6 +1275,9 @@ int main(void)
 	RUN(resched_timed_at_waking);
 	RUN(resched_local_waking);
 	RUN(host_tick_ends_guest_run);
+	RUN(resched_raised_by_host_irq);
+	RUN(ppc_loop_exit_keeps_wakings);
+	RUN(tif_at_entry_request_event_after);
 	RUN(waking_without_preemption);
 	RUN(too_late_for_reorder);
 	RUN(out_of_order_no_wrap);

@@ -319,12 +319,55 @@ static void waking_then_wakeup(void)
 	CHECK_EQ(ev[3].cause, KR_CAUSE_RESCHED);
 	CHECK_EQ(ev[3].cpu, 1);
 	CHECK_EQ(ev[3].reason, 12);
+	CHECK(ev[3].flags & KR_F_IN_IRQ);	/* "h": raised in the IPI's handler */
+	CHECK(!(ev[1].flags & KR_F_IN_IRQ));
 	kr_import_close(im);
+}
+
+/* POWER: kvmppc_run_vcpu_exit ends one pass of KVM_RUN's loop; ret 0
+ * (RESUME_GUEST) and the page-fault code 4 go round again (KR_F_LOOP), -4
+ * (-EINTR) and 2 (RESUME_HOST) return to userspace.  A request raised in a
+ * softirq ("s") or hardirq ("h") is flagged KR_F_IN_IRQ. */
+static void ppc_run_loop_and_irq_context(void)
+{
+	static const struct { const char *ret; bool loop; } rets[] = {
+		{ "0", true }, { "4", true }, { "-4", false }, { "2", false },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(rets) / sizeof(rets[0]); i++) {
+		struct kr_import *im;
+		struct kr_event ev[8];
+		char err[256], text[1024];
+		int n = 0;
+
+		snprintf(text, sizeof(text),
+			 " vcpu-10 [000] .....  1.000000: kvmppc_run_vcpu_enter: VCPU 0: tgid=9\n"
+			 " vcpu-10 [000] d....  1.000100: kvm_guest_enter: VCPU 0: pc=0x0 pexcp=0x0 ceded=0\n"
+			 " vcpu-10 [000] d....  1.000300: kvm_guest_exit: VCPU 0: trap=HV_DECREMENTER pc=0x0 msr=0x0, ceded=0\n"
+			 " vcpu-10 [000] .....  1.000400: kvmppc_run_vcpu_exit: VCPU 0: exit=0, ret=%s\n"
+			 " vcpu-10 [000] d.s1.  1.000500: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0\n"
+			 " vcpu-10 [000] dNh1.  1.000600: sched_wakeup: comm=hog pid=12 prio=89 target_cpu=000\n"
+			 " other-11 [001] d..1.  1.000700: signal_generate: sig=12 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0\n",
+			 rets[i].ret);
+		im = import_text(text);
+		CHECK(im != NULL);
+		while (im && n < 8 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+			n++;
+		CHECK_EQ(n, 7);
+		CHECK_EQ(ev[3].type, KR_EV_USER_EXIT);
+		CHECK_EQ(!!(ev[3].flags & KR_F_LOOP), rets[i].loop);
+		CHECK(ev[4].type == KR_EV_REQUEST && (ev[4].flags & KR_F_IN_IRQ));
+		CHECK(ev[5].type == KR_EV_REQUEST && (ev[5].flags & KR_F_IN_IRQ));
+		CHECK(ev[6].type == KR_EV_REQUEST && !(ev[6].flags & KR_F_IN_IRQ));
+		kr_import_close(im);
+	}
 }
 
 int main(void)
 {
 	RUN(waking_then_wakeup);
+	RUN(ppc_run_loop_and_irq_context);
 	RUN(live_ipi_mask_3cpus);
 	RUN(arm64_trace);
 	RUN(latency_line);
