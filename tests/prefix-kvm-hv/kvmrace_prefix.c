@@ -24,7 +24,8 @@
  *           the checks (a doorbell or external interrupt, the kick IPI: it
  *           was consumed there; or a timer interrupt that set need_resched):
  *           nothing forces an exit, the guest runs to its next exit.
- * The interrupt is named in the log: latched, ipi, timer or none.
+ * The interrupt is named in the log: latched, ipi, timer, ipi+timer (both
+ * came: either may have raised the request) or none.
  *
  * /sys/module/kvm_hv/parameters/:
  *   prefix_window_us  (rw) the added window, microseconds (at most 10000)
@@ -73,8 +74,8 @@ module_param(prefix_kicked_signal, ulong, 0444);
 module_param(prefix_kicked_resched, ulong, 0444);
 module_param(prefix_log_dropped, ulong, 0444);
 
-enum prefix_irq { PFX_LATCHED, PFX_IPI, PFX_TIMER, PFX_NONE };
-static const char *const irq_name[] = { "latched", "ipi", "timer", "none" };
+enum prefix_irq { PFX_LATCHED, PFX_IPI, PFX_TIMER, PFX_IPI_TIMER, PFX_NONE };
+static const char *const irq_name[] = { "latched", "ipi", "timer", "ipi+timer", "none" };
 
 /* 64 KiB pages on Debian's ppc64el: LOG_MAX lines of at most 48 bytes fit
  * the one page a parameter's get may fill. */
@@ -177,15 +178,15 @@ void kvmrace_prefix_entry(struct kvm_vcpu *vcpu, bool sig, bool resched)
 	if (lazy_irq_pending())
 		irq = PFX_LATCHED;
 	else if (now.ipi != then->ipi)
-		irq = PFX_IPI;
+		irq = now.timer != then->timer ? PFX_IPI_TIMER : PFX_IPI;
 	else if (now.timer != then->timer)
 		irq = PFX_TIMER;
 	else
 		irq = PFX_NONE;
 	if (sig)
-		log_one(vcpu, true, irq == PFX_IPI || irq == PFX_TIMER, irq, ns);
+		log_one(vcpu, true, irq != PFX_LATCHED && irq != PFX_NONE, irq, ns);
 	if (resched)
-		log_one(vcpu, false, irq == PFX_IPI || irq == PFX_TIMER, irq, ns);
+		log_one(vcpu, false, irq != PFX_LATCHED && irq != PFX_NONE, irq, ns);
 }
 
 /* Called where a moved check stopped the entry. */
