@@ -1212,7 +1212,8 @@ static __always_inline int on_ppc_run(struct kvm_vcpu *vcpu, bool enter)
 		e->reason = BPF_CORE_READ(vcpu, run, exit_reason);
 		e->err = BPF_CORE_READ(vcpu, arch.ret);
 		if (KR_PPC_RESUMES(e->err)) {	/* the loop goes on: still in KVM_RUN */
-			struct vstate *v = bpf_map_lookup_elem(&vcpus, &e->tid);
+			__u32 tid = e->tid;	/* a map key from the stack, not the ring buffer */
+			struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
 
 			e->flags |= KR_F_LOOP;
 			if (v)

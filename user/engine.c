@@ -588,8 +588,14 @@ static void open_from_tif(struct kr_engine *e, struct vcpu *v, const struct kr_e
 static void note_entry(const struct kr_engine *e, const struct vcpu *v, struct kr_finding *f,
 		       const struct kr_event *ev)
 {
-	/* seen only as a flag at entry: raised after the flag was last seen clear */
-	uint64_t from = f->from_tif ? v->flag_clear_ns[f->cause] : f->request_ns;
+	/* The kernel sets the flag and sends the kick before signal_generate or
+	 * sched_wakeup fire (sched_waking comes first): the window opens at the
+	 * task's last event that showed the flag clear, if earlier; seen only as
+	 * a flag at entry, there. */
+	uint64_t from = f->request_ns, clear = v->flag_clear_ns[f->cause];
+
+	if (f->from_tif || (!f->from_waking && clear && clear < from))
+		from = clear;
 
 	f->entry_ns = ev->ts;
 	f->entry_flags = ev->flags;
