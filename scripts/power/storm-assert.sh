@@ -211,16 +211,20 @@ reverted_checks() {
 	DETAIL="rc=$rc $(jq -c '{verdict, findings_total, violations_by_class}' "$f.json")"
 	t "$m: exit 2, verdict violation" test "$rc" = 2
 	# One for one: each entered_pending finding with the logged entry at its
-	# guest entry (same cause and vCPU, logged at most 10 ms before entry_ns:
-	# an emulated CPU can stall between the two).  A logged entry without a
-	# finding must be a kicked one that the kernel's trap-0 abort caught
-	# (POWER9: kvmhv_vcpu_entry_p9 finds the latched interrupt).
-	jq -r '.findings[] | select(.kind == "entered_pending") | "\(.cause) \(.entry_ns) \(.vcpu) \(.violation) \(.past_ns) \(.class) \(.host_irq_before_entry.seen) \(.host_irq_before_entry.kind) \(.exit.number)"' \
+	# guest entry: same cause and vCPU, the latest logged before entry_ns,
+	# after the vCPU's previous entry with a finding, at most 100 ms before
+	# (an emulated CPU can stall between the two: 33 ms on POWER8 with two
+	# CPU hogs beside the host).  A logged entry without a finding must be a
+	# kicked one that the kernel's trap-0 abort caught (POWER9:
+	# kvmhv_vcpu_entry_p9 finds the latched interrupt).
+	jq -r '[.findings[] | select(.kind == "entered_pending")] | sort_by(.entry_ns) | .[] | "\(.cause) \(.entry_ns) \(.vcpu) \(.violation) \(.past_ns) \(.class) \(.host_irq_before_entry.seen) \(.host_irq_before_entry.kind) \(.exit.number)"' \
 		"$f.json" > "$f.findings"
 	awk 'FNR == NR { lk[++nl] = $1; lc[nl] = $2; lt[nl] = $3; lv[nl] = $4; li[nl] = $5; next }
-	{ best = 0
+	{ if ($2 != cur[$3]) { prev[$3] = cur[$3]; cur[$3] = $2 }
+	  best = 0
 	  for (i = 1; i <= nl; i++)
-		if (!used[i] && lc[i] == $1 && lv[i] == $3 && lt[i] <= $2 && $2 - lt[i] <= 10000000 && (!best || lt[i] > lt[best])) best = i
+		if (!used[i] && lc[i] == $1 && lv[i] == $3 && lt[i] <= $2 && $2 - lt[i] <= 100000000 &&
+		    lt[i] > prev[$3] && (!best || lt[i] > lt[best])) best = i
 	  if (best) { used[best] = 1; print lk[best], li[best], $0 } else print "unpaired -", $0 }
 	END { for (i = 1; i <= nl; i++) if (!used[i]) print "unlogged", lk[i], lc[i], lt[i], lv[i], li[i] }' \
 		"$f.window" "$f.findings" > "$f.paired"
