@@ -376,8 +376,11 @@ static __always_inline struct vstate *vcpu_register(struct task_struct *t, __u32
 {
 	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid), nv = {};
 
-	if (v)
+	if (v) {
+		if (v->vcpu < 0 && vcpu_id >= 0)	/* registered where the id was unknown */
+			v->vcpu = vcpu_id;
 		return v;
+	}
 	if (!tgid_matches(t))
 		return NULL;
 	nv.pid = pid;
@@ -543,10 +546,18 @@ static __always_inline struct kr_event *cur_event(__u8 type, struct vstate **vp)
 	return e;
 }
 
+/* KVM_RUN returned to userspace: only a vCPU task does that, so one not
+ * tracked yet (its first KVM_RUN ended before it entered the guest) is from
+ * now on: a signal sent to it next is a request. */
 static __always_inline int on_userspace_exit(__u32 reason, int err)
 {
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
 	struct vstate *v;
-	struct kr_event *e = cur_event(KR_EV_USER_EXIT, &v);
+	struct kr_event *e;
+
+	vcpu_register(t, (__u32)id, id >> 32, current_vcpu_id(t));
+	e = cur_event(KR_EV_USER_EXIT, &v);
 
 	if (!e)
 		return 0;

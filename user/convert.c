@@ -295,7 +295,7 @@ static void h_run_vcpu_exit(struct kr_conv *c, const struct kr_ftline *l, const 
 static void h_user_exit(struct kr_conv *c, const struct kr_ftline *l, const char *pl)
 {
 	const char *r = !strncmp(pl, "reason ", 7) ? pl : strstr(pl, "reason "), *par = strrchr(pl, '(');
-	struct vcpu_task *v = vc_find(c, l->pid, false);
+	struct vcpu_task *v = vc_find(c, l->pid, true);	/* only a vCPU task returns from KVM_RUN */
 	struct kr_event *e;
 	unsigned long a;
 

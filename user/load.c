@@ -62,6 +62,7 @@ struct opts {
 
 static struct opts o = { .period_us = 1000, .settle_ms = 20, .vcpu_cpu = -1, .storm_cpu = -1 };
 static int vcpu_fd;
+static bool immediate_exit_ok;	/* KVM_CAP_IMMEDIATE_EXIT */
 static struct kvm_run *run;
 static uint8_t *mem;
 static atomic_int vcpu_tid, vcpu_started;
@@ -143,6 +144,7 @@ static int open_vm(unsigned long type, int extra_mmap_flags, int *kvm_out)
 	if (mem == MAP_FAILED)
 		die("mmap");
 	*kvm_out = kvm;
+	immediate_exit_ok = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) > 0;
 	return vm;
 }
 
@@ -307,6 +309,16 @@ static void *vcpu_thread(void *arg)
 	(void)arg;
 	pin(o.vcpu_cpu);
 	atomic_store(&vcpu_tid, (int)syscall(SYS_gettid));
+	/* One KVM_RUN that returns at once, before the storm: the thread has
+	 * returned from KVM_RUN (kvm_userspace_exit) and is a vCPU task to a
+	 * tracer before its first kick; a signal sent before it ever called
+	 * KVM_RUN is no request for a vCPU. */
+	if (immediate_exit_ok) {
+		run->immediate_exit = 1;
+		if (ioctl(vcpu_fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			die("KVM_RUN with immediate_exit");
+		run->immediate_exit = 0;
+	}
 	atomic_store(&vcpu_started, 1);
 	t0 = now_ns();
 	for (;;) {

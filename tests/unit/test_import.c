@@ -364,8 +364,31 @@ static void ppc_run_loop_and_irq_context(void)
 	}
 }
 
+/* A KVM_RUN that ends before its task ever entered the guest (a signal, or
+ * immediate_exit) makes it a vCPU task: the signal sent to it next is a
+ * request. */
+static void userspace_exit_makes_vcpu_task(void)
+{
+	struct kr_import *im;
+	struct kr_event ev[8];
+	char err[256];
+	int n = 0;
+
+	im = import_text(" vcpu-10 [001] ..... 1.000000: kvm_userspace_exit: reason restart (4)\n"
+	      " load-9 [000] d.... 1.000100: signal_generate: sig=10 errno=0 code=-6 comm=vcpu pid=10 grp=0 res=0\n"
+	      " load-9 [000] d.... 1.000200: signal_generate: sig=10 errno=0 code=-6 comm=x pid=11 grp=0 res=0\n");
+	CHECK(im != NULL);
+	while (im && n < 8 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		n++;
+	CHECK_EQ(n, 2);	/* not the signal to task 11 */
+	CHECK_EQ(ev[0].type, KR_EV_USER_EXIT);
+	CHECK(ev[1].type == KR_EV_REQUEST && ev[1].tid == 10 && ev[1].cause == KR_CAUSE_SIGNAL);
+	kr_import_close(im);
+}
+
 int main(void)
 {
+	RUN(userspace_exit_makes_vcpu_task);
 	RUN(waking_then_wakeup);
 	RUN(ppc_run_loop_and_irq_context);
 	RUN(live_ipi_mask_3cpus);
