@@ -593,6 +593,7 @@ static void note_entry(const struct kr_engine *e, const struct vcpu *v, struct k
 	 * task's last event that showed the flag clear, if earlier; seen only as
 	 * a flag at entry, there. */
 	uint64_t from = f->request_ns, clear = v->flag_clear_ns[f->cause];
+	uint64_t any_from = f->from_tif ? clear : f->request_ns;	/* other interrupts: after the request */
 
 	if (f->from_tif || (!f->from_waking && clear && clear < from))
 		from = clear;
@@ -611,7 +612,7 @@ static void note_entry(const struct kr_engine *e, const struct vcpu *v, struct k
 		} else if (from && ci->ipi_ts > from && ci->ipi_ts <= ev->ts) {
 			f->irq_before_entry_ns = ci->ipi_ts;
 			f->irq_before_entry_kind = ci->ipi_kind;
-		} else if (from && ci->ts > from && ci->ts <= ev->ts) {
+		} else if (any_from && ci->ts > any_from && ci->ts <= ev->ts) {
 			f->irq_before_entry_ns = ci->ts;
 			f->irq_before_entry_kind = ci->kind;
 		}
