@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/env.sh"
 machines=${*:-p9 p8}
-cases=${POWER_CASES:-clean,injected,stock,latekick,reverted}
+cases=${POWER_CASES:-clean,injected,stock,latekick,latekick-ftrace,reverted}
 want() { case ",$cases," in *",$1,"*) return 0 ;; esac; return 1; }
 VM_NAME=power
 . "$TOP/scripts/vm-lib.sh"	# ok, nok, vm_finished, vm_report_hangs
@@ -86,6 +86,8 @@ for m in $machines; do
 	want injected && assert_injected "$m injected" "$f-injected" "[1280, 3712, 2560]" "0x500/0xe80/0xa00"
 	want stock && assert_stock "$m stock" "$f-stock"
 	[ "$m" = p9 ] && want latekick && assert_latekick "$m latekick" "$f-latekick"
+	[ "$m" = p9 ] && want latekick-ftrace && assert_latekick "$m latekick (ftrace backend)" "$f-latekick-ftrace" &&
+		t "$m latekick (ftrace backend): the ftrace backend traced it" jqt '[.hooks[].method] | unique == ["ftrace"]' "$f-latekick-ftrace.json"
 	want reverted && assert_reverted "$m reverted" "$f-reverted"
 done
 echo "$P passed, $F failed"

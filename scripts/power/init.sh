@@ -2,7 +2,8 @@
 # /init of the emulated POWER KVM-HV host (scripts/power/run.sh builds it in).
 # Runs the cases and prints every result file between @@@FILE/@@@END markers.
 # Kernel command line: kvmrace_machine=p9|p8, kvmrace_cases=a,b,... (default
-# all: clean,injected,stock,latekick,reverted; latekick is POWER9's only),
+# all: clean,injected,stock,latekick,latekick-ftrace,reverted; the latekick
+# cases are POWER9's only),
 # kvmrace_window_us=N (the pre-fix module's added window), kvmrace_record=1
 # (instead of the cases: ftrace text of the pre-fix and EE=0 cases, for
 # tests/fixtures/power/ftrace), kvmrace_recordings=1 (the storms' kvmrace
@@ -10,7 +11,7 @@
 . /lib/kvmrace-vm.sh	# vm_start, emit, run_injected (scripts/vm-init.sh)
 vm_start
 echo 1 > /proc/sys/net/core/bpf_jit_enable
-m=p9 cases=clean,injected,stock,latekick,reverted window=1000 record=0 recordings=0
+m=p9 cases=clean,injected,stock,latekick,latekick-ftrace,reverted window=1000 record=0 recordings=0
 for a in $(cat /proc/cmdline); do
 	case $a in
 	kvmrace_machine=*) m=${a#kvmrace_machine=} ;;
@@ -45,7 +46,7 @@ STORM="--signals 100 --resched 100 --period-us 5000"
 storm() {
 	local n=$1
 	shift
-	$KT -q -t 1ms --json /tmp/$n.json -o /tmp/$n.rec -- /bin/kvmrace-load $STORM --kick-log /tmp/$n.kicks "$@" \
+	$KT -q ${KT_BACKEND:-} -t 1ms --json /tmp/$n.json -o /tmp/$n.rec -- /bin/kvmrace-load $STORM --kick-log /tmp/$n.kicks "$@" \
 		> /tmp/$n.load 2> /tmp/$n.err
 	echo $? > /tmp/$n.rc
 	for x in rc load err; do emit "$n.$x" "/tmp/$n.$x"; done
@@ -194,6 +195,13 @@ if [ $m = p9 ] && want latekick; then
 	witness on
 	storm latekick --ee0 --tick-align --tick-source vcpu --tick-offset-us 800
 	witness latekick
+fi
+# The same through the ftrace backend (its own tracefs instance beside the
+# witness's).
+if [ $m = p9 ] && want latekick-ftrace; then
+	witness on
+	KT_BACKEND="--backend ftrace" storm latekick-ftrace --ee0 --tick-align --tick-source vcpu --tick-offset-us 800
+	witness latekick-ftrace
 fi
 # The pre-fix module under the same storm: the real race.
 if want reverted; then

@@ -14,7 +14,7 @@
 #   <m>-stock.*, p9-latekick.*, <m>-reverted.* (.json/.rc/.load/.kicks; .window)
 # and are asserted by scripts/power/assert.sh.
 #   scripts/power/run.sh [p9] [p8]          (default: both)
-# Environment (development): POWER_CASES=clean,injected,stock,latekick,reverted
+# Environment (development): POWER_CASES=clean,injected,stock,latekick,latekick-ftrace,reverted
 # (a subset; assert.sh then checks only those), POWER_WINDOW_US (the pre-fix
 # module's added window, default 1000), POWER_RECORD=1 (instead of the cases,
 # record the ftrace text of the pre-fix and EE=0 storms:
@@ -27,7 +27,7 @@ VM_NAME=power
 machines=${*:-p9 p8}
 t0=$(date +%s)
 cmdline="kvmrace_window_us=${POWER_WINDOW_US:-1000}"
-cases=${POWER_CASES:-clean,injected,stock,latekick,reverted}
+cases=${POWER_CASES:-clean,injected,stock,latekick,latekick-ftrace,reverted}
 [ "${POWER_RECORD:-0}" = 1 ] && cmdline="$cmdline kvmrace_record=1"
 [ "${POWER_RECORDINGS:-0}" = 1 ] && cmdline="$cmdline kvmrace_recordings=1"
 
@@ -112,7 +112,7 @@ for m in $machines; do
 		boot "$m" record record
 		continue
 	fi
-	for g in clean,injected stock,latekick,reverted; do
+	for g in clean,injected stock,latekick,latekick-ftrace,reverted; do
 		[ -n "$(only $g)" ] && boot "$m" "${g%%,*}" "$(only $g)"
 	done
 done
