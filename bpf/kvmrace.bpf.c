@@ -1012,11 +1012,9 @@ static __always_inline struct kr_event *run_bracket(bool enter, int vcpu_id, __u
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, pid = id >> 32, cpu = bpf_get_smp_processor_id();
-	struct vstate *v = bpf_map_lookup_elem(&vcpus, &tid);
+	struct vstate *v = enter ? vcpu_register(t, tid, pid, vcpu_id) : bpf_map_lookup_elem(&vcpus, &tid);
 	struct kr_event *e;
 
-	if (!v && enter)
-		v = vcpu_register(t, tid, pid, vcpu_id);
 	if (!v)
 		return NULL;
 	v->in_run = enter;
@@ -1249,9 +1247,9 @@ static __always_inline int on_ppc_guest(struct kvm_vcpu *vcpu, bool enter)
 		return 0;
 	tid = BPF_CORE_READ(t, pid);
 	pid = BPF_CORE_READ(t, tgid);
-	v = bpf_map_lookup_elem(&vcpus, &tid);
-	if (!v && enter)
-		v = vcpu_register(t, tid, pid, BPF_CORE_READ(vcpu, vcpu_id));
+	/* registered with its id (the task may be known from a KVM_RUN that
+	 * returned before, without one) */
+	v = enter ? vcpu_register(t, tid, pid, BPF_CORE_READ(vcpu, vcpu_id)) : bpf_map_lookup_elem(&vcpus, &tid);
 	if (!v)
 		return 0;
 	if (enter)
