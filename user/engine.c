@@ -435,9 +435,9 @@ static void req_open(struct kr_engine *e, struct vcpu *v, struct req *q, int cau
 	f->src_tid = from_tif ? 0 : ev->src_tid;
 	f->from_tif = from_tif;
 	f->remote = !from_tif && ev->cpu != v->cpu;
-	f->in_irq = !from_tif && !f->remote && (ev->flags & KR_F_IN_IRQ);
+	f->in_irq = !from_tif && (ev->flags & KR_F_IN_IRQ);
 	f->cpu = v->cpu;
-	if (f->in_irq)
+	if (f->in_irq && !f->remote)	/* on the vCPU's CPU: the interrupt that brought it */
 		note_raised_by(e, f, ev);
 	if (!v->in_guest) {
 		q->state = RQ_WAITING;

@@ -73,7 +73,7 @@ struct kr_finding {
 	bool from_tif;		/* request seen only as a TIF flag at entry */
 	bool from_waking;	/* a reschedule timed at its sched_waking (request_ns) */
 	bool remote;		/* raised on another CPU than the vCPU's */
-	bool in_irq;		/* raised on the vCPU's CPU by an interrupt handler (KR_F_IN_IRQ) */
+	bool in_irq;		/* raised by an interrupt handler (KR_F_IN_IRQ), on any CPU */
 	uint8_t class;		/* enum kr_class */
 	uint32_t pid, tid;
 	int32_t vcpu;
@@ -98,7 +98,7 @@ struct kr_finding {
 	 * were traced (kr_result.irqs_known). */
 	uint64_t irq_before_entry_ns;
 	uint8_t irq_before_entry_kind;	/* enum kr_irq_kind */
-	/* in_irq: the host interrupt whose handler raised it (the last the
+	/* in_irq on the vCPU's CPU: the host interrupt whose handler raised it (the last the
 	 * vCPU's task took there before the request), 0 if none was seen; it is
 	 * the interrupt before the entry if the request entered the guest. */
 	uint64_t irq_raised_ns;

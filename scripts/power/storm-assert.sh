@@ -41,17 +41,19 @@ storm_ok() {
 # order.
 # Writes F.paired: "CAUSE KICK_NS DONE_NS | KIND VIOLATION PAST_NS CLASS" for
 # every kick (KIND "-" when no finding), then "unpaired KIND CAUSE
-# REQUEST_NS SOURCE_TID" lines.
+# REQUEST_NS SOURCE" lines (SOURCE "irq": raised by an interrupt handler,
+# whatever task it hit, e.g. an RCU softirq on the kicker's CPU waking
+# rcu_sched onto the vCPU's).
 pair_kicks() {
 	local f=$1
-	jq -r '.findings | sort_by(.request_ns) | .[] | "\(.kind) \(.cause) \(.request_ns) \(.violation) \(.past_ns) \(.class) \(.source_tid)"' \
+	jq -r '.findings | sort_by(.request_ns) | .[] | "\(.kind) \(.cause) \(.request_ns) \(.violation) \(.past_ns) \(.class) \(.source_tid) \(.request_in_irq)"' \
 		"$f.json" > "$f.findings"
 	awk -v p="$2" 'FNR == NR { kc[++nk] = $1; kt[nk] = $2; kd[nk] = $3; next }
 	{ hit = 0
-	  for (i = 1; i <= nk && $7 == p; i++)
+	  for (i = 1; i <= nk && $7 == p && $8 != "true"; i++)
 		if (kc[i] == $2 && kt[i] <= $3 && (i == nk || $3 < kt[i + 1]) && !fk[i]) { hit = i; break }
 	  if (hit) { fk[hit] = $1; fv[hit] = $4; fp[hit] = $5; fc[hit] = $6 }
-	  else un[++nu] = "unpaired " $1 " " $2 " " $3 " " $7 }
+	  else un[++nu] = "unpaired " $1 " " $2 " " $3 " " ($8 == "true" ? "irq" : $7) }
 	END { for (i = 1; i <= nk; i++)
 		print kc[i], kt[i], kd[i], "|", fk[i] ? fk[i] : "-", fv[i], fp[i], fc[i]
 	      for (i = 1; i <= nu; i++) print un[i] }' "$f.kicks" "$f.findings" > "$f.paired"
@@ -162,8 +164,8 @@ latekick_checks() {
 	# (above), 5 in all; the EE=0 setup itself is the doorbell check's.
 	t "$m: kicks held in the guest past the threshold + 0.5 ms, both causes: $held (>= 5)" test "$held" -ge 5
 	# None unpaired: every finding is one of the kicks, except requests
-	# kvmrace names as raised by another process (a kernel thread waking on
-	# the vCPU's CPU is held as long at EE=0).
+	# kvmrace names as raised by another process or by an interrupt handler
+	# (a kernel thread waking on the vCPU's CPU is held as long at EE=0).
 	unp=$(awk -v p="${pid:--1}" '$1 == "unpaired" && $5 == p' "$f.paired" | wc -l)
 	unpl=$(awk '$1 == "unpaired"' "$f.paired" | wc -l)
 	DETAIL="$(awk '$1 == "unpaired"' "$f.paired" | head -3 | tr '\n' ';')"
