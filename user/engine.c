@@ -1041,7 +1041,7 @@ static void step(struct kr_engine *e, const struct kr_event *ev)
 
 static int ring_grow(struct kr_engine *e)
 {
-	size_t ncap = e->ring_cap ? e->ring_cap * 2 : 4096, i;
+	size_t ncap = e->ring_cap ? e->ring_cap * 2 : 256, i;
 	struct kr_event *n = malloc(ncap * sizeof(*n));
 
 	if (!n)

@@ -238,11 +238,12 @@ struct ps_run {
 };
 
 #define PS_CHUNK 16384		/* records sorted in memory before they spill */
+#define PS_CHUNK_MIN 256	/* the chunk's first allocation (it doubles) */
 #define PS_READ 256		/* records read at a time per run when merging */
 
 struct ps_sort {
 	struct ps_rec *buf;
-	size_t n;
+	size_t n, bufcap;
 	uint64_t seq;
 	int fd;				/* spill file (unlinked), -1 until needed */
 	uint64_t off;
@@ -500,9 +501,16 @@ static void ps_push(struct kr_export *x, struct ps_rec *r)
 
 	if (x->oom || x->out[OUT_PERF].err)
 		return;
-	if (!s->buf && !(s->buf = malloc(PS_CHUNK * sizeof(*s->buf)))) {
-		x->oom = ENOMEM;
-		return;
+	if (s->n == s->bufcap) {	/* grown as needed, up to a chunk */
+		size_t cap = s->bufcap ? s->bufcap * 2 : PS_CHUNK_MIN;
+		struct ps_rec *nb = realloc(s->buf, cap * sizeof(*nb));
+
+		if (!nb) {
+			x->oom = ENOMEM;
+			return;
+		}
+		s->buf = nb;
+		s->bufcap = cap;
 	}
 	r->seq = s->seq++;
 	s->buf[s->n++] = *r;

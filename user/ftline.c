@@ -159,12 +159,13 @@ static int parse_latency_layout(char *s, struct kr_ftline *o)
 	return take_event(o, (char *)after + 1);
 }
 
-/* TASK-PID [CPU]: the CPU field is the first " [digits]" (NULL if none). */
-static char *cpu_bracket(char *s)
+/* TASK-PID [CPU]: a CPU field candidate is a " [digits]" of s at or after
+ * from (NULL if none). */
+static char *cpu_bracket(char *s, char *from)
 {
 	char *br;
 
-	for (br = strchr(s, '['); br; br = strchr(br + 1, '[')) {
+	for (br = strchr(from, '['); br; br = strchr(br + 1, '[')) {
 		char *q = br + 1;
 
 		if (br == s || br[-1] != ' ')
@@ -263,10 +264,13 @@ int kr_ftline_parse(char *line, struct kr_ftline *o)
 	o->has_flags = false;
 	o->tgid = 0;
 	o->perf = false;
-	/* the CPU bracket followed by (flags and) the timestamp; otherwise the
-	 * trace-cmd -l layout (its payload may have brackets of its own).
-	 * Checked before the line is modified. */
-	if (!(br = cpu_bracket(s)) || (r = after_bracket(br, o, &after)) > 0)
+	/* the CPU bracket: the first " [digits]" followed by (flags and) the
+	 * timestamp (a comm may hold one that is not: "CPU 1/ [0]KV-5 [001]");
+	 * if none, the trace-cmd -l layout (its payload may have brackets of
+	 * its own).  Checked before the line is modified. */
+	for (br = cpu_bracket(s, s), r = 1; br && (r = after_bracket(br, o, &after)) > 0;)
+		br = cpu_bracket(s, br + 1);
+	if (!br)
 		return parse_latency_layout(s, o);
 	if (r < 0 || (cpu = cpu_num(br + 1, NULL)) < 0)
 		return -1;

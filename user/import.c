@@ -17,6 +17,9 @@
 /* A trace line longer than this is not one (an endless line must not grow
  * the buffer without bound). */
 #define KR_MAX_LINE (1 << 20)
+/* The text read-ahead buffer's first size (it doubles for a longer line):
+ * small files cost no large allocation. */
+#define READ_BUF_MIN (64 << 10)
 
 struct parser {
 	struct kr_input *in;	/* text, or */
@@ -231,7 +234,7 @@ static int parser_open(struct parser *p, struct kr_input *in, char *err, size_t 
 		return p->dat ? 0 : -1;
 	}
 	p->in = in;
-	p->cap = 1 << 20;
+	p->cap = READ_BUF_MIN;
 	if (!(p->buf = malloc(p->cap))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -237,20 +237,29 @@ int kr_reader_open(struct kr_reader *r, const char *path, char *err, size_t errl
 	return kr_reader_open_input(r, in, err, errlen);
 }
 
+#define READER_BUF_MIN (1024 * KR_EVENT_SIZE)	/* 64 KB */
+
 static int refill(struct kr_reader *r, char *err, size_t errlen)
 {
 	size_t keep = r->buf_len - r->buf_pos, got;
 
-	if (!r->buf) {
-		r->buf = malloc(KR_READER_BUF);
-		if (!r->buf) {
+	/* The buffer starts at READER_BUF_MIN and doubles, up to
+	 * KR_READER_BUF, each time a read filled it: small files cost no
+	 * large allocation, large ones are read in KR_READER_BUF reads. */
+	if (r->buf_len == r->buf_cap && r->buf_cap < KR_READER_BUF) {
+		size_t cap = r->buf_cap ? r->buf_cap * 2 : READER_BUF_MIN;
+		unsigned char *nb = realloc(r->buf, cap);
+
+		if (!nb) {
 			snprintf(err, errlen, "%s: out of memory", r->path);
 			return -1;
 		}
+		r->buf = nb;
+		r->buf_cap = cap;
 	}
 	memmove(r->buf, r->buf + r->buf_pos, keep);
 	r->buf_pos = 0;
-	got = kr_input_read(r->in, r->buf + keep, KR_READER_BUF - keep);
+	got = kr_input_read(r->in, r->buf + keep, r->buf_cap - keep);
 	r->buf_len = keep + got;
 	if (!got && kr_input_error(r->in)) {
 		snprintf(err, errlen, "%s: read error: %s", r->path, strerror(errno));
@@ -344,4 +353,5 @@ void kr_reader_close(struct kr_reader *r)
 	r->in = NULL;
 	free(r->buf);
 	r->buf = NULL;
+	r->buf_len = r->buf_pos = r->buf_cap = 0;
 }

@@ -48,7 +48,7 @@ struct kr_reader {
 	struct kr_input *in;
 	const char *path;
 	unsigned char *buf;	/* records read ahead */
-	size_t buf_len, buf_pos;
+	size_t buf_len, buf_pos, buf_cap;
 	/* The header's run info; complete, the duration and the command status
 	 * once the end record is read. */
 	struct kr_run_info info;

@@ -59,14 +59,17 @@ static struct kr_source *rec_open(struct kr_input *in, char *err, size_t errlen)
 
 /* ---- trace text, trace.dat ---- */
 
-/* Events read ahead until the run's arch is known: at most this many. */
+/* Events read ahead until the run's arch is known: at most this many, in a
+ * buffer grown from AHEAD_MIN as needed (most inputs say their arch in the
+ * first lines: no 4 MB allocation for them). */
 #define MAX_AHEAD (1u << 16)
+#define AHEAD_MIN 256u
 
 struct text_source {
 	struct kr_source s;
 	struct kr_import *im;
 	struct kr_event *ahead;
-	uint32_t nahead, iahead;
+	uint32_t nahead, iahead, capahead;
 	int done;		/* the import's last return when reading ahead ended */
 	char err[512];
 	struct kr_event ev;	/* the event handed out */
@@ -120,6 +123,18 @@ static void read_ahead(struct text_source *t)
 
 	t->done = 1;
 	while (t->nahead < MAX_AHEAD && !st->has_meta && !st->saw_kvm_hv && !st->saw_kvm) {
+		if (t->nahead == t->capahead) {
+			uint32_t cap = t->capahead * 2;
+			struct kr_event *n = realloc(t->ahead, cap * sizeof(*n));
+
+			if (!n) {
+				snprintf(t->err, sizeof(t->err), "out of memory");
+				t->done = -1;
+				break;
+			}
+			t->ahead = n;
+			t->capahead = cap;
+		}
 		t->done = kr_import_next(t->im, &t->ahead[t->nahead], t->err, sizeof(t->err));
 		if (t->done <= 0)
 			break;
@@ -152,7 +167,7 @@ static struct kr_source *text_open(struct kr_input **in, int n, bool lenient, ch
 {
 	struct text_source *t = calloc(1, sizeof(*t));
 
-	if (!t || !(t->ahead = malloc(MAX_AHEAD * sizeof(*t->ahead)))) {
+	if (!t || !(t->ahead = malloc(AHEAD_MIN * sizeof(*t->ahead)))) {
 		free(t);
 		while (n--)
 			kr_input_close(in[n]);
@@ -164,6 +179,7 @@ static struct kr_source *text_open(struct kr_input **in, int n, bool lenient, ch
 		free(t);
 		return NULL;
 	}
+	t->capahead = AHEAD_MIN;
 	t->s.next = text_next;
 	t->s.close = text_close;
 	t->s.ordered = true;

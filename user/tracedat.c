@@ -631,6 +631,8 @@ int kr_dat_check(int fd, const char *path, struct kr_dat_info *info, char *err, 
 	info->page_size = (unsigned)v;
 	info->page_header = info->long_size == 8 ? 16 : 12;
 	c.bufsize = CHECK_BUF > v ? CHECK_BUF : (size_t)v;
+	while (c.bufsize > v && c.bufsize / 2 >= c.size)
+		c.bufsize /= 2;	/* a small file: no larger than it needs */
 	c.walk_page_size = info->page_size;
 	c.buf = malloc(c.bufsize);
 	if (!c.buf) {
@@ -669,6 +671,7 @@ struct tep_record *tracecmd_read_next_data(struct tracecmd_input *handle, int *r
 #define DEFAULT_STALL_MS 20000
 #define MAX_LINE (16u << 20)	/* a rendered record longer than this is damage */
 #define CHILD_BUF (256u << 10)
+#define READ_BUF (64u << 10)	/* the parent's first buffer (a pipe's size); it doubles for a long frame */
 #define F_OPENED 0xfffffff0u	/* frame "cpus": control frames */
 #define F_END 0xfffffff1u
 #define F_ERROR 0xfffffff2u
@@ -989,7 +992,7 @@ struct kr_dat *kr_dat_open_opts(const char *path, const struct kr_dat_opts *o, c
 	struct frame f;
 	unsigned char *body;
 
-	if (!d || !(d->buf = malloc(d->cap = 1 << 20))) {
+	if (!d || !(d->buf = malloc(d->cap = READ_BUF))) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		free(d);
 		return NULL;

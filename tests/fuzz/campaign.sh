@@ -13,7 +13,8 @@
 #                                   (libFuzzer -merge=1, inputs cut to commit_len).
 #
 # FUZZ_OUT (default build/fuzz) holds the binaries, corpora, crashes and logs;
-# FUZZ_JOBS (default 1) fuzzing processes per target.
+# FUZZ_JOBS (default 1) fuzzing processes per target; FUZZ_RUNS (default
+# none) ends a target's campaign sooner, at that many executions.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${FUZZ_OUT:-$TOP/build/fuzz}
@@ -21,8 +22,9 @@ case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
 SRC=$TOP/tests/fuzz
 
 # ASan: a small quarantine and no shadow release keep pages mapped between
-# runs (page faults cost ~40 us each on this VM and were most of a run's
-# time); UBSan: every report fatal, with its stack.
+# runs (page faults cost ~40 us each on this VM; without these options
+# record and text take 25-35% more CPU per execution, README.md); UBSan:
+# every report fatal, with its stack.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32:clear_shadow_mmap_threshold=1000000000:detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -48,10 +50,43 @@ commit_len() {
 	esac
 }
 
+# ASan options of a target's campaign on top of ASAN_OPTIONS.  fuzz_tracedat
+# forks its reader process for every input that passes the structure check
+# (~20% of the executions), and that process, libtracecmd with ASan's
+# allocator, was most of the target's time: each of its allocations unwinds
+# its stack into ASan's stack depot, copy-on-write pages of the parent, and
+# libtracecmd trips an interceptor on some damaged files, an ASan report in
+# the reader whose symbolization cost ~1.5 s.  So the campaign runs it
+# without allocation stacks and unsymbolized (a reader of a good file:
+# 39 -> 28 ms of CPU, its page faults 1340 -> 700); detection is the same,
+# and classify replays each saved failure with the full reports.
+run_opts() {
+	case $1 in
+	tracedat) echo ":symbolize=0:malloc_context_size=0" ;;
+	*) echo "" ;;
+	esac
+}
+
+# libFuzzer's malloc limit (-malloc_limit_mb, by default -rss_limit_mb) is a
+# malloc hook, and it stays in fuzz_tracedat's reader processes: libtracecmd
+# asking for 4 GB on a damaged file (regress/tracedat/dat-libtracecmd-malloc-4g.dat)
+# made the reader process save its input as an "oom-" failure of the
+# fuzzer, when the fuzzer's side is what is tested and handles the reader's
+# end.  So no malloc limit below ASan's own (1 TB: an ASan report in the reader,
+# whose end the fuzzer's side reports as one line); the fuzzer's side stays
+# under -rss_limit_mb.
+# (tests/integration/fuzz.sh: the same.)
+target_flags() {
+	case $1 in
+	tracedat) echo "-malloc_limit_mb=1048576" ;;
+	*) echo "" ;;
+	esac
+}
+
 common_flags() {
 	local t=$1 f=()
 	[ -f "$SRC/$t.dict" ] && f+=("-dict=$SRC/$t.dict")
-	f+=("-max_len=${2:-$(max_len "$t")}" -timeout=30 -rss_limit_mb=4096 -purge_allocator_interval=-1)
+	f+=("-max_len=${2:-$(max_len "$t")}" -timeout=30 -rss_limit_mb=4096 -purge_allocator_interval=-1 $(target_flags "$t"))
 	echo "${f[@]}"
 }
 
@@ -79,8 +114,9 @@ rc=0
 # One line per distinct failure: the first report line of each saved input,
 # replayed once.
 classify() {
-	local bin=$1 f=$2 l
-	l=$("$bin" -runs=1 "$f" 2>&1 | grep -m1 -E '^fuzz: |ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|^SUMMARY: ' |
+	local bin=$1 f=$2 t=$3 l
+	# shellcheck disable=SC2046
+	l=$("$bin" -runs=1 $(target_flags "$t") "$f" 2>&1 | grep -m1 -E '^fuzz: |ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|^SUMMARY: ' |
 		sed -E 's/==[0-9]+==//; s/ at offset [0-9]+ of [0-9]+.*//; s/0x[0-9a-f]+/0x.../g; s/^ +//')
 	echo "${l:-no report on replay}"
 }
@@ -97,13 +133,9 @@ for t in "$@"; do
 	# fork mode: a crash is saved and counted, and the campaign goes on
 	# (one known bug must not hide the others)
 	# shellcheck disable=SC2046
-	# fuzz_tracedat: libtracecmd in the reader process trips ASan's
-	# interceptors on damaged files (the parent reports the reader's death);
-	# symbolizing each of those reports cost ~1.5 s of a 0.3 s execution.
-	# The saved failures are replayed symbolized (classify).
-	sym=1
-	[ "$t" = tracedat ] && sym=0
-	(cd "$OUT" && ASAN_OPTIONS=$ASAN_OPTIONS:symbolize=$sym "$bin" -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
+	# fuzz_tracedat: run_opts (the saved failures are replayed with the
+	# full options: classify)
+	(cd "$OUT" && ASAN_OPTIONS=$ASAN_OPTIONS$(run_opts "$t") "$bin" -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
 		-artifact_prefix="$crashes/" $(common_flags "$t") "$corpus") > "$log" 2>&1
 	last=$(grep -E '^#[0-9]+: cov' "$log" | tail -1)
 	execs=$(echo "$last" | sed -n 's/^#\([0-9]*\):.*/\1/p')
@@ -121,7 +153,7 @@ for t in "$@"; do
 	printf '%-14s %10s %8s %7s %7s %8s %8s  %s\n' "fuzz_$t" "${execs:-?}" "$eps" "${cov:-?}" "${ft:-?}" \
 		"$(ls "$corpus" | wc -l)" "$n" "$what"
 	for f in $new; do
-		echo "$(classify "$bin" "$f")|$(basename "$f")"
+		echo "$(classify "$bin" "$f" "$t")|$(basename "$f")"
 	done | awk -F'|' '$1 != "" { if (!($1 in n)) { first[$1] = $2; order[k++] = $1 } n[$1]++ }
 		END { for (i = 0; i < k; i++) printf "    %d x %s (e.g. %s)\n", n[order[i]], order[i], first[order[i]] }'
 done

@@ -171,29 +171,22 @@ static void outputs_init(void)
 	outputs_ready = 1;
 }
 
+/* A written output, whole: one allocation of the file's size (a growing
+ * buffer would cost a large allocation per run). */
 static char *slurp_path(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0;
+	struct stat st;
+	char *buf;
 
-	*n = 0;
-	if (!f)
+	if (!f || fstat(fileno(f), &st))
 		die(path);
-	for (;;) {
-		size_t r;
-
-		if (*n + 65536 + 1 > cap) {
-			cap = cap ? cap * 2 : 65536 * 2;
-			buf = realloc(buf, cap);
-			if (!buf)
-				die("realloc");
-		}
-		r = fread(buf + *n, 1, cap - *n - 1, f);
-		if (!r)
-			break;
-		*n += r;
-	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		die("malloc");
+	*n = fread(buf, 1, (size_t)st.st_size + 1, f);
+	if (ferror(f) || *n != (size_t)st.st_size)
+		die(path);	/* the file is ours: it cannot change under us */
 	fclose(f);
 	buf[*n] = 0;
 	return buf;

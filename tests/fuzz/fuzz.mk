@@ -1,7 +1,8 @@
 # ---- fuzzing (included by the Makefile; tests/fuzz/README.md) ----
-#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="text record"] [FUZZ_JOBS=J]
-#       libFuzzer campaigns (clang, ASan+UBSan), N seconds per target (J
-#       processes each), from
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_RUNS=R] [FUZZ_TARGETS="text record"] [FUZZ_JOBS=J]
+#       libFuzzer campaigns (clang, ASan+UBSan), N seconds per target, or
+#       until R executions (the job that reaches R ends it; J processes
+#       each), from
 #       the committed corpus into build/fuzz/corpus/; fails on any crash,
 #       leak or UB report (inputs in build/fuzz/crashes/TARGET/).
 #   make fuzz-build      the libFuzzer binaries only (build/fuzz/fuzz_TARGET)
@@ -12,6 +13,7 @@
 FUZZ_TARGETS ?= text record engine tracedat
 FUZZ_SECONDS ?= 600
 FUZZ_JOBS ?= 1
+FUZZ_RUNS ?=
 FUZZ_CC ?= clang
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SRC := tests/fuzz
@@ -69,7 +71,7 @@ $(BUILD)/kvmrace-mkdat: $(FUZZ_SRC)/mkdat.c $(FUZZ_SRC)/mkdat.h | $(BUILD)
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
 
 fuzz: fuzz-build
-	$(Q)FUZZ_OUT=$(FUZZ_OUT) FUZZ_JOBS=$(FUZZ_JOBS) $(FUZZ_SRC)/campaign.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(Q)FUZZ_OUT=$(FUZZ_OUT) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_RUNS=$(FUZZ_RUNS) $(FUZZ_SRC)/campaign.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-merge: fuzz-build
 	$(Q)FUZZ_OUT=$(FUZZ_OUT) $(FUZZ_SRC)/campaign.sh --merge $(FUZZ_TARGETS)

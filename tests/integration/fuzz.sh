@@ -30,10 +30,10 @@ for t in text record engine tracedat; do
 	[ -d "$TOP/tests/fuzz/corpus/$t" ] && cp "$TOP/tests/fuzz/corpus/$t"/* "$c"/ 2> /dev/null
 	dict=()
 	[ -f "$TOP/tests/fuzz/$t.dict" ] && dict=("-dict=$TOP/tests/fuzz/$t.dict")
-	sym=1	# tracedat: the reader process's ASan reports unsymbolized (campaign.sh)
-	[ $t = tracedat ] && sym=0
-	(cd "$WORK" && ASAN_OPTIONS=$ASAN_OPTIONS:symbolize=$sym "$F/fuzz_$t" -max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 -purge_allocator_interval=-1 \
-		-print_final_stats=1 -artifact_prefix="$WORK/art-$t/" "${dict[@]}" "$c") > "$WORK/$t.log" 2>&1
+	opts= flags=()	# tracedat: campaign.sh's run_opts and target_flags
+	[ $t = tracedat ] && opts=:symbolize=0:malloc_context_size=0 flags=(-malloc_limit_mb=1048576)
+	(cd "$WORK" && ASAN_OPTIONS=$ASAN_OPTIONS$opts "$F/fuzz_$t" -max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 -purge_allocator_interval=-1 \
+		-print_final_stats=1 -artifact_prefix="$WORK/art-$t/" "${dict[@]}" "${flags[@]}" "$c") > "$WORK/$t.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$WORK/$t.log")
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$WORK/$t.log")

@@ -74,6 +74,32 @@ static void trace_cmd_latency_layout(void)
 	CHECK(!strncmp(o.payload, "kworker/0:2:20906 [120]", 23));
 }
 
+/* A comm may hold a " [digits]" of its own (a thread may name itself
+ * anything): the CPU field is the bracket followed by the timestamp, in
+ * ftrace's layout and in perf script's (kvmrace's export writes the comm
+ * as it came). */
+static void comm_with_bracket(void)
+{
+	char a[] = "      a [1] b-123     [001] d..1.     9.500000: kvm_entry: vcpu 0, rip 0x1000";
+	char b[] = "CPU 1/  [000]KV    5000/5001    [002]     1.006721000: kvmrace:run_begin: vcpu=-1 cause=0";
+	struct kr_ftline o;
+
+	CHECK_EQ(kr_ftrace_parse_line(a, &o), 1);
+	CHECK(!strcmp(o.comm, "a [1] b"));
+	CHECK_EQ(o.pid, 123);
+	CHECK_EQ(o.cpu, 1);
+	CHECK(!strcmp(o.flags, "d..1."));
+	CHECK_EQ(o.ts, 9500000000ull);
+	CHECK(!strcmp(o.event, "kvm_entry"));
+	CHECK_EQ(kr_ftrace_parse_line(b, &o), 1);
+	CHECK(!strcmp(o.comm, "CPU 1/  [000]KV"));
+	CHECK_EQ(o.tgid, 5000);
+	CHECK_EQ(o.pid, 5001);
+	CHECK_EQ(o.cpu, 2);
+	CHECK_EQ(o.ts, 1006721000ull);
+	CHECK(!strcmp(o.event, "kvmrace:run_begin"));
+}
+
 static void comments_and_garbage(void)
 {
 	char a[] = "# tracer: nop", b[] = "   ", c[] = "garbage here", d[] = "x-1 [000] notatime: ev: p",
@@ -397,6 +423,7 @@ int main(void)
 	RUN(tgid_column);
 	RUN(plain_line);
 	RUN(trace_cmd_latency_layout);
+	RUN(comm_with_bracket);
 	RUN(comments_and_garbage);
 	RUN(tiny_trace);
 	RUN(payload_variants);

@@ -92,6 +92,30 @@ static void round_trip(void)
 	CHECK(r.saw_end);
 }
 
+/* Larger than the reader's largest buffer (KR_READER_BUF), read through
+ * every size of it: each record once, in order, none torn at a refill. */
+static void large_file_in_order(void)
+{
+	struct kr_reader r;
+	const struct kr_event *ev;
+	char err[256];
+	int n = 0, k, torn = 0;
+
+	write_file(path("large"), 40000, true);
+	CHECK(!kr_reader_open(&r, path("large"), err, sizeof(err)));
+	while ((k = kr_reader_next(&r, &ev, err, sizeof(err))) > 0) {
+		if (ev->ts != 1000u + (unsigned)n || ev->vcpu != n || ev->tid != 7)
+			torn++;
+		n++;
+	}
+	CHECK_EQ(k, 0);
+	CHECK_EQ(n, 40000);
+	CHECK_EQ(torn, 0);
+	CHECK_EQ(r.records, 40002);
+	CHECK(r.saw_end && r.info.complete);
+	kr_reader_close(&r);
+}
+
 static void no_end_marker_is_readable(void)
 {
 	struct kr_reader r;
@@ -191,6 +215,7 @@ int main(void)
 		return 1;
 	}
 	RUN(round_trip);
+	RUN(large_file_in_order);
 	RUN(no_end_marker_is_readable);
 	RUN(truncated_record);
 	RUN(bad_magic);
