@@ -219,6 +219,11 @@ live_in_vm() {
 # live_files: the shell tests with live cases (those that name live_gate).
 live_files() { grep -l 'live_gate' "$TOP"/tests/integration/*.sh; }
 
+# host_files: the shell tests that need neither the emulated x86 host's live
+# run nor an emulated host of their own (run_stage): tests/run.sh runs them
+# while the emulated host runs the live cases.
+host_files() { grep -L -e 'live_gate' -e '^run_stage ' "$TOP"/tests/integration/*.sh; }
+
 # preempted FILE: the reschedule requests kvmrace-load's wake-ups made for its
 # vCPU thread (fifo_preempted in its output FILE: the FIFO thread slept and,
 # woken, took the CPU from it), the ground truth of a resched count; 0 if none.

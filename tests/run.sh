@@ -11,6 +11,33 @@ RESULTS=$(mktemp /tmp/kvmrace-results.XXXXXX)
 export KR_RESULTS=$RESULTS
 P=0 F=0 S=0
 
+. "$TOP/tests/lib.sh"
+
+# run_file FILE: one shell test file, its lines indented, and its time.
+run_file() {
+	local t0=$SECONDS
+	echo "# $(basename "$1")"
+	bash "$1" 2>&1 | sed 's/^/  /'
+	echo "  # $(basename "$1"): $((SECONDS - t0)) s"
+}
+
+# Where there is no /dev/kvm, the live cases of every file run in one boot
+# of the emulated x86 KVM host (tests/lib.sh: live_where, live_gate): each
+# file first builds what its live cases need (KR_PREPARE=1 ends it at its
+# live_gate), the emulated host boots in the background, and the files
+# print and count their live results after it (KR_VM_LIVE).  Its TCG takes
+# one core (thread=single), so the unit tests and the files that need
+# neither it nor an emulated host of their own (host_files) run beside it.
+VM_PID=
+if [ "$(live_where)" = vm ]; then
+	VMD=$WORK/vm-live
+	mapfile -t lf < <(live_files)
+	for s in "${lf[@]}"; do KR_PREPARE=1 KR_RESULTS=/dev/null bash "$s" > "$WORK/prepare.log" 2>&1; done
+	VM_T0=$SECONDS
+	{ "$TOP/scripts/x86/live.sh" "$VMD" "${lf[@]}" > "$VMD.log" 2>&1; echo "scripts/x86/live.sh exit $?" >> "$VMD.log"; } &
+	VM_PID=$!
+fi
+
 echo "# unit tests"
 for t in "$BUILD"/test_* "$BUILD"/asan/test_*; do
 	[ -x "$t" ] || continue
@@ -28,28 +55,19 @@ for t in "$BUILD"/test_* "$BUILD"/asan/test_*; do
 	fi
 done
 
-# Where there is no /dev/kvm, the live cases of every file run in one boot
-# of the emulated x86 KVM host (tests/lib.sh: live_where, live_gate), before
-# the files: each file first builds what its live cases need (KR_PREPARE=1
-# ends it at its live_gate), and then prints and counts their results in
-# its turn.
-. "$TOP/tests/lib.sh"
-if [ "$(live_where)" = vm ]; then
-	VMD=$WORK/vm-live
-	mapfile -t lf < <(live_files)
+mapfile -t hf < <(host_files)
+for s in "${hf[@]}"; do run_file "$s"; done
+
+if [ -n "$VM_PID" ]; then
+	wait "$VM_PID"
 	echo "# live cases of ${#lf[@]} files ($(basename -a "${lf[@]}" | tr '\n' ' ')): no /dev/kvm here, so in the emulated x86 KVM host"
-	for s in "${lf[@]}"; do KR_PREPARE=1 KR_RESULTS=/dev/null bash "$s" > "$WORK/prepare.log" 2>&1; done
-	t0=$(date +%s)
-	"$TOP/scripts/x86/live.sh" "$VMD" "${lf[@]}" > "$VMD.log" 2>&1
-	echo "scripts/x86/live.sh exit $?" >> "$VMD.log"
 	grep '^#' "$VMD.log" | sed 's/^/  /'
-	echo "  # the emulated x86 host ran them in $(( $(date +%s) - t0 )) s (boot, setup and shutdown included)"
+	echo "  # the emulated x86 host ran them in $((SECONDS - VM_T0)) s (boot, setup and shutdown included; beside the files above)"
 	export KR_VM_LIVE=$VMD
 fi
 
 for s in "$TOP"/tests/integration/*.sh; do
-	echo "# $(basename "$s")"
-	bash "$s" 2>&1 | sed 's/^/  /'
+	printf '%s\n' "${hf[@]}" | grep -qxF "$s" || run_file "$s"
 done
 
 # Nothing of ours may stay loaded after the tests.
