@@ -915,7 +915,8 @@ static bool from_waking(struct vcpu *v, const struct kr_event *ev)
  * first run: its own late event (the kernel sets the flag and sends the kick
  * before signal_generate or sched_wakeup fire; an emulated CPU can stall
  * between the two).  Its source is the request's; it stays dated at the
- * entry.  False if it is another request. */
+ * entry, and whether an interrupt handler raised it is the event's word.
+ * False if it is another request. */
 static bool tif_request_event(struct vcpu *v, struct req *q, const struct kr_event *ev)
 {
 	struct kr_finding *f = &q->f;
@@ -925,6 +926,7 @@ static bool tif_request_event(struct vcpu *v, struct req *q, const struct kr_eve
 	f->src_tid = ev->src_tid;
 	f->signo = ev->cause == KR_CAUSE_SIGNAL ? ev->reason : 0;
 	f->remote = ev->cpu != v->cpu;
+	f->in_irq = (ev->flags & KR_F_IN_IRQ) != 0;
 	return true;
 }
 

@@ -805,7 +805,7 @@ static void tif_at_entry_request_event_after(void)
 		x = add(&s, T0 + 1200 * US, KR_EV_GUEST_ENTER, 1001, 1);
 		x->flags |= KR_F_TIF;
 		x->tif = KR_TIF_SIGPENDING;
-		req(&s, rq, 1001, KR_CAUSE_SIGNAL);
+		req(&s, rq, 1001, KR_CAUSE_SIGNAL)->flags |= KR_F_IN_IRQ;	/* a timer's, on its CPU */
 		add(&s, T0 + 4 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x500;
 		add(&s, T0 + 4 * MS + 10 * US, KR_EV_USER_EXIT, 1001, 1)->err = -4;
 		e = run_stream(&s, 1 * MS, 0);
@@ -815,6 +815,7 @@ static void tif_at_entry_request_event_after(void)
 		f = &r->findings[0];
 		CHECK_EQ(f->kind, KR_KIND_ENTERED_PENDING);
 		CHECK(f->remote && f->violation);
+		CHECK(f->in_irq);	/* the late event's own word */
 		CHECK_EQ(f->from_tif, before_clear != 2);
 		CHECK_EQ(f->src_tid, 42);
 		CHECK_EQ(f->signo, 10);
