@@ -113,7 +113,8 @@ for m in $machines; do
 		continue
 	fi
 	for g in clean,injected stock,latekick,latekick-ftrace,reverted; do
-		[ -n "$(only $g)" ] && boot "$m" "${g%%,*}" "$(only $g)"
+		o=$(only $g)	# the console is named after the first case that runs
+		[ -n "$o" ] && boot "$m" "${o%%,*}" "$o"
 	done
 done
 echo "power: emulated stage took $(( $(date +%s) - t0 )) s"
