@@ -32,6 +32,18 @@ check "cli_pid_list (report -p 999999,$pid: the vCPU of $pid kept)" jqe ".runs >
 "$KT" report -q -t 2ms -p 999999 --json "$WORK/p0.json" "$F"
 check "cli_pid_list_none (report -p 999999: nothing of another process)" jqe ".runs == 0" "$WORK/p0.json"
 run_err "cli_option_for_another_command" "is for live tracing" "$KT" report -d 1 "$F"
+# kvmrace-load's bad options: one line of its own, exit 1, before any VM.
+for a in "--signal-source x:--signal-source: tgkill or timer" "--signal-source timer --tick-align:--signal-source timer: the timer picks the time" \
+	"--bogus:unknown option or missing value: '--bogus'" "--signals:unknown option or missing value: '--signals'"; do
+	# shellcheck disable=SC2086
+	"$KL" ${a%%:*} > /dev/null 2> "$WORK/lerr"
+	rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l < "$WORK/lerr")" = 1 ] && grep -qF "kvmrace-load: ${a#*:}" "$WORK/lerr"; then
+		pass "cli_load_bad_option (${a%%:*}: $(cat "$WORK/lerr"))"
+	else
+		fail "cli_load_bad_option (${a%%:*})" "rc=$rc: $(head -c 300 "$WORK/lerr")"
+	fi
+done
 "$KT" --version > "$WORK/v" 2>&1
 check "cli_version ($(cat "$WORK/v"))" grep -q "^kvmrace-trace [0-9]" "$WORK/v"
 
@@ -56,6 +68,15 @@ run_err "cli_command_cannot_run" "cannot run '/nonexistent'" "$KT" -q -- /nonexi
 "$KT" -q -p "$$,1" -d 0.2 > /dev/null 2> "$WORK/p.err"
 rc=$?
 check "cli_live_pid_list (-p \$\$,1: exit $rc, no error)" test $rc != 1
+# The reader of the output gone (| head, | true): the run ends as on
+# SIGINT, and leaves nothing behind (the ftrace backend's tracefs instance
+# stayed when SIGPIPE killed the run).
+for b in bpf ftrace; do
+	"$KT" --backend $b -v -d 30 2>&1 | true
+	rc=${PIPESTATUS[0]}
+	n=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^kvmrace-')
+	check "cli_closed_pipe_$b (exit $rc, not killed; $n tracefs instances and $(progs_left) BPF programs left)" test "$rc" -lt 128 -a "$n" = 0 -a "$(progs_left)" = 0
+done
 # The status line: once a second on a terminal (script gives one), never
 # into a file or a pipe.
 if command -v script > /dev/null; then
