@@ -55,7 +55,7 @@ struct opts {
 	long signals, resched, exits;
 	long period_us, settle_ms, spin_ms;
 	int vcpu_cpu, storm_cpu;
-	bool ee0, tick_align, tick_vcpu, tick_source_set;
+	bool ee0, tick_align, tick_vcpu, tick_source_set, timer_signals;
 	long tick_offset_us;
 	const char *kick_log;
 };
@@ -575,6 +575,27 @@ static void collect_done(long idx, uint64_t deadline)
 	}
 }
 
+/* --signal-source timer: SIGUSR1 from a one-shot POSIX timer aimed at the
+ * vCPU thread (SIGEV_THREAD_ID), armed to fire 10 us on: the kernel sends
+ * it from its timer interrupt (hrtimer), not from a task. */
+static void timer_signal(void)
+{
+	static timer_t t;
+	static bool made;
+	struct itimerspec its = { .it_value = { .tv_nsec = 10000 } };
+
+	if (!made) {
+		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGUSR1 };
+
+		sev._sigev_un._tid = atomic_load(&vcpu_tid);	/* sigev_notify_thread_id */
+		if (timer_create(CLOCK_MONOTONIC, &sev, &t))
+			die("timer_create");
+		made = true;
+	}
+	if (timer_settime(t, 0, &its, NULL))
+		die("timer_settime");
+}
+
 /* One kick: SIGUSR1 to the vCPU thread, or a wake-up of the SCHED_FIFO
  * thread on the vCPU's CPU; its CLOCK_MONOTONIC time just before. */
 static void kick(bool sig)
@@ -586,7 +607,9 @@ static void kick(bool sig)
 	atomic_store(&last_kick[sig ? 0 : 1], nkicks);
 	k->ns = now_ns();
 	k->after_tick_ns = tick ? k->ns - tick : 0;
-	if (sig) {
+	if (sig && o.timer_signals) {
+		timer_signal();
+	} else if (sig) {
 		if (syscall(SYS_tgkill, getpid(), atomic_load(&vcpu_tid), SIGUSR1))
 			die("tgkill");
 	} else if (write(wake_pipe[1], "w", 1) != 1) {
@@ -640,6 +663,11 @@ static void usage(FILE *f)
 "Usage: kvmrace-load [OPTIONS]\n"
 "Run a tiny KVM guest on a vCPU thread and storm that thread from another CPU.\n\n"
 "  -s, --signals N     send N signals (SIGUSR1, tgkill) to the vCPU thread\n"
+"  -I, --signal-source tgkill|timer  how: tgkill from the storm thread\n"
+"                      (default), or a one-shot POSIX timer aimed at the vCPU\n"
+"                      thread, armed by the storm thread: the kernel sends it\n"
+"                      from its timer interrupt (a request raised in an\n"
+"                      interrupt handler; its kick time: when it was armed)\n"
 "  -r, --resched N     wake a SCHED_FIFO thread on the vCPU's CPU N times\n"
 "  -P, --period-us US  time between two storm events (default 1000)\n"
 "  -x, --exits N       guest does N port-I/O exits then halts (KVM_RUN timing)\n"
@@ -715,12 +743,14 @@ static void parse_args(int argc, char **argv)
 		{ "exits", 1, 0, 'x' }, { "spin-ms", 1, 0, 'S' }, { "cpu", 1, 0, 'c' },
 		{ "storm-cpu", 1, 0, 'C' }, { "kick-log", 1, 0, 'k' }, { "tick-align", 0, 0, 'T' },
 		{ "tick-offset-us", 1, 0, 'O' }, { "tick-source", 1, 0, 'U' }, { "ee0", 0, 0, 'E' },
+		{ "signal-source", 1, 0, 'I' },
 		{ "version", 0, 0, 'V' },
 		{ "help", 0, 0, 'h' }, { 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EVh", lo, NULL)) != -1) {
+	opterr = 0;	/* one line of our own instead */
+	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EI:Vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o.signals = num_arg(optarg, "--signals"); break;
 		case 'r': o.resched = num_arg(optarg, "--resched"); break;
@@ -739,9 +769,14 @@ static void parse_args(int argc, char **argv)
 			o.tick_vcpu = !strcmp(optarg, "vcpu");
 			o.tick_source_set = true;
 			break;
+		case 'I':
+			if (strcmp(optarg, "tgkill") && strcmp(optarg, "timer"))
+				bad_args("--signal-source: tgkill or timer, not '%s'", optarg);
+			o.timer_signals = !strcmp(optarg, "timer");
+			break;
 		case 'V': printf("kvmrace-load %s\n", KR_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(1);
+		default: bad_args("unknown option or missing value: '%s' (kvmrace-load --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -761,6 +796,8 @@ static void check_args(void)
 		bad_args("--tick-offset-us and --tick-source need --tick-align");
 	if (o.tick_offset_us >= 1000000)
 		bad_args("--tick-offset-us: at most 999999 (a tick is a few ms)");
+	if (o.timer_signals && o.tick_align)
+		bad_args("--signal-source timer: the timer picks the time, --tick-align cannot");
 	if (o.exits && (o.tick_align || o.kick_log))
 		bad_args("--exits runs no storm: --tick-align and --kick-log do not apply");
 	if (o.vcpu_cpu < 0)
