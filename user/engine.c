@@ -891,20 +891,25 @@ static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event
 		q->seg_start = ev->ts;
 }
 
-/* The reschedule request ev whose waking was seen: its slot becomes the
- * request, timed at the waking; the vCPU's CPU learnt of it now.  False if
- * none was. */
+/* The reschedule request ev whose waking was seen: the earliest waking
+ * still pending for the vCPU's CPU becomes the request, timed at it (that
+ * CPU has had to reschedule since: a remote wake-up whose kick the guest
+ * held, then a wake-up raised on that CPU whose sched_wakeup came first);
+ * the vCPU's CPU learnt of it now.  False if ev's waking was not seen. */
 static bool from_waking(struct vcpu *v, const struct kr_event *ev)
 {
-	struct req *r = &v->req[KR_CAUSE_RESCHED];
+	struct req *r = &v->req[KR_CAUSE_RESCHED], *w = NULL;
 	int c;
 
-	for (c = SLOT_WAKING; c < v->nslots; c++)
+	for (c = SLOT_WAKING; c < v->nslots && !w; c++)
 		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
-			break;
-	if (c >= v->nslots)
+			w = &v->req[c];
+	if (!w)
 		return false;
-	*r = v->req[c];
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].f.request_ns < w->f.request_ns)
+			w = &v->req[c];
+	*r = *w;
 	r->woken = 0;
 	r->f.request_on_cpu_ns = ev->ts;
 	wakings_drop(v);

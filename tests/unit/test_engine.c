@@ -689,6 +689,49 @@ static void host_tick_ends_guest_run(void)
 	kr_engine_free(e);
 }
 
+/* Two wake-ups for the vCPU's CPU: a remote one whose IPI the guest holds
+ * (MSR[EE]=0 on the emulated POWER9 host), then the host tick, in whose
+ * interrupt the stopper thread (migration/1) is woken on that CPU and its
+ * sched_wakeup comes first.  The request is the earlier waking's (the CPU
+ * has had to reschedule since): a late exit of 2.6 ms to the tick, not
+ * dropped for the later one's (seen: a held kick without its finding). */
+static void resched_earliest_waking(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	waking(&s, T0 + 100 * US, 1001, 0, 2001);
+	x = add(&s, T0 + 2700 * US, KR_EV_HOST_IRQ, 1001, 1);
+	x->reason = KR_IRQ_TIMER;
+	waking(&s, T0 + 2900 * US, 1001, 1, 19)->flags |= KR_F_IN_IRQ;
+	x = req(&s, T0 + 2910 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 19;
+	x->flags |= KR_F_IN_IRQ;
+	x = add(&s, T0 + 3100 * US, KR_EV_HOST_IRQ, 1001, 1);
+	x->reason = KR_IRQ_DOORBELL;
+	x = req(&s, T0 + 3150 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 2001;
+	add(&s, T0 + 3300 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 3350 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->requests[KR_CAUSE_RESCHED], 2);
+	CHECK_EQ(r->nr_findings, 1);
+	CHECK_EQ(r->violations, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->kind, KR_KIND_LATE_EXIT);
+	CHECK_EQ(f->request_ns, T0 + 100 * US);
+	CHECK_EQ(f->past_ns, 2600 * US);	/* to the host tick */
+	CHECK(f->from_waking && f->remote && !f->in_irq);
+	kr_engine_free(e);
+}
+
 /* A local wake-up (on the vCPU's own CPU, in the host between two runs): the
  * request is timed at its waking too, and entering the guest with
  * NEED_RESCHED set after it is an entered_pending; no kick was due. */
@@ -1278,6 +1321,7 @@ int main(void)
 	RUN(host_irq_before_entry);
 	RUN(kicks);
 	RUN(resched_timed_at_waking);
+	RUN(resched_earliest_waking);
 	RUN(resched_local_waking);
 	RUN(host_tick_ends_guest_run);
 	RUN(resched_raised_by_host_irq);
