@@ -577,20 +577,50 @@ static __always_inline int on_userspace_exit(__u32 reason, int err)
 /* ---- requests ---- */
 
 /* KR_F_IN_IRQ for an event raised by the current task: the preempt count
- * says hardirq/NMI, or serving a softirq (POWER and arm64 keep it in
- * thread_info; x86 keeps it per CPU: not read, the flag stays unknown). */
+ * says hardirq/NMI, or serving a softirq. */
+static __always_inline __u16 in_irq_count(__u32 pc)
+{
+	return (pc & 0x00ff0000 /* HARDIRQ_MASK | NMI_MASK */) || (pc & 0x100 /* SOFTIRQ_OFFSET */) ? KR_F_IN_IRQ : 0;
+}
+
 #if defined(__TARGET_ARCH_x86)
+/* x86 keeps the preempt count per CPU: __preempt_count (to 6.1, and again
+ * from 6.15) or pcpu_hot.preempt_count (6.2 to 6.14), at this CPU's
+ * __per_cpu_offset.  Typeless weak ksyms, which libbpf takes from
+ * /proc/kallsyms: a kernel without CONFIG_KALLSYMS_ALL lists none of them,
+ * they are 0 and the flag stays unknown (typed ones would fail the load
+ * there: the verifier looks them up in kallsyms). */
+extern const void __preempt_count __ksym __weak;
+extern const void pcpu_hot __ksym __weak;
+extern const void __per_cpu_offset __ksym __weak;
+struct pcpu_hot___kr {
+	int preempt_count;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u16 current_in_irq(void)
 {
-	return 0;
+	unsigned long base, addr;
+	int pc;
+
+	if (&__preempt_count)
+		addr = (unsigned long)&__preempt_count;
+	else if (bpf_core_type_exists(struct pcpu_hot___kr) && &pcpu_hot)
+		addr = (unsigned long)&pcpu_hot + bpf_core_field_offset(struct pcpu_hot___kr, preempt_count);
+	else
+		return 0;
+	if (!&__per_cpu_offset ||
+	    bpf_probe_read_kernel(&base, sizeof(base), (const unsigned long *)&__per_cpu_offset + bpf_get_smp_processor_id()) ||
+	    bpf_probe_read_kernel(&pc, sizeof(pc), (const void *)(base + addr)))
+		return 0;
+	return in_irq_count((__u32)pc);
 }
 #else
+/* POWER and arm64 keep it in thread_info. */
 static __always_inline __u16 current_in_irq(void)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u32 pc = (__u32)BPF_CORE_READ(t, thread_info.preempt_count);
 
-	return (pc & 0x00ff0000 /* HARDIRQ_MASK | NMI_MASK */) || (pc & 0x100 /* SOFTIRQ_OFFSET */) ? KR_F_IN_IRQ : 0;
+	return in_irq_count((__u32)BPF_CORE_READ(t, thread_info.preempt_count));
 }
 #endif
 
@@ -878,6 +908,13 @@ static __always_inline int on_switch(bool preempt, __u32 prev_tid, __u32 next_ti
 
 #define COMMA ,
 
+/* A tracepoint's pointer argument that may be NULL to the verifier: tp_btf
+ * arguments are PTR_MAYBE_NULL on 6.12 (stable; upstream 6.13, reverted in
+ * 6.14 for __nullable names), where any arithmetic on one before a NULL
+ * check fails the load ("pointer arithmetic on trusted_ptr_or_null_
+ * prohibited", Debian 12's 6.12 kernel). */
+#define NONNULL(p) do { if (!(p)) return 0; } while (0)
+
 BTF_AND_RAW(kvm_userspace_exit, __u32 reason COMMA int err, { return on_userspace_exit(reason, err); })
 #if !defined(__TARGET_ARCH_powerpc)
 BTF_AND_RAW(kvm_fpu, int load, { return on_kvm_fpu(load); })
@@ -891,21 +928,24 @@ BTF_AND_RAW(kvm_exit, int ret COMMA unsigned int esr_ec COMMA unsigned long pc,
 	    { return on_guest(KR_EV_GUEST_EXIT, -1, arm64_exit_reason(ret, esr_ec), KR_ISA_ARM64); })
 #else
 BTF_AND_RAW(kvm_entry, struct kvm_vcpu___kr *vcpu,
-	    { return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0, 0); })
+	    { NONNULL(vcpu); return on_guest(KR_EV_GUEST_ENTER, BPF_CORE_READ(vcpu, vcpu_id), 0, 0); })
 BTF_AND_RAW(kvm_exit, struct kvm_vcpu___kr *vcpu,
-	    { __u8 isa = 0; __u32 r = x86_exit_reason(vcpu, &isa);
+	    { __u8 isa = 0; __u32 r; NONNULL(vcpu); r = x86_exit_reason(vcpu, &isa);
 	      return on_guest(KR_EV_GUEST_EXIT, BPF_CORE_READ(vcpu, vcpu_id), r, isa); })
 #endif
 #endif
 BTF_AND_RAW(signal_generate,
 	    int sig COMMA struct kernel_siginfo *info COMMA struct task_struct *t COMMA int group COMMA int result,
-	    { return on_signal_generate(sig, BPF_CORE_READ(t, pid), result); })
+	    { NONNULL(t); return on_signal_generate(sig, BPF_CORE_READ(t, pid), result); })
 BTF_AND_RAW(signal_deliver, int sig, { return on_signal_deliver(sig); })
 BTF_AND_RAW(sched_switch,
 	    bool preempt COMMA struct task_struct *prev COMMA struct task_struct *next COMMA unsigned int prev_state,
-	    { return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid), prev_state); })
-BTF_AND_RAW(sched_wakeup, struct task_struct *p, { return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
-BTF_AND_RAW(sched_waking, struct task_struct *p, { return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
+	    { NONNULL(prev); NONNULL(next);
+	      return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid), prev_state); })
+BTF_AND_RAW(sched_wakeup, struct task_struct *p,
+	    { NONNULL(p); return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
+BTF_AND_RAW(sched_waking, struct task_struct *p,
+	    { NONNULL(p); return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
 
 /* A vCPU task exits: forget it (its tid may be reused by any task). */
 static __always_inline int on_exit(__u32 tid)
@@ -915,7 +955,7 @@ static __always_inline int on_exit(__u32 tid)
 	return 0;
 }
 
-BTF_AND_RAW(sched_process_exit, struct task_struct *p, { return on_exit(BPF_CORE_READ(p, pid)); })
+BTF_AND_RAW(sched_process_exit, struct task_struct *p, { NONNULL(p); return on_exit(BPF_CORE_READ(p, pid)); })
 
 /* ---- host interrupts taken while a vCPU task of ours runs: a kick that
  * lands between the last request check and the guest entry is consumed in
@@ -935,6 +975,7 @@ static __always_inline int on_host_irq_action(__u32 kind, struct irqaction *acti
 	if (!v)
 		return 0;
 	if (!kind) {
+		NONNULL(action);
 		bpf_probe_read_kernel_str(n, sizeof(n), BPF_CORE_READ(action, name));
 		kind = n[0] == 'I' && n[1] == 'P' && n[2] == 'I' && !n[3] ? KR_IRQ_IPI : KR_IRQ_DEVICE;
 	}
@@ -985,7 +1026,7 @@ static __always_inline int ipi_sent_mask(const struct cpumask *mask)
 	return 0;
 }
 
-BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { return ipi_sent_mask(mask); })
+BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { NONNULL(mask); return ipi_sent_mask(mask); })
 #endif
 
 BTF_AND_RAW(irq_handler_entry, int irq COMMA struct irqaction *action, { return on_host_irq_action(0, action); })
@@ -1291,9 +1332,9 @@ static __always_inline int on_ppc_run_core(struct kvmppc_vcore *vc, int where)
 	return 0;
 }
 
-BTF_AND_RAW(kvmppc_run_vcpu_enter, struct kvm_vcpu *vcpu, { return on_ppc_run(vcpu, true); })
-BTF_AND_RAW(kvmppc_run_vcpu_exit, struct kvm_vcpu *vcpu, { return on_ppc_run(vcpu, false); })
-BTF_AND_RAW(kvm_guest_enter, struct kvm_vcpu *vcpu, { return on_ppc_guest(vcpu, true); })
-BTF_AND_RAW(kvm_guest_exit, struct kvm_vcpu *vcpu, { return on_ppc_guest(vcpu, false); })
-BTF_AND_RAW(kvmppc_run_core, struct kvmppc_vcore *vc COMMA int where, { return on_ppc_run_core(vc, where); })
+BTF_AND_RAW(kvmppc_run_vcpu_enter, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_run(vcpu, true); })
+BTF_AND_RAW(kvmppc_run_vcpu_exit, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_run(vcpu, false); })
+BTF_AND_RAW(kvm_guest_enter, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_guest(vcpu, true); })
+BTF_AND_RAW(kvm_guest_exit, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_guest(vcpu, false); })
+BTF_AND_RAW(kvmppc_run_core, struct kvmppc_vcore *vc COMMA int where, { NONNULL(vc); return on_ppc_run_core(vc, where); })
 #endif

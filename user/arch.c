@@ -187,9 +187,12 @@ static const char *const kvm_ftrace_events[] = {
 	"kvm_exit:ftrace-text,signal_generate:ftrace-text,signal_deliver:ftrace-text," \
 	"sched_switch:ftrace-text,sched_wakeup:ftrace-text"
 
+/* bpf/kvmrace.bpf.c current_in_irq: to 6.1 and from 6.15, 6.2 to 6.14 */
+static const char *const x86_percpu_preempt[] = { "__preempt_count", "pcpu_hot", NULL };
+
 static const struct kr_arch x86 = {
 	.name = "x86", .hooks = x86_hooks, .ftrace_events = kvm_ftrace_events, .ftrace_run_events = kvm_run_events,
-	.text_hooks = KVM_TEXT_HOOKS, .tif = x86_tif, .exit_name = x86_exit_name, .exit_parse = x86_exit_parse,
+	.text_hooks = KVM_TEXT_HOOKS, .percpu_preempt = x86_percpu_preempt, .tif = x86_tif, .exit_name = x86_exit_name, .exit_parse = x86_exit_parse,
 	.caveat = no_caveat, .missing = kvm_missing, .host_entry_path = one_entry_path,
 	.entry_path_seen = no_entry_path,
 };

@@ -25,6 +25,9 @@ struct kr_arch {
 	const char *const *ftrace_run_events;	/* one of these brackets a run, NULL ends */
 	const char *text_hooks;			/* what a text trace without a header traced */
 	bool paca;				/* PACA interrupt state is read (POWER) */
+	/* BPF: the per-CPU preempt count's symbols, one of which it finds with
+	 * __per_cpu_offset in /proc/kallsyms (x86); NULL: the task's (thread_info). */
+	const char *const *percpu_preempt;
 	struct kr_tif_layout (*tif)(int kver);
 	/* A guest exit's name, from its reason and the vendor the event carries
 	 * (x86: 1 VMX, 2 SVM), into buf; NULL if the reason is unknown here. */

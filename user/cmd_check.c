@@ -28,6 +28,7 @@ struct check {
 	char btf_why[512];
 	bool ftrace_ok;
 	char ftrace_why[256];
+	char irq_context[256];	/* how request_in_irq is known live */
 	struct kr_hook_probe hooks[KR_NR_HOOKS];
 	bool probed;
 	char cpu[64];		/* /proc/cpuinfo's CPU name */
@@ -77,6 +78,7 @@ static void probe(struct check *c, const struct kr_opts *o)
 	if (!c->root)
 		return;
 	c->ftrace_ok = kr_ftcap_can_trace(c->ftrace_why, sizeof(c->ftrace_why));
+	kr_probe_irq_context(c->arch, c->irq_context, sizeof(c->irq_context));
 	if (c->btf_src) {
 		kr_probe_hooks(c->hooks, c->arch, KR_M_AUTO);
 		c->probed = true;
@@ -187,6 +189,7 @@ int kr_cmd_check(int argc, char **argv)
 	if (c.root)
 		printf("  ftrace      : %s\n", c.ftrace_why);
 	if (c.probed) {
+		printf("  irq context : %s\n", c.irq_context);
 		print_hooks(&c);
 		print_entry_path(&c);
 	}

@@ -45,6 +45,8 @@ static void print_event(FILE *f, const struct kr_event *ev)
 		fprintf(f, " cause=%s reason=%u src_tid=%u", kr_cause_name(ev->cause), ev->reason, ev->src_tid);
 	else if (ev->type == KR_EV_WAKING)
 		fprintf(f, " woken=%u src_tid=%u", ev->reason, ev->src_tid);
+	if ((ev->type == KR_EV_REQUEST || ev->type == KR_EV_WAKING) && (ev->flags & KR_F_IN_IRQ))
+		fputs(" in_irq", f);	/* raised by an interrupt handler */
 	else if (ev->type == KR_EV_USER_EXIT || ev->type == KR_EV_GUEST_EXIT || ev->type == KR_EV_SIG_DELIVER)
 		fprintf(f, " reason=%u err=%d%s", ev->reason, ev->err, ev->flags & KR_F_LOOP ? " loop" : "");
 	else if (ev->type == KR_EV_HOST_IRQ)

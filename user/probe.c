@@ -269,3 +269,46 @@ void kr_probe_hooks(struct kr_hook_probe hooks[KR_NR_HOOKS], const struct kr_arc
 	btf__free(vmlinux);
 	libbpf_set_print(old);
 }
+
+/* Whether /proc/kallsyms names one of names (the first found: *which) and
+ * __per_cpu_offset. */
+static bool kallsyms_find(const char *const *names, const char **which, bool *per_cpu_offset)
+{
+	char line[512], name[256];
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int i;
+
+	*which = NULL;
+	*per_cpu_offset = false;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %255s", name) != 1)
+			continue;
+		if (!strcmp(name, "__per_cpu_offset"))
+			*per_cpu_offset = true;
+		for (i = 0; names[i] && !*which; i++)
+			if (!strcmp(name, names[i]))
+				*which = names[i];
+	}
+	if (f)
+		fclose(f);
+	return *which && *per_cpu_offset;
+}
+
+bool kr_probe_irq_context(const struct kr_arch *a, char *buf, size_t len)
+{
+	const char *which;
+	bool offsets;
+
+	if (!a->percpu_preempt) {
+		snprintf(buf, len, "the task's preempt count (thread_info)");
+		return true;
+	}
+	if (kallsyms_find(a->percpu_preempt, &which, &offsets)) {
+		snprintf(buf, len, "the CPU's preempt count (%s%s, through /proc/kallsyms)", which,
+			 strcmp(which, "pcpu_hot") ? "" : ".preempt_count");
+		return true;
+	}
+	snprintf(buf, len, "unknown live: /proc/kallsyms lists no %s (CONFIG_KALLSYMS_ALL off?): request_in_irq "
+		 "stays false (ftrace text has it)", which ? "__per_cpu_offset" : "per-CPU preempt count");
+	return false;
+}

@@ -17,4 +17,9 @@
  * hooks on auto). */
 void kr_probe_hooks(struct kr_hook_probe hooks[KR_NR_HOOKS], const struct kr_arch *a, int method);
 
+/* How the BPF backend knows a live request's interrupt context
+ * (request_in_irq) on arch a, as one line into buf; false if it cannot
+ * (x86: no per-CPU preempt count in /proc/kallsyms). */
+bool kr_probe_irq_context(const struct kr_arch *a, char *buf, size_t len);
+
 #endif

@@ -12,7 +12,7 @@ loaded() { if [ "$B" = bpf ]; then our_progs; else ls /sys/kernel/tracing/instan
 left() { if [ "$B" = bpf ]; then progs_left; else sleep 0.2; loaded; fi; }
 
 cases=()
-for c in signal_storm resched_storm host_irqs report_reproduces pid_filter sigint kill9 no_vcpu command_status; do cases+=("live_$c$sfx"); done
+for c in signal_storm resched_storm host_irqs irq_signals report_reproduces pid_filter sigint kill9 no_vcpu command_status; do cases+=("live_$c$sfx"); done
 live_gate "${cases[@]}" || exit 0
 
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
@@ -75,6 +75,28 @@ if jqe ".host_irq_events >= 100 and ([.hooks[].event] | index(\"reschedule_entry
 	pass "live_host_irqs$sfx ($(jq -c '{host_irq_events, ipi_send_events, kicks: (.kicks != null), findings: [.findings[].host_irq_before_entry.kind]}' "$WORK/sig.json"))"
 else
 	fail "live_host_irqs$sfx" "$(jq -c '{host_irq_events, ipi_send_events, kicks, hooks: [.hooks[].event], f: [.findings[] | {kind, host_irq_before_entry, kick}]}' "$WORK/sig.json" 2>&1 | head -c 600)"
+fi
+
+# ---- requests raised by an interrupt handler: kvmrace-load's signals sent
+# by a POSIX timer (--signal-source timer), which the kernel sends from its
+# timer interrupt.  Each is counted, and its request event says so (BPF: the
+# preempt count, per CPU on x86, in thread_info on POWER and arm64; ftrace:
+# the latency flags) ----
+kt -q -t 3ms -o "$WORK/irq.rec" --json "$WORK/irq.json" -- "$KL" --signals 50 --signal-source timer --period-us $per > "$WORK/irq.out" 2> "$WORK/irq.err"
+rc=$?
+n=$(sent signal "$WORK/irq.out")
+kt report --events "$WORK/irq.rec" > "$WORK/irq.events" 2> /dev/null
+nr=$(grep -c ' request .* cause=signal ' "$WORK/irq.events")
+ni=$(grep -c ' request .* cause=signal .*in_irq' "$WORK/irq.events")
+# (BPF on x86 without the per-CPU preempt count in /proc/kallsyms: none,
+# as check says.)
+ctx=$("$KT" check 2> /dev/null | sed -n 's/^  irq context : //p')
+wi=50
+[ "$B" = bpf ] && [ "${ctx#unknown}" != "$ctx" ] && wi=0
+if judged "$rc" "$WORK/irq.json" && [ "${n:-0}" = 50 ] && [ "$nr" = 50 ] && [ "$ni" = $wi ] && jqe '.requests.signal == 50 and .lost_events == 0' "$WORK/irq.json"; then
+	pass "live_irq_signals$sfx (sent $n by a timer, $nr request events, $ni of them in an interrupt handler; check: ${ctx:-?}$(late_note "$WORK/irq.json"))"
+else
+	fail "live_irq_signals$sfx" "rc=$rc sent=$n request events=$nr in_irq=$ni (want $wi; check: $ctx) requests=$(jq -c .requests "$WORK/irq.json" 2>&1) violations=$(violations "$WORK/irq.json") err=$(head -c 300 "$WORK/irq.err")"
 fi
 
 # ---- report on the recordings reproduces the live JSON exactly ----
