@@ -198,7 +198,10 @@ FORCE:
 
 include tests/fuzz/fuzz.mk
 
-check test: all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace
+# What the suite runs, built first with a job per CPU.
+CHECK_BUILD := all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace
+check test:
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc 2> /dev/null || echo 1) $(CHECK_BUILD)
 	$(Q)tests/run.sh
 
 bench: all $(BUILD)/kvmrace-synth

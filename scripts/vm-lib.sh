@@ -28,11 +28,20 @@ vm_initramfs() {
 	mkdir -p "$r/lib" && cp "$TOP/scripts/vm-init.sh" "$r/lib/kvmrace-vm.sh"
 }
 
+# vm_kbuild KVER: the kbuild package of that Debian kernel version (6.1.0-NN:
+# linux-kbuild-6.1; 6.12.NN+deb12: linux-kbuild-6.12.NN+deb12).
+vm_kbuild() {
+	case $1 in
+	6.1.0-*) echo linux-kbuild-6.1 ;;
+	*) echo "linux-kbuild-$1" ;;
+	esac
+}
+
 # vm_headers DIR KREL KVER: unpack the kernel's headers (arch and common
 # halves) and kbuild from the cached .debs in the current directory into DIR.
 vm_headers() {
 	local h=$1 krel=$2 kver=$3 d
-	for d in "linux-headers-$krel" "linux-headers-$kver-common" linux-kbuild-6.1; do
+	for d in "linux-headers-$krel" "linux-headers-$kver-common" "$(vm_kbuild "$kver")"; do
 		dpkg-deb -x "$(ls "${d}"_*.deb | tail -1)" "$h" || die "cannot unpack $d"
 	done
 	# The arch headers include their common half by absolute path.

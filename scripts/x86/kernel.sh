@@ -14,13 +14,19 @@
 # host made the kernel's check of the IO-APIC timer fail at boot ("IO-APIC
 # + timer doesn't work!", a panic).
 X86_ACCEL=${X86_ACCEL:-tcg,thread=single}
+# X86_KERNEL: which of Debian 12's kernel series boots (6.1, its own; 6.12,
+# also in bookworm), each in its own work directory (build/x86, build/x86-6.12)
+# unless X86W names one.
+X86_KERNEL=${X86_KERNEL:-6.1}
+[ "$X86_KERNEL" = 6.1 ] || [ -n "${X86W:-}" ] || X=$X-$X86_KERNEL
 X86_DIAG="nokaslr unknown_nmi_panic panic_print=0x40 no_timer_check"
 
-# x86_kernel: Debian's amd64 6.1 kernel, busybox-static, and the kernel's
-# headers and kbuild, downloaded once into $X/cache and unpacked into $X
-# (one runner at a time: $X/.lock).  Sets KREL (6.1.0-NN-amd64), KVER
-# (6.1.0-NN), K (the unpacked kernel package: boot/, lib/modules/ with
-# modules.dep), H (the headers) and BB (busybox).
+# x86_kernel: Debian's amd64 kernel of the X86_KERNEL series, busybox-static,
+# and the kernel's headers and kbuild, downloaded once into $X/cache and
+# unpacked into $X (one runner at a time: $X/.lock).  Sets KREL
+# (6.1.0-NN-amd64, 6.12.NN+deb12-amd64), KVER (6.1.0-NN), K (the unpacked
+# kernel package: boot/, lib/modules/ with modules.dep), H (the headers) and
+# BB (busybox).
 x86_kernel() {
 	. "$TOP/scripts/deb-kernel.sh"
 	mkdir -p "$X"
@@ -28,10 +34,10 @@ x86_kernel() {
 	if [ -s "$X/kernel-release" ] && [ -n "$(find "$X/kernel-release" -mmin -720)" ]; then
 		KREL=$(cat "$X/kernel-release")
 	else
-		KREL=$(debian_kernel_release amd64 amd64)
+		KREL=$(debian_kernel_release amd64 amd64 "" "$X86_KERNEL")
 		[ -n "$KREL" ] && echo "$KREL" > "$X/kernel-release"
 	fi
-	[ -n "$KREL" ] || die "no linux-image-6.1.0-*-amd64 in the apt sources"
+	[ -n "$KREL" ] || die "no linux-image-$X86_KERNEL.*-amd64 in the apt sources"
 	KVER=${KREL%-amd64}
 	K=$X/kernel H=$X/headers BB=$X/bb/bin/busybox
 	mkdir -p "$X/cache"
@@ -39,7 +45,7 @@ x86_kernel() {
 	flock 8
 	(
 		cd "$X/cache" || exit 1
-		for p in "linux-image-$KREL-unsigned" busybox-static "linux-headers-$KREL" "linux-headers-$KVER-common" linux-kbuild-6.1; do
+		for p in "linux-image-$KREL-unsigned" busybox-static "linux-headers-$KREL" "linux-headers-$KVER-common" "$(vm_kbuild "$KVER")"; do
 			ls "${p}"_*.deb > /dev/null 2>&1 || flock /tmp/kvmrace-apt.lock apt-get download -qq "$p" > /dev/null 2>&1 ||
 				die "apt-get download $p failed"
 		done
