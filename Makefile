@@ -194,12 +194,16 @@ unit-asan: $(UNIT_TESTS:%=$(BUILD)/asan/%)
 # (A make of its own: every object with the sanitizers.)
 $(BUILD)/asan-trace/kvmrace-trace: FORCE
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan-trace CFLAGS="-O1 -g $(SAN)" $@
+# Without libtracefs: the ftrace backend's trace_pipe text reader.
+$(BUILD)/text-reader/kvmrace-trace: FORCE
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/text-reader LIBTRACEFS=0 $@
 FORCE:
 
 include tests/fuzz/fuzz.mk
 
 # What the suite runs, built first with a job per CPU.
-CHECK_BUILD := all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace
+CHECK_BUILD := all unit unit-asan $(BUILD)/kvmrace-synth $(BUILD)/asan-trace/kvmrace-trace \
+	$(BUILD)/text-reader/kvmrace-trace
 check test:
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc 2> /dev/null || echo 1) $(CHECK_BUILD)
 	$(Q)tests/run.sh

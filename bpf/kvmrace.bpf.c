@@ -713,19 +713,26 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	return 0;
 }
 
-/* sched_waking of a task onto a CPU a vCPU task of ours runs on (fired on the
- * waker's CPU, before the wake list's IPI): the earliest event of the
- * reschedule request it becomes if its wake-up then leaves the vCPU task with
- * NEED_RESCHED (the engine pairs them by the woken task).  target_cpu is the
- * task's CPU at waking; a wake-up placed elsewhere is never confirmed. */
-static __always_inline int on_waking(__u32 wtid, __u32 wtgid, __u32 target_cpu)
+/* sched_waking of a task that preempts by priority (RT) the vCPU task of ours
+ * running on its CPU (fired on the waker's CPU, before the wake list's IPI):
+ * the earliest event of the reschedule request it becomes if its wake-up then
+ * leaves the vCPU task with NEED_RESCHED (the engine pairs them by the woken
+ * task).  target_cpu is the task's CPU at waking, before the wake-up places
+ * it: an unconfirmed waking counts as a late exit's request, so only those
+ * the text importer takes too (a CFS task, e.g. rcu_preempt, woken from a
+ * vCPU's CPU onto another was a late exit of 10 ms, "not kicked"). */
+static __always_inline int on_waking(__u32 wtid, __u32 wtgid, __u32 target_cpu, int prio)
 {
 	struct cpu_cur *c;
 	struct kr_event *e;
 	__u32 vtid = 0;
 	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
+	struct task_struct *vt;
 
-	if (!v)
+	if (!v || !c)
+		return 0;
+	vt = (struct task_struct *)c->task;
+	if (prio >= BPF_CORE_READ(vt, prio))
 		return 0;
 	e = ev_new(KR_EV_WAKING, vtid, v->pid);
 	if (!e)
@@ -945,7 +952,7 @@ BTF_AND_RAW(sched_switch,
 BTF_AND_RAW(sched_wakeup, struct task_struct *p,
 	    { NONNULL(p); return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
 BTF_AND_RAW(sched_waking, struct task_struct *p,
-	    { NONNULL(p); return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
+	    { NONNULL(p); return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p), BPF_CORE_READ(p, prio)); })
 
 /* A vCPU task exits: forget it (its tid may be reused by any task). */
 static __always_inline int on_exit(__u32 tid)
@@ -1189,7 +1196,7 @@ int tp__sched_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
 SEC("tracepoint/sched/sched_waking")
 int tp__sched_waking(struct trace_event_raw_sched_wakeup_template *ctx)
 {
-	return on_waking(ctx->pid, ctx->pid, ctx->target_cpu);
+	return on_waking(ctx->pid, ctx->pid, ctx->target_cpu, ctx->prio);	/* the record's prio: the task's */
 }
 
 SEC("tracepoint/sched/sched_process_exit")

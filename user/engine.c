@@ -54,12 +54,13 @@ struct vcpu {
 };
 
 /* Per CPU: the last host interrupt taken there, and the last IPI (a kick);
- * the vCPU task in the guest there (0: none); and, as a sender, the IPI it
- * sent last if no other event of it came since (sent_ts 0: none). */
+ * the vCPU task in the guest there (0: none) and the last that entered it;
+ * and, as a sender, the IPI it sent last if no other event of it came since
+ * (sent_ts 0: none). */
 struct cpu_state {
 	uint64_t ts, ipi_ts;
 	uint8_t kind, ipi_kind;
-	uint32_t guest_tid;
+	uint32_t guest_tid, last_tid;
 	uint64_t sent_ts;
 	uint64_t sent_to;	/* target CPUs < 64 of the IPIs sent at sent_ts */
 };
@@ -489,7 +490,7 @@ static void host_ran(struct vcpu *v, uint64_t ts)
 /* The kick received: the first IPI-like interrupt the vCPU's task took after
  * a request raised on another CPU, before the entry after its first guest run
  * (x86/arm64 take it after the exit event, the POWER paths before
- * kvm_guest_exit fires); for a wake-up not seen on the CPU yet, whenever it
+ * kvm_guest_exit fires); for a wake-up timed at its sched_waking, whenever it
  * comes (until its IPI is taken, the kernel there cannot know of it). */
 static void kick_received(struct vcpu *v, const struct kr_event *ev)
 {
@@ -501,7 +502,7 @@ static void kick_received(struct vcpu *v, const struct kr_event *ev)
 		struct kr_finding *f = &v->req[c].f;
 
 		if (v->req[c].state != RQ_IDLE && f->remote && !f->kick_rx_ns && ev->ts >= f->request_ns &&
-		    (f->segments == 0 || (f->segments == 1 && !v->in_guest) || c >= SLOT_WAKING)) {
+		    (f->segments == 0 || (f->segments == 1 && !v->in_guest) || f->from_waking)) {
 			f->kick_rx_ns = ev->ts;
 			f->kick_rx_kind = (uint8_t)ev->reason;
 		}
@@ -532,7 +533,10 @@ static void host_irq(struct kr_engine *e, const struct kr_event *ev)
 }
 
 /* An IPI sent to a CPU: the kick of the vCPU in the guest there, for its
- * requests raised while it ran and not kicked yet. */
+ * requests raised while it ran and not kicked yet; and of a wake-up timed at
+ * its sched_waking, whenever its waker sends it while it is pending (that
+ * CPU can stall between the two: the vCPU may have left the guest, or gone
+ * back in, meanwhile). */
 static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 {
 	struct cpu_state *ci;
@@ -547,15 +551,17 @@ static void ipi_send(struct kr_engine *e, const struct kr_event *ev)
 		if (ev->reason < 64)
 			ci->sent_to |= 1ull << ev->reason;
 	}
-	if (!(ci = cpu_at(e, ev->reason)) || !ci->guest_tid)
+	if (!(ci = cpu_at(e, ev->reason)) || !ci->last_tid)
 		return;
-	v = kr_tidmap_get(&e->vcpus, ci->guest_tid);
-	if (!v || !v->in_guest)
+	v = kr_tidmap_get(&e->vcpus, ci->guest_tid ? ci->guest_tid : ci->last_tid);
+	if (!v || v->cpu != ev->reason)
 		return;
 	for (c = 0; c < v->nslots; c++) {
-		struct kr_finding *f = &v->req[c].f;
+		struct req *q = &v->req[c];
+		struct kr_finding *f = &q->f;
+		bool first_run = q->state == RQ_IN_GUEST && !f->segments;
 
-		if (v->req[c].state == RQ_IN_GUEST && f->kick_due && !f->segments && !f->kick_ns &&
+		if (q->state != RQ_IDLE && (first_run || f->from_waking) && f->kick_due && !f->kick_ns &&
 		    ev->ts >= f->request_ns)
 			f->kick_ns = ev->ts;
 	}
@@ -646,7 +652,7 @@ static void enter_guest(struct kr_engine *e, struct vcpu *v, const struct kr_eve
 			v->req[c].seg_start = ev->ts;
 		}
 	if ((ci = cpu_at(e, ev->cpu)))
-		ci->guest_tid = v->st.tid;
+		ci->guest_tid = ci->last_tid = v->st.tid;
 	v->st.runs++;
 	e->r.runs++;
 	count_entry_state(e, ev);

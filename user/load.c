@@ -575,7 +575,7 @@ static void collect_done(long idx, uint64_t deadline)
 	}
 }
 
-/* --signal-source timer: SIGUSR1 from a one-shot POSIX timer aimed at the
+/* --timer-signals: SIGUSR1 from a one-shot POSIX timer aimed at the
  * vCPU thread (SIGEV_THREAD_ID), armed to fire 10 us on: the kernel sends
  * it from its timer interrupt (hrtimer), not from a task. */
 static void timer_signal(void)
@@ -663,11 +663,11 @@ static void usage(FILE *f)
 "Usage: kvmrace-load [OPTIONS]\n"
 "Run a tiny KVM guest on a vCPU thread and storm that thread from another CPU.\n\n"
 "  -s, --signals N     send N signals (SIGUSR1, tgkill) to the vCPU thread\n"
-"  -I, --signal-source tgkill|timer  how: tgkill from the storm thread\n"
-"                      (default), or a one-shot POSIX timer aimed at the vCPU\n"
-"                      thread, armed by the storm thread: the kernel sends it\n"
-"                      from its timer interrupt (a request raised in an\n"
-"                      interrupt handler; its kick time: when it was armed)\n"
+"  -I, --timer-signals send them from a one-shot POSIX timer aimed at the vCPU\n"
+"                      thread, armed by the storm thread, not with tgkill: the\n"
+"                      kernel sends each from its timer interrupt (a request\n"
+"                      raised in an interrupt handler; its kick time: when its\n"
+"                      timer was armed)\n"
 "  -r, --resched N     wake a SCHED_FIFO thread on the vCPU's CPU N times\n"
 "  -P, --period-us US  time between two storm events (default 1000)\n"
 "  -x, --exits N       guest does N port-I/O exits then halts (KVM_RUN timing)\n"
@@ -743,14 +743,14 @@ static void parse_args(int argc, char **argv)
 		{ "exits", 1, 0, 'x' }, { "spin-ms", 1, 0, 'S' }, { "cpu", 1, 0, 'c' },
 		{ "storm-cpu", 1, 0, 'C' }, { "kick-log", 1, 0, 'k' }, { "tick-align", 0, 0, 'T' },
 		{ "tick-offset-us", 1, 0, 'O' }, { "tick-source", 1, 0, 'U' }, { "ee0", 0, 0, 'E' },
-		{ "signal-source", 1, 0, 'I' },
+		{ "timer-signals", 0, 0, 'I' },
 		{ "version", 0, 0, 'V' },
 		{ "help", 0, 0, 'h' }, { 0 },
 	};
 	int c;
 
 	opterr = 0;	/* one line of our own instead */
-	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EI:Vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EIVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o.signals = num_arg(optarg, "--signals"); break;
 		case 'r': o.resched = num_arg(optarg, "--resched"); break;
@@ -769,11 +769,7 @@ static void parse_args(int argc, char **argv)
 			o.tick_vcpu = !strcmp(optarg, "vcpu");
 			o.tick_source_set = true;
 			break;
-		case 'I':
-			if (strcmp(optarg, "tgkill") && strcmp(optarg, "timer"))
-				bad_args("--signal-source: tgkill or timer, not '%s'", optarg);
-			o.timer_signals = !strcmp(optarg, "timer");
-			break;
+		case 'I': o.timer_signals = true; break;
 		case 'V': printf("kvmrace-load %s\n", KR_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: bad_args("unknown option or missing value: '%s' (kvmrace-load --help)", argv[optind - 1]);
@@ -797,7 +793,7 @@ static void check_args(void)
 	if (o.tick_offset_us >= 1000000)
 		bad_args("--tick-offset-us: at most 999999 (a tick is a few ms)");
 	if (o.timer_signals && o.tick_align)
-		bad_args("--signal-source timer: the timer picks the time, --tick-align cannot");
+		bad_args("--timer-signals: the timer picks the time, --tick-align cannot");
 	if (o.exits && (o.tick_align || o.kick_log))
 		bad_args("--exits runs no storm: --tick-align and --kick-log do not apply");
 	if (o.vcpu_cpu < 0)

@@ -3,11 +3,10 @@
 # and ftrace runs, report of each input format, every export.  Any sanitizer
 # report fails the case; the results must also be right.
 . "$(dirname "$0")/../lib.sh"
-# The ASan build, in build/ (the emulated x86 host, where the live cases may
-# run, builds nothing: it uses this one).
-A=$BUILD/asan-kvmrace
-if ! emulated && ! make -s -C "$TOP" BUILD="$A" CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	"$A/kvmrace-trace" > "$WORK/asan-build.log" 2>&1; then
+# The ASan build make check builds (build/asan-trace; the emulated x86 host,
+# where the live cases may run, builds nothing: it uses this one).
+A=$BUILD/asan-trace
+if ! emulated && ! make -s -C "$TOP" BUILD="$BUILD" "$A/kvmrace-trace" > "$WORK/asan-build.log" 2>&1; then
 	fail "asan_build" "$(tail -3 "$WORK/asan-build.log")"
 	exit 0
 fi

@@ -6,7 +6,7 @@
 # the live cases: the emulated x86 host, where they may run, builds nothing.
 TB=$BUILD/text-reader
 if ! emulated && case $(live_where) in here | vm) true ;; *) false ;; esac; then
-	make -s -C "$TOP" LIBTRACEFS=0 BUILD="$TB" "$TB/kvmrace-trace" > "$WORK/textbuild.log" 2>&1 || rm -f "$TB/kvmrace-trace"
+	make -s -C "$TOP" BUILD="$BUILD" "$TB/kvmrace-trace" > "$WORK/textbuild.log" 2>&1 || rm -f "$TB/kvmrace-trace"
 fi
 inst() { ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^kvmrace-' || true; }
 # auto falls back with one line saying why.  BPF is made to fail by forcing

@@ -33,7 +33,7 @@ check "cli_pid_list (report -p 999999,$pid: the vCPU of $pid kept)" jqe ".runs >
 check "cli_pid_list_none (report -p 999999: nothing of another process)" jqe ".runs == 0" "$WORK/p0.json"
 run_err "cli_option_for_another_command" "is for live tracing" "$KT" report -d 1 "$F"
 # kvmrace-load's bad options: one line of its own, exit 1, before any VM.
-for a in "--signal-source x:--signal-source: tgkill or timer" "--signal-source timer --tick-align:--signal-source timer: the timer picks the time" \
+for a in "--timer-signals --tick-align:--timer-signals: the timer picks the time" "--period-us x:--period-us: not a non-negative number" \
 	"--bogus:unknown option or missing value: '--bogus'" "--signals:unknown option or missing value: '--signals'"; do
 	# shellcheck disable=SC2086
 	"$KL" ${a%%:*} > /dev/null 2> "$WORK/lerr"

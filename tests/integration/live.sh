@@ -78,11 +78,11 @@ else
 fi
 
 # ---- requests raised by an interrupt handler: kvmrace-load's signals sent
-# by a POSIX timer (--signal-source timer), which the kernel sends from its
+# by a POSIX timer (--timer-signals), which the kernel sends from its
 # timer interrupt.  Each is counted, and its request event says so (BPF: the
 # preempt count, per CPU on x86, in thread_info on POWER and arm64; ftrace:
 # the latency flags) ----
-kt -q -t 3ms -o "$WORK/irq.rec" --json "$WORK/irq.json" -- "$KL" --signals 50 --signal-source timer --period-us $per > "$WORK/irq.out" 2> "$WORK/irq.err"
+kt -q -t 3ms -o "$WORK/irq.rec" --json "$WORK/irq.json" -- "$KL" --signals 50 --timer-signals --period-us $per > "$WORK/irq.out" 2> "$WORK/irq.err"
 rc=$?
 n=$(sent signal "$WORK/irq.out")
 kt report --events "$WORK/irq.rec" > "$WORK/irq.events" 2> /dev/null

@@ -732,6 +732,57 @@ static void resched_earliest_waking(void)
 	kr_engine_free(e);
 }
 
+/* A remote wake-up timed at its sched_waking whose waker's CPU stalls before
+ * it sends the kick (the emulated x86 host on 6.12: sched_waking, then the
+ * waker's IPI 4-11 ms later, then its sched_wakeup): the kick is the
+ * waker's IPI whenever it comes while the request is pending, after the run
+ * the request was raised in (variant 0: the guest left on its own first) or
+ * in a later run it re-entered (variant 1).  Kicked late, received: class
+ * kick_late, not not_kicked. */
+static void resched_waking_kick_after_run(void)
+{
+	int later;
+
+	for (later = 0; later < 2; later++) {
+		struct stream s = { .n = 0 };
+		struct kr_engine *e;
+		const struct kr_result *r;
+		const struct kr_finding *f;
+		struct kr_event *x;
+		uint64_t ipi = T0 + (later ? 4 : 11) * MS;
+
+		add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+		waking(&s, T0 + 100 * US, 1001, 0, 2001);
+		if (later) {
+			add(&s, T0 + 200 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x60;
+			add(&s, T0 + 300 * US, KR_EV_GUEST_ENTER, 1001, 1);
+		} else {
+			add(&s, T0 + 10 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x60;
+		}
+		x = add(&s, ipi, KR_EV_IPI_SEND, 42, 0);
+		x->reason = 1;
+		x->flags = 0;
+		x = req(&s, ipi + 30 * US, 1001, KR_CAUSE_RESCHED);
+		x->reason = 2001;
+		if (later)
+			add(&s, ipi + 400 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x60;
+		x = add(&s, ipi + 450 * US, KR_EV_HOST_IRQ, 1001, 1);
+		x->reason = KR_IRQ_RESCHED;
+		add(&s, ipi + 600 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+		e = run_stream(&s, 1 * MS, 0);
+		r = kr_engine_result(e);
+		CHECK_EQ(r->ipi_send_events, 1);
+		CHECK_EQ(r->nr_findings, 1);
+		f = &r->findings[0];
+		CHECK_EQ(f->kind, KR_KIND_LATE_EXIT);
+		CHECK(f->from_waking && f->remote);
+		CHECK_EQ(f->kick_ns, ipi);
+		CHECK_EQ(f->kick_rx_ns, ipi + 450 * US);
+		CHECK_EQ(f->class, KR_CLASS_KICK_LATE);
+		kr_engine_free(e);
+	}
+}
+
 /* A local wake-up (on the vCPU's own CPU, in the host between two runs): the
  * request is timed at its waking too, and entering the guest with
  * NEED_RESCHED set after it is an entered_pending; no kick was due. */
@@ -1322,6 +1373,7 @@ int main(void)
 	RUN(kicks);
 	RUN(resched_timed_at_waking);
 	RUN(resched_earliest_waking);
+	RUN(resched_waking_kick_after_run);
 	RUN(resched_local_waking);
 	RUN(host_tick_ends_guest_run);
 	RUN(resched_raised_by_host_irq);
