@@ -104,7 +104,7 @@ if ! command -v perf > /dev/null; then
 else
 	ev=()
 	for e in $(events); do ev+=(-e "${e/\//:}"); done
-	perf record -q -a -o "$WORK/perf.data" "${ev[@]}" -- "$KL" --signals 50 --resched 50 "${lp[@]}" > /dev/null 2> "$WORK/perf.err"
+	perf record -q -a -o "$WORK/perf.data" "${ev[@]}" -- "$KL" --signals 50 --resched 50 "${lp[@]}" > "$WORK/perf.load" 2> "$WORK/perf.err"
 	perf script -i "$WORK/perf.data" > "$WORK/perf.txt" 2> /dev/null
 	# What is tested is the import of perf's own output, not latency (that
 	# is live.sh's).  In the emulated host, perf's record of the same storm
@@ -117,9 +117,14 @@ else
 	rc=$?
 	pv='.verdict == "pass"'
 	emulated && [ $rc = 2 ] && pv='.verdict == "violation" and all(.findings[] | select(.violation); .kind == "late_exit") and ([.findings[] | select(.violation)] | length) == .violations'
-	if { [ $rc = 0 ] || { emulated && [ $rc = 2 ]; }; } && jqe "$pv and .requests.signal == 50 and .requests.resched >= 48 and .runs > 0" "$WORK/perf.json"; then
-		pass "import_perf_script_real (perf record + perf script: $(jq -c .requests "$WORK/perf.json")$(late_note "$WORK/perf.json"))"
+	# The reschedule requests against the load's ground truth (the wake-ups
+	# that took the CPU from the vCPU thread: 43 of 50 once in the emulated
+	# host beside a CPU hog), as vm_assert_run.
+	np=$(preempted "$WORK/perf.load")
+	if { [ $rc = 0 ] || { emulated && [ $rc = 2 ]; }; } && [ "$np" -gt 0 ] &&
+		jqe "$pv and .requests.signal == 50 and .requests.resched >= $((np * 90 / 100)) and .runs > 0" "$WORK/perf.json"; then
+		pass "import_perf_script_real (perf record + perf script: $(jq -c .requests "$WORK/perf.json"), $np reschedule requests made$(late_note "$WORK/perf.json"))"
 	else
-		fail "import_perf_script_real" "rc=$rc $(jq -c '{verdict, runs, requests}' "$WORK/perf.json" 2>&1) violations=$(violations "$WORK/perf.json") $(head -c 200 "$WORK/perf.err")"
+		fail "import_perf_script_real" "rc=$rc made=$np $(jq -c '{verdict, runs, requests}' "$WORK/perf.json" 2>&1) violations=$(violations "$WORK/perf.json") $(head -c 200 "$WORK/perf.err")"
 	fi
 fi
