@@ -609,7 +609,8 @@ static __always_inline __u16 current_in_irq(void)
 	else
 		return 0;
 	if (!&__per_cpu_offset ||
-	    bpf_probe_read_kernel(&base, sizeof(base), (const unsigned long *)&__per_cpu_offset + bpf_get_smp_processor_id()) ||
+	    bpf_probe_read_kernel(&base, sizeof(base),
+				  (const unsigned long *)&__per_cpu_offset + bpf_get_smp_processor_id()) ||
 	    bpf_probe_read_kernel(&pc, sizeof(pc), (const void *)(base + addr)))
 		return 0;
 	return in_irq_count((__u32)pc);
@@ -952,7 +953,8 @@ BTF_AND_RAW(sched_switch,
 BTF_AND_RAW(sched_wakeup, struct task_struct *p,
 	    { NONNULL(p); return on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p)); })
 BTF_AND_RAW(sched_waking, struct task_struct *p,
-	    { NONNULL(p); return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p), BPF_CORE_READ(p, prio)); })
+	    { NONNULL(p);
+	      return on_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), task_cpu_of(p), BPF_CORE_READ(p, prio)); })
 
 /* A vCPU task exits: forget it (its tid may be reused by any task). */
 static __always_inline int on_exit(__u32 tid)
@@ -1033,7 +1035,8 @@ static __always_inline int ipi_sent_mask(const struct cpumask *mask)
 	return 0;
 }
 
-BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason, { NONNULL(mask); return ipi_sent_mask(mask); })
+BTF_AND_RAW(ipi_raise, const struct cpumask *mask COMMA const char *reason,
+	    { NONNULL(mask); return ipi_sent_mask(mask); })
 #endif
 
 BTF_AND_RAW(irq_handler_entry, int irq COMMA struct irqaction *action, { return on_host_irq_action(0, action); })
@@ -1343,5 +1346,6 @@ BTF_AND_RAW(kvmppc_run_vcpu_enter, struct kvm_vcpu *vcpu, { NONNULL(vcpu); retur
 BTF_AND_RAW(kvmppc_run_vcpu_exit, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_run(vcpu, false); })
 BTF_AND_RAW(kvm_guest_enter, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_guest(vcpu, true); })
 BTF_AND_RAW(kvm_guest_exit, struct kvm_vcpu *vcpu, { NONNULL(vcpu); return on_ppc_guest(vcpu, false); })
-BTF_AND_RAW(kvmppc_run_core, struct kvmppc_vcore *vc COMMA int where, { NONNULL(vc); return on_ppc_run_core(vc, where); })
+BTF_AND_RAW(kvmppc_run_core, struct kvmppc_vcore *vc COMMA int where,
+	    { NONNULL(vc); return on_ppc_run_core(vc, where); })
 #endif

@@ -192,7 +192,8 @@ static const char *const x86_percpu_preempt[] = { "__preempt_count", "pcpu_hot",
 
 static const struct kr_arch x86 = {
 	.name = "x86", .hooks = x86_hooks, .ftrace_events = kvm_ftrace_events, .ftrace_run_events = kvm_run_events,
-	.text_hooks = KVM_TEXT_HOOKS, .percpu_preempt = x86_percpu_preempt, .tif = x86_tif, .exit_name = x86_exit_name, .exit_parse = x86_exit_parse,
+	.text_hooks = KVM_TEXT_HOOKS, .percpu_preempt = x86_percpu_preempt, .tif = x86_tif,
+	.exit_name = x86_exit_name, .exit_parse = x86_exit_parse,
 	.caveat = no_caveat, .missing = kvm_missing, .host_entry_path = one_entry_path,
 	.entry_path_seen = no_entry_path,
 };
