@@ -102,6 +102,15 @@ struct {
 	__type(value, __u8);
 } cands SEC(".maps");
 
+/* Wakings handed on (KR_EV_WAKING) whose sched_wakeup is not seen yet: the
+ * task woken -> the vCPU task it was for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} wakings SEC(".maps");
+
 /* [0] ring buffer reservation failures, [1] vCPU tasks not tracked (map full) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -680,6 +689,33 @@ static __always_inline struct vstate *woken_onto(__u32 wtid, __u32 wtgid, __u32 
 	return bpf_map_lookup_elem(&vcpus, vtid);
 }
 
+/* The sched_wakeup of task wtid on target_cpu, whose waking was handed on for
+ * a vCPU task: if that task does not run there, the wake-up placed the woken
+ * task elsewhere (sched_waking names its previous CPU; an RT task is pushed
+ * off an RT vCPU's CPU) and the waking is void (KR_F_ELSEWHERE). */
+static __always_inline void waking_landed(__u32 wtid, __u32 target_cpu)
+{
+	__u32 *p = bpf_map_lookup_elem(&wakings, &wtid), vtid;
+	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
+	struct vstate *v;
+	struct kr_event *e;
+
+	if (!p)
+		return;
+	vtid = *p;
+	bpf_map_delete_elem(&wakings, &wtid);
+	if ((c && c->tid == vtid) || !(v = bpf_map_lookup_elem(&vcpus, &vtid)))
+		return;
+	e = ev_new(KR_EV_WAKING, vtid, v->pid);
+	if (!e)
+		return;
+	ev_vcpu(e, v);
+	e->reason = wtid;
+	e->src_tid = (__u32)bpf_get_current_pid_tgid();
+	e->flags |= KR_F_ELSEWHERE;
+	ev_submit(e);
+}
+
 /* A wake-up on the CPU a vCPU task is running on: if it left the vCPU task
  * with TIF_NEED_RESCHED set, that is a reschedule request for it (one per
  * NEED_RESCHED period; lazy resched alone is not a request). */
@@ -691,6 +727,7 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
 	struct task_struct *vt;
 
+	waking_landed(wtid, target_cpu);
 	if (!v || !c)
 		return 0;
 	vt = (struct task_struct *)c->task;
@@ -743,6 +780,7 @@ static __always_inline int on_waking(__u32 wtid, __u32 wtgid, __u32 target_cpu, 
 	e->src_tid = (__u32)bpf_get_current_pid_tgid();
 	e->flags |= current_in_irq();
 	ev_submit(e);
+	bpf_map_update_elem(&wakings, &wtid, &vtid, BPF_ANY);
 	return 0;
 }
 

@@ -44,7 +44,7 @@ static void print_event(FILE *f, const struct kr_event *ev)
 	if (ev->type == KR_EV_REQUEST)
 		fprintf(f, " cause=%s reason=%u src_tid=%u", kr_cause_name(ev->cause), ev->reason, ev->src_tid);
 	else if (ev->type == KR_EV_WAKING)
-		fprintf(f, " woken=%u src_tid=%u", ev->reason, ev->src_tid);
+		fprintf(f, " woken=%u src_tid=%u%s", ev->reason, ev->src_tid, ev->flags & KR_F_ELSEWHERE ? " elsewhere" : "");
 	if ((ev->type == KR_EV_REQUEST || ev->type == KR_EV_WAKING) && (ev->flags & KR_F_IN_IRQ))
 		fputs(" in_irq", f);	/* raised by an interrupt handler */
 	else if (ev->type == KR_EV_USER_EXIT || ev->type == KR_EV_GUEST_EXIT || ev->type == KR_EV_SIG_DELIVER)

@@ -22,6 +22,7 @@ struct cpu_state {
 	bool resched_seen;
 };
 
+#define KR_CONV_WAKINGS 16	/* wakings of a vCPU's CPU awaiting their wake-up (engine: 4 per vCPU) */
 #define KR_IPI_MASK_CPUS 64	/* an IPI sent to a mask: its first 64 CPUs */
 _Static_assert(KR_CONV_MAX_EVENTS >= 2 + KR_IPI_MASK_CPUS, "a line's events fit");
 
@@ -36,6 +37,10 @@ struct kr_conv {
 	int qn;
 	const char *bad;	/* the line has a number out of range */
 	const struct kr_arch *ppc, *arm64, *x86;	/* the exit forms a guest exit's text may take */
+	/* Wakings handed on (KR_EV_WAKING) whose sched_wakeup is not seen yet:
+	 * the task woken and the vCPU task it was for (the oldest replaced). */
+	struct { uint32_t woken, vtid; } wk[KR_CONV_WAKINGS];
+	unsigned wk_next;
 };
 
 struct kr_conv *kr_conv_new(void)
@@ -456,44 +461,79 @@ static void h_switch(struct kr_conv *c, const struct kr_ftline *l, const char *p
 	}
 }
 
-/* A sched_waking/sched_wakeup line: the CPU state of its target CPU if a vCPU
- * task runs there that the woken task (*pid) preempts by priority (a wake-up
- * of a higher-priority task: a reschedule request), with that vCPU task in
- * *v; NULL if not (or the line does not parse, or names a CPU out of range:
+/* A sched_waking/sched_wakeup line's task, its priority and its target CPU
+ * (waking: the task's previous CPU; wake-up: the one it was placed on); false
+ * if the line does not parse. */
+static bool wake_fields(const char *pl, long *pid, long *prio, long *cpu)
+{
+	const char *cp, *c1;
+
+	if (kr_field_long(pl, "pid", pid) && kr_field_long(pl, "target_cpu", cpu) && kr_field_long(pl, "prio", prio))
+		return true;
+	/* trace-cmd's plugin: "comm:PID [PRIO] CPU:NNN" (or "... success=1 CPU:NNN") */
+	cp = strstr(pl, "CPU:");
+	c1 = strchr(pl, ':');
+	if (!cp || !c1 || c1 == cp + 3 || sscanf(c1 + 1, "%ld [%ld]", pid, prio) != 2)
+		return false;
+	*cpu = strtol(cp + 4, NULL, 10);
+	return true;
+}
+
+/* The CPU state of CPU cpu if a vCPU task runs there that task pid of
+ * priority prio preempts (a wake-up of a higher-priority task: a reschedule
+ * request), with that vCPU task in *v; NULL if not (or cpu is out of range:
  * c->bad). */
-static struct cpu_state *wake_target(struct kr_conv *c, const char *pl, long *pid, struct vcpu_task **v)
+static struct cpu_state *wake_target(struct kr_conv *c, long pid, long prio, long cpu, struct vcpu_task **v)
 {
 	struct cpu_state *t;
-	long prio, cpu;
 
-	if (!kr_field_long(pl, "pid", pid) || !kr_field_long(pl, "target_cpu", &cpu) || !kr_field_long(pl, "prio", &prio)) {
-		/* trace-cmd's plugin: "comm:PID [PRIO] CPU:NNN" (or "... success=1 CPU:NNN") */
-		const char *cp = strstr(pl, "CPU:"), *c1 = strchr(pl, ':');
-
-		if (!cp || !c1 || c1 == cp + 3 || sscanf(c1 + 1, "%ld [%ld]", pid, &prio) != 2)
-			return NULL;
-		cpu = strtol(cp + 4, NULL, 10);
-	}
 	if (cpu < 0 || cpu >= KR_MAX_CPUS) {
 		c->bad = "target CPU out of range";
 		return NULL;
 	}
 	t = cpu_at(c, (unsigned)cpu);
-	if (!t->tid || t->tid == (uint32_t)*pid || prio >= (t->prio ? t->prio : 120))
+	if (!t->tid || t->tid == (uint32_t)pid || prio >= (t->prio ? t->prio : 120))
 		return NULL;
 	*v = vc_find(c, t->tid, false);
 	return *v ? t : NULL;
 }
 
+/* The wake-up of task pid: the vCPU task a waking of it was handed on for,
+ * forgotten now (0 if none). */
+static uint32_t waking_done(struct kr_conv *c, long pid)
+{
+	unsigned i;
+	uint32_t vtid;
+
+	for (i = 0; i < KR_CONV_WAKINGS; i++)
+		if (c->wk[i].vtid && c->wk[i].woken == (uint32_t)pid) {
+			vtid = c->wk[i].vtid;
+			c->wk[i].vtid = 0;
+			return vtid;
+		}
+	return 0;
+}
+
 /* sched_wakeup of a task that preempts the vCPU task: a reschedule request
- * (one per NEED_RESCHED period). */
+ * (one per NEED_RESCHED period).  A task whose waking was handed on for a
+ * vCPU that it did not land beside: that waking is void. */
 static void h_wakeup(struct kr_conv *c, const struct kr_ftline *l, const char *pl)
 {
-	struct vcpu_task *v;
-	long pid;
-	struct cpu_state *t = wake_target(c, pl, &pid, &v);
+	struct vcpu_task *v, *wv;
+	long pid, prio, cpu;
+	struct cpu_state *t;
 	struct kr_event *e;
+	uint32_t wtid;
 
+	if (!wake_fields(pl, &pid, &prio, &cpu))
+		return;
+	t = wake_target(c, pid, prio, cpu, &v);
+	wtid = waking_done(c, pid);
+	if (wtid && !c->bad && cpu_at(c, (unsigned)cpu)->tid != wtid && (wv = vc_find(c, wtid, false))) {
+		e = emit_raised(c, l, KR_EV_WAKING, wv);
+		e->reason = (uint32_t)pid;
+		e->flags |= KR_F_ELSEWHERE;
+	}
 	if (!t || t->resched_seen)
 		return;
 	t->resched_seen = true;
@@ -507,10 +547,15 @@ static void h_wakeup(struct kr_conv *c, const struct kr_ftline *l, const char *p
 static void h_waking(struct kr_conv *c, const struct kr_ftline *l, const char *pl)
 {
 	struct vcpu_task *v;
-	long pid;
+	long pid, prio, cpu;
 
-	if (wake_target(c, pl, &pid, &v))
-		emit_raised(c, l, KR_EV_WAKING, v)->reason = (uint32_t)pid;
+	if (!wake_fields(pl, &pid, &prio, &cpu) || !wake_target(c, pid, prio, cpu, &v))
+		return;
+	emit_raised(c, l, KR_EV_WAKING, v)->reason = (uint32_t)pid;
+	waking_done(c, pid);	/* one per task */
+	c->wk[c->wk_next].woken = (uint32_t)pid;
+	c->wk[c->wk_next].vtid = v->tid;
+	c->wk_next = (c->wk_next + 1) % KR_CONV_WAKINGS;
 }
 
 /* An IPI sent from this line's CPU to cpu: the kick of a vCPU there. */

@@ -865,6 +865,22 @@ static void on_switch_in(struct kr_engine *e, struct vcpu *v, const struct kr_ev
 
 /* ---- reschedule requests timed at their sched_waking ---- */
 
+/* The waking of task woken pending for v, if any, is void: sched_waking names
+ * the task's previous CPU, and its wake-up placed it on another (an RT task
+ * pushed off an RT vCPU's CPU).  Left pending, it would time a later request
+ * of that CPU (from_waking takes the earliest) from a wake-up that never came
+ * there. */
+static void waking_void(struct kr_engine *e, struct vcpu *v, uint32_t woken)
+{
+	int c;
+
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].woken == woken) {
+			memset(&v->req[c], 0, sizeof(v->req[c]));
+			e->r.wakings_elsewhere++;
+		}
+}
+
 /* sched_waking of task ev->reason onto the CPU the vCPU runs on: counted from
  * now in a slot of its own (the task's earlier one, a free one, or the
  * oldest), as a late exit's request until its wake-up is seen on the CPU. */
@@ -873,6 +889,10 @@ static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event
 	struct req *q = NULL, *r = &v->req[KR_CAUSE_RESCHED];
 	int c;
 
+	if (ev->flags & KR_F_ELSEWHERE) {	/* its wake-up went to another CPU: void */
+		waking_void(e, v, ev->reason);
+		return;
+	}
 	if (r->state != RQ_IDLE && !r->to_close)
 		return;	/* a reschedule is pending already */
 	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)

@@ -157,6 +157,7 @@ struct kr_result {
 	uint64_t violations_by_cause[KR_NR_CAUSES];
 	uint64_t findings_by_class[KR_NR_CLASSES], violations_by_class[KR_NR_CLASSES];
 	uint64_t requests_from_waking[KR_NR_CAUSES];	/* timed at their sched_waking */
+	uint64_t wakings_elsewhere;	/* pending wakings voided: the wake-up went to another CPU */
 	uint64_t reorder_late;		/* events older than the reorder window */
 	/* Which task state the input carried, over the vCPU tasks' own events
 	 * (requests excluded): BPF reads TIF (and on POWER the PACA); ftrace

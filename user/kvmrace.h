@@ -38,7 +38,9 @@ enum kr_type {
 				 * of a vCPU in the guest.  BPF: only to CPUs a vCPU task runs on. */
 	KR_EV_WAKING = 13,	/* sched_waking on cpu (the waker's; src_tid the waker) of task
 				 * reason onto the CPU vCPU task tid runs on: the earliest event
-				 * of a reschedule request, if the wake-up then preempts it */
+				 * of a reschedule request, if the wake-up then preempts it;
+				 * with KR_F_ELSEWHERE: that wake-up placed the task on
+				 * another CPU, the earlier waking of it is void */
 	KR_EV_MAX_EVENT = 14,
 
 	/* Recording-only meta records (struct kr_meta). */
@@ -82,6 +84,7 @@ enum kr_cause {
 #define KR_F_ABORTED	0x0080	/* GUEST_EXIT of an entry that never ran the guest (POWER trap 0) */
 #define KR_F_NR		0x0100	/* need-resched state known, tif's NEED_RESCHED bit only (ftrace latency flags) */
 #define KR_F_IN_IRQ	0x0400	/* REQUEST/WAKING: raised in an interrupt handler (hardirq, or a softirq it ran) */
+#define KR_F_ELSEWHERE	0x0800	/* WAKING: its task's sched_wakeup was on another CPU (see KR_EV_WAKING) */
 #define KR_F_LOOP	0x0200	/* USER_EXIT that is not one: KVM_RUN's loop goes on in the kernel (KR_PPC_RESUMES) */
 
 /* POWER KVM-HV: kvmppc_run_vcpu_exit ends one pass of kvmppc_vcpu_run_hv's

@@ -52,7 +52,7 @@
 #define FLAG_GPA 0x2000
 
 struct opts {
-	long signals, resched, exits;
+	long signals, resched, exits, elsewhere;
 	long period_us, settle_ms, spin_ms;
 	int vcpu_cpu, storm_cpu;
 	bool ee0, tick_align, tick_vcpu, tick_source_set, timer_signals;
@@ -71,6 +71,8 @@ static long runs, eintr, ex_hlt, ex_io, ex_other;
 static uint64_t run_ns;
 static int wake_pipe[2];
 static atomic_long fifo_wakeups, fifo_preempted;
+static int away_pipe[2], back_pipe[2];	/* --wake-elsewhere: wake the RT thread, send it back */
+static atomic_long away_wakeups, away_pushed;
 
 static void die(const char *what)
 {
@@ -302,12 +304,26 @@ static bool guest_done(void)
 #endif
 }
 
+#define VCPU_RT_PRIO 5	/* --wake-elsewhere: the vCPU thread's, below the FIFO threads' 10 */
+
+static void set_fifo(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp)) {
+		errno = EPERM;
+		die("SCHED_FIFO (needs root or CAP_SYS_NICE)");
+	}
+}
+
 static void *vcpu_thread(void *arg)
 {
 	uint64_t t0;
 
 	(void)arg;
 	pin(o.vcpu_cpu);
+	if (o.elsewhere)
+		set_fifo(VCPU_RT_PRIO);
 	atomic_store(&vcpu_tid, (int)syscall(SYS_gettid));
 	/* One KVM_RUN that returns at once, before the storm: the thread has
 	 * returned from KVM_RUN (kvm_userspace_exit) and is a vCPU task to a
@@ -381,15 +397,11 @@ static long vcpu_involuntary_switches(void)
  * is the one running there. */
 static void *fifo_thread(void *arg)
 {
-	struct sched_param sp = { .sched_priority = 10 };
 	char c;
 
 	(void)arg;
 	pin(o.vcpu_cpu);
-	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp)) {
-		errno = EPERM;
-		die("SCHED_FIFO (needs root or CAP_SYS_NICE)");
-	}
+	set_fifo(10);
 	for (;;) {
 		long slept = self_voluntary_switches(), vcpu_out = vcpu_involuntary_switches();
 
@@ -403,6 +415,37 @@ static void *fifo_thread(void *arg)
 		 * or a vCPU halted in the kernel, would not give). */
 		if (self_voluntary_switches() > slept && vcpu_out >= 0 && vcpu_involuntary_switches() > vcpu_out)
 			atomic_fetch_add(&fifo_preempted, 1);
+	}
+	return NULL;
+}
+
+/* --wake-elsewhere: a SCHED_FIFO thread allowed on the vCPU's CPU and the
+ * storm's, asleep with the vCPU's CPU as its last.  Woken, its sched_waking
+ * names the vCPU's CPU, but the kernel places it on the storm's: the vCPU
+ * thread there is RT and pinned (select_task_rq_rt).  It stays there until
+ * sent back (after the storm's next kick), then moves to the vCPU's CPU (a
+ * migration, no wake-up) and sleeps again. */
+static void *away_thread(void *arg)
+{
+	cpu_set_t both;
+	char c;
+
+	(void)arg;
+	set_fifo(10);
+	CPU_ZERO(&both);
+	CPU_SET(o.vcpu_cpu, &both);
+	CPU_SET(o.storm_cpu, &both);
+	for (;;) {
+		pin(o.vcpu_cpu);
+		if (sched_setaffinity(0, sizeof(both), &both))
+			die("sched_setaffinity");
+		if (read(away_pipe[0], &c, 1) != 1 || c == 'q')
+			break;
+		atomic_fetch_add(&away_wakeups, 1);
+		if (sched_getcpu() != o.vcpu_cpu)
+			atomic_fetch_add(&away_pushed, 1);
+		if (read(back_pipe[0], &c, 1) != 1 || c == 'q')
+			break;
 	}
 	return NULL;
 }
@@ -669,6 +712,11 @@ static void usage(FILE *f)
 "                      raised in an interrupt handler; its kick time: when its\n"
 "                      timer was armed)\n"
 "  -r, --resched N     wake a SCHED_FIFO thread on the vCPU's CPU N times\n"
+"  -W, --wake-elsewhere N  run the vCPU thread at SCHED_FIFO 5 and, a period\n"
+"                      before each other kick, wake N times a SCHED_FIFO 10\n"
+"                      thread last run on the vCPU's CPU: the kernel places it\n"
+"                      on the storm's CPU (a sched_waking for the vCPU's CPU\n"
+"                      that is no request for it)\n"
 "  -P, --period-us US  time between two storm events (default 1000)\n"
 "  -x, --exits N       guest does N port-I/O exits then halts (KVM_RUN timing)\n"
 "  -S, --spin-ms MS    keep the guest spinning MS ms (default: until storm ends)\n"
@@ -696,6 +744,8 @@ static void usage(FILE *f)
 "  kvmrace-load: pid=P vcpu_tid=T vcpu_cpu=C storm_cpu=S\n"
 "  kvmrace-load: sent signal=N resched=M period_us=US\n"
 "  kvmrace-load: kvm_run calls=R eintr=E hlt=H io=I other=O ns_per_run=X handled_signals=N fifo_wakeups=M fifo_preempted=P\n"
+"  with --wake-elsewhere:\n"
+"  kvmrace-load: wake_elsewhere wakeups=N placed_elsewhere=M\n"
 "  (fifo_preempted: the wake-ups that found the FIFO thread asleep and took the\n"
 "  CPU from the vCPU thread, i.e. the reschedule requests it made for that thread)\n"
 "  with --tick-align:\n"
@@ -743,14 +793,14 @@ static void parse_args(int argc, char **argv)
 		{ "exits", 1, 0, 'x' }, { "spin-ms", 1, 0, 'S' }, { "cpu", 1, 0, 'c' },
 		{ "storm-cpu", 1, 0, 'C' }, { "kick-log", 1, 0, 'k' }, { "tick-align", 0, 0, 'T' },
 		{ "tick-offset-us", 1, 0, 'O' }, { "tick-source", 1, 0, 'U' }, { "ee0", 0, 0, 'E' },
-		{ "timer-signals", 0, 0, 'I' },
+		{ "timer-signals", 0, 0, 'I' }, { "wake-elsewhere", 1, 0, 'W' },
 		{ "version", 0, 0, 'V' },
 		{ "help", 0, 0, 'h' }, { 0 },
 	};
 	int c;
 
 	opterr = 0;	/* one line of our own instead */
-	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EIVh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:P:x:S:c:C:k:TO:U:EIW:Vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o.signals = num_arg(optarg, "--signals"); break;
 		case 'r': o.resched = num_arg(optarg, "--resched"); break;
@@ -770,6 +820,7 @@ static void parse_args(int argc, char **argv)
 			o.tick_source_set = true;
 			break;
 		case 'I': o.timer_signals = true; break;
+		case 'W': o.elsewhere = num_arg(optarg, "--wake-elsewhere"); break;
 		case 'V': printf("kvmrace-load %s\n", KR_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: bad_args("unknown option or missing value: '%s' (kvmrace-load --help)", argv[optind - 1]);
@@ -794,6 +845,8 @@ static void check_args(void)
 		bad_args("--tick-offset-us: at most 999999 (a tick is a few ms)");
 	if (o.timer_signals && o.tick_align)
 		bad_args("--timer-signals: the timer picks the time, --tick-align cannot");
+	if (o.elsewhere && o.tick_align)
+		bad_args("--wake-elsewhere: not with --tick-align (it times its own wake-ups)");
 	if (o.exits && (o.tick_align || o.kick_log))
 		bad_args("--exits runs no storm: --tick-align and --kick-log do not apply");
 	if (o.vcpu_cpu < 0)
@@ -802,6 +855,8 @@ static void check_args(void)
 		o.storm_cpu = 0;
 	if (o.vcpu_cpu >= ncpu || o.storm_cpu >= ncpu)
 		bad_args("CPU out of range (this host has %d)", ncpu);
+	if (o.elsewhere && o.vcpu_cpu == o.storm_cpu)
+		bad_args("--wake-elsewhere needs the storm on another CPU than the vCPU");
 }
 
 /* The storm: signals and wake-ups alternate, one every period (with
@@ -814,7 +869,12 @@ static void storm(long *sent_sig, long *sent_res)
 	if (!kicks)
 		die("calloc");
 	sleep_us(o.settle_ms * 1000);	/* let the guest get going */
-	for (i = 0; i < o.signals || i < o.resched; i++) {
+	for (i = 0; i < o.signals || i < o.resched || i < o.elsewhere; i++) {
+		if (i < o.elsewhere) {	/* no kick: no request; the next one a period on */
+			if (write(away_pipe[1], "w", 1) != 1)
+				die("write");
+			sleep_us(o.period_us);
+		}
 		if (i < o.signals) {
 			if (o.tick_align)
 				sleep_us(o.period_us);
@@ -827,6 +887,8 @@ static void storm(long *sent_sig, long *sent_res)
 			kick(false);
 			(*sent_res)++;
 		}
+		if (i < o.elsewhere && write(back_pipe[1], "b", 1) != 1)
+			die("write");
 		if (!o.tick_align)
 			sleep_us(o.period_us);
 	}
@@ -863,7 +925,7 @@ static void prepare(void)
 
 int main(int argc, char **argv)
 {
-	pthread_t vt, ft;
+	pthread_t vt, ft, at;
 	long sent_sig = 0, sent_res = 0;
 
 	parse_args(argc, argv);
@@ -873,6 +935,12 @@ int main(int argc, char **argv)
 		if (pipe(wake_pipe))
 			die("pipe");
 		if (pthread_create(&ft, NULL, fifo_thread, NULL))
+			die("pthread_create");
+	}
+	if (o.elsewhere) {
+		if (pipe(away_pipe) || pipe(back_pipe))
+			die("pipe");
+		if (pthread_create(&at, NULL, away_thread, NULL))
 			die("pthread_create");
 	}
 	pin(o.storm_cpu);
@@ -893,11 +961,19 @@ int main(int argc, char **argv)
 			die("write");
 		pthread_join(ft, NULL);
 	}
+	if (o.elsewhere) {
+		if (write(away_pipe[1], "q", 1) != 1 || write(back_pipe[1], "q", 1) != 1)
+			die("write");
+		pthread_join(at, NULL);
+	}
 	printf("kvmrace-load: sent signal=%ld resched=%ld period_us=%ld\n", sent_sig, sent_res, o.period_us);
 	write_kicks();
 	printf("kvmrace-load: kvm_run calls=%ld eintr=%ld hlt=%ld io=%ld other=%ld ns_per_run=%llu "
 	       "handled_signals=%ld fifo_wakeups=%ld fifo_preempted=%ld\n",
 	       runs, eintr, ex_hlt, ex_io, ex_other, (unsigned long long)(runs ? run_ns / runs : 0),
 	       atomic_load(&sig_handled), atomic_load(&fifo_wakeups), atomic_load(&fifo_preempted));
+	if (o.elsewhere)
+		printf("kvmrace-load: wake_elsewhere wakeups=%ld placed_elsewhere=%ld\n", atomic_load(&away_wakeups),
+		       atomic_load(&away_pushed));
 	return ex_other ? 1 : 0;
 }

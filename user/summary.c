@@ -199,6 +199,8 @@ static void text_requests(FILE *f, const struct view *v)
 			kr_cause_name(c), r->requests[c], r->coalesced[c], r->tif_requests[c]);
 		if (c == KR_CAUSE_RESCHED)
 			fprintf(f, ", timed at their sched_waking %" PRIu64, r->requests_from_waking[c]);
+		if (c == KR_CAUSE_RESCHED && r->wakings_elsewhere)
+			fprintf(f, "; wakings placed on another CPU %" PRIu64, r->wakings_elsewhere);
 		fprintf(f, ")\n");
 		print_hist(f, r->hist[c]);
 	}
@@ -485,6 +487,7 @@ static void json_requests(struct kr_json *j, const struct view *v)
 	json_causes(j, "requests_coalesced", r->coalesced);
 	json_causes(j, "requests_from_tif", r->tif_requests);
 	json_causes(j, "requests_from_waking", r->requests_from_waking);
+	kj_ku64(j, "wakings_elsewhere", r->wakings_elsewhere);
 	kj_ku64(j, "lost_events", r->lost);
 	kj_ku64(j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(j, "reorder_late", r->reorder_late);

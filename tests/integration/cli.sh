@@ -34,7 +34,9 @@ check "cli_pid_list_none (report -p 999999: nothing of another process)" jqe ".r
 run_err "cli_option_for_another_command" "is for live tracing" "$KT" report -d 1 "$F"
 # kvmrace-load's bad options: one line of its own, exit 1, before any VM.
 for a in "--timer-signals --tick-align:--timer-signals: the timer picks the time" "--period-us x:--period-us: not a non-negative number" \
-	"--bogus:unknown option or missing value: '--bogus'" "--signals:unknown option or missing value: '--signals'"; do
+	"--bogus:unknown option or missing value: '--bogus'" "--signals:unknown option or missing value: '--signals'" \
+	"--wake-elsewhere 3 --tick-align:--wake-elsewhere: not with --tick-align" \
+	"--wake-elsewhere 3 --cpu 0 --storm-cpu 0:--wake-elsewhere needs the storm on another CPU"; do
 	# shellcheck disable=SC2086
 	"$KL" ${a%%:*} > /dev/null 2> "$WORK/lerr"
 	rc=$?

@@ -12,7 +12,7 @@ loaded() { if [ "$B" = bpf ]; then our_progs; else ls /sys/kernel/tracing/instan
 left() { if [ "$B" = bpf ]; then progs_left; else sleep 0.2; loaded; fi; }
 
 cases=()
-for c in signal_storm resched_storm host_irqs irq_signals report_reproduces pid_filter sigint kill9 no_vcpu command_status; do cases+=("live_$c$sfx"); done
+for c in signal_storm resched_storm host_irqs irq_signals wake_elsewhere report_reproduces pid_filter sigint kill9 no_vcpu command_status; do cases+=("live_$c$sfx"); done
 live_gate "${cases[@]}" || exit 0
 
 sent() { sed -n "s/^kvmrace-load: sent .*$1=\([0-9]*\).*/\1/p" "$2"; }
@@ -99,9 +99,35 @@ else
 	fail "live_irq_signals$sfx" "rc=$rc sent=$n request events=$nr in_irq=$ni (want $wi; check: $ctx) requests=$(jq -c .requests "$WORK/irq.json" 2>&1) violations=$(violations "$WORK/irq.json") err=$(head -c 300 "$WORK/irq.err")"
 fi
 
+# ---- a waking that is no request: the vCPU thread RT and pinned, an RT
+# task last run on its CPU woken (sched_waking names that CPU) and placed on
+# the storm's CPU by the kernel (kvmrace-load --wake-elsewhere), a period
+# before each wake-up of the FIFO thread on the vCPU's CPU.  Each such
+# waking is void (wakings_elsewhere), so no reschedule request of the load
+# is timed from one: each finding of one is timed after its own kick, by
+# less than half a period (a void waking left pending came a period before
+# it, and the earliest pending waking times a request). ----
+kt -q -t 3ms -o "$WORK/away.rec" --json "$WORK/away.json" -- "$KL" --wake-elsewhere 30 --resched 30 --period-us $per \
+	--kick-log "$WORK/away.kicks" > "$WORK/away.out" 2> "$WORK/away.err"
+rc=$?
+pe=$(sed -n 's/^kvmrace-load: wake_elsewhere .*placed_elsewhere=\([0-9]*\).*/\1/p' "$WORK/away.out")
+we=$(jq .wakings_elsewhere "$WORK/away.json" 2>/dev/null)
+lpid=$(sed -n 's/^kvmrace-load: pid=\([0-9]*\).*/\1/p' "$WORK/away.out")
+# findings of the load's wake-ups (its storm runs on its main thread), by
+# how long after the latest kick before them they are timed
+jq -r --argjson p "${lpid:-0}" '.findings[] | select(.cause == "resched" and .source_tid == $p) | .request_ns' "$WORK/away.json" 2>/dev/null | sort -n > "$WORK/away.req"
+early=$(awk -v h=$((per * 500)) 'FNR == NR { if ($1 == "resched") k[++n] = $2; next }
+	{ last = -1; for (i = 1; i <= n; i++) if (k[i] <= $1) last = k[i]; if (last < 0 || $1 - last >= h) bad++ }
+	END { print bad + 0 }' "$WORK/away.kicks" "$WORK/away.req" 2>/dev/null)
+if [ "$rc" -le 2 ] && [ "${pe:-0}" -ge 15 ] && [ -n "$we" ] && [ "$we" -le "$pe" ] && [ "$we" -ge $((pe * 8 / 10)) ] && [ "$early" = 0 ] && jqe '.lost_events == 0 and .requests.resched > 0' "$WORK/away.json"; then
+	pass "live_wake_elsewhere$sfx (30 wake-ups, $pe placed elsewhere by the kernel, $we wakings voided; $(wc -l < "$WORK/away.req") findings of the load's requests, none timed from a void waking)"
+else
+	fail "live_wake_elsewhere$sfx" "rc=$rc placed_elsewhere=$pe voided=$we findings timed from before their kick=$early json=$(jq -c '{verdict, requests, requests_from_waking, lost_events}' "$WORK/away.json" 2>&1) violations=$(violations "$WORK/away.json") out=$(tail -2 "$WORK/away.out" | tr '\n' ' ') err=$(head -c 300 "$WORK/away.err")"
+fi
+
 # ---- report on the recordings reproduces the live JSON exactly ----
 ok=1
-for c in sig res; do
+for c in sig res away; do
 	kt report -q -t 3ms --json "$WORK/$c.replay.json" "$WORK/$c.rec" 2> "$WORK/$c.replay.err"
 	rrc=$?
 	live_rc=$(jq .exit_status "$WORK/$c.json")
@@ -110,7 +136,7 @@ for c in sig res; do
 		echo "# $c: report rc=$rrc live rc=$live_rc"; diff "$WORK/$c.json" "$WORK/$c.replay.json" | head -20
 	fi
 done
-[ $ok = 1 ] && pass "live_report_reproduces$sfx (byte-identical JSON and exit status, 2 recordings)" || fail "live_report_reproduces$sfx"
+[ $ok = 1 ] && pass "live_report_reproduces$sfx (byte-identical JSON and exit status, 3 recordings)" || fail "live_report_reproduces$sfx"
 
 # ---- -p PID: only that process's vCPUs ----
 # BPF: guests already spinning inside one long KVM_RUN (found by the task

@@ -732,6 +732,38 @@ static void resched_earliest_waking(void)
 	kr_engine_free(e);
 }
 
+/* A waking of an RT task onto an RT vCPU's CPU (its previous CPU) whose
+ * wake-up then placed it on another CPU (KR_F_ELSEWHERE): void.  A later
+ * wake-up that preempts the vCPU is timed at its own waking, not at that
+ * one's (the earliest pending): 2 ms in the guest, not 4.9. */
+static void waking_placed_elsewhere(void)
+{
+	struct stream s = { .n = 0 };
+	struct kr_engine *e;
+	const struct kr_result *r;
+	const struct kr_finding *f;
+	struct kr_event *x;
+
+	add(&s, T0, KR_EV_GUEST_ENTER, 1001, 1);
+	waking(&s, T0 + 100 * US, 1001, 0, 2001);
+	waking(&s, T0 + 150 * US, 1001, 0, 2001)->flags |= KR_F_ELSEWHERE;
+	waking(&s, T0 + 3000 * US, 1001, 0, 3003);
+	x = req(&s, T0 + 3040 * US, 1001, KR_CAUSE_RESCHED);
+	x->cpu = 1;
+	x->reason = 3003;
+	add(&s, T0 + 5000 * US, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x980;
+	add(&s, T0 + 5060 * US, KR_EV_SWITCH_OUT, 1001, 1)->flags |= KR_F_PREEMPT;
+	e = run_stream(&s, 1 * MS, 0);
+	r = kr_engine_result(e);
+	CHECK_EQ(r->wakings_elsewhere, 1);
+	CHECK_EQ(r->requests_from_waking[KR_CAUSE_RESCHED], 1);
+	CHECK_EQ(r->nr_findings, 1);
+	f = &r->findings[0];
+	CHECK_EQ(f->request_ns, T0 + 3000 * US);
+	CHECK_EQ(f->past_ns, 2000 * US);
+	kr_engine_free(e);
+}
+
 /* A remote wake-up timed at its sched_waking whose waker's CPU stalls before
  * it sends the kick (the emulated x86 host on 6.12: sched_waking, then the
  * waker's IPI 4-11 ms later, then its sched_wakeup): the kick is the
@@ -1374,6 +1406,7 @@ int main(void)
 	RUN(resched_timed_at_waking);
 	RUN(resched_earliest_waking);
 	RUN(resched_waking_kick_after_run);
+	RUN(waking_placed_elsewhere);
 	RUN(resched_local_waking);
 	RUN(host_tick_ends_guest_run);
 	RUN(resched_raised_by_host_irq);

@@ -350,6 +350,34 @@ static void waking_then_wakeup(void)
 	kr_import_close(im);
 }
 
+/* A waking for the vCPU's CPU (the task's previous CPU) whose sched_wakeup
+ * placed the task on another CPU (an RT task pushed off an RT vCPU's CPU):
+ * a waking event flagged KR_F_ELSEWHERE voids it, once. */
+static void waking_placed_elsewhere(void)
+{
+	struct kr_import *im;
+	struct kr_event ev[16];
+	char err[256];
+	int n = 0;
+
+	im = import_text(" vcpu-10 [001] d.... 1.000000: kvm_entry: vcpu 0, rip 0x1000\n"
+	      " waker-11 [000] d.... 1.000100: sched_waking: comm=rt pid=12 prio=89 target_cpu=001\n"
+	      " waker-11 [000] d.... 1.000120: sched_wakeup: comm=rt pid=12 prio=89 target_cpu=000\n"
+	      " waker-11 [000] d.... 1.000300: sched_waking: comm=rt pid=12 prio=89 target_cpu=000\n"
+	      " waker-11 [000] d.... 1.000310: sched_wakeup: comm=rt pid=12 prio=89 target_cpu=000\n");
+	CHECK(im != NULL);
+	while (im && n < 16 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		n++;
+	CHECK_EQ(n, 3);
+	CHECK_EQ(ev[1].type, KR_EV_WAKING);
+	CHECK(!(ev[1].flags & KR_F_ELSEWHERE));
+	CHECK_EQ(ev[2].type, KR_EV_WAKING);
+	CHECK_EQ(ev[2].tid, 10);
+	CHECK_EQ(ev[2].reason, 12);
+	CHECK(ev[2].flags & KR_F_ELSEWHERE);
+	kr_import_close(im);
+}
+
 /* POWER: kvmppc_run_vcpu_exit ends one pass of KVM_RUN's loop; ret 0
  * (RESUME_GUEST) and the page-fault code 4 go round again (KR_F_LOOP), -4
  * (-EINTR) and 2 (RESUME_HOST) return to userspace.  A request raised in a
@@ -416,6 +444,7 @@ int main(void)
 {
 	RUN(userspace_exit_makes_vcpu_task);
 	RUN(waking_then_wakeup);
+	RUN(waking_placed_elsewhere);
 	RUN(ppc_run_loop_and_irq_context);
 	RUN(live_ipi_mask_3cpus);
 	RUN(arm64_trace);
