@@ -87,6 +87,15 @@ static int take_event(struct kr_ftline *o, char *p)
 {
 	char *ev = p = skip_ws(p);
 
+	if (!strncmp(ev, "PERF_RECORD_", 12)) {	/* perf script --show-lost-events etc.: "PERF_RECORD_LOST lost 2" */
+		p = ev + strcspn(ev, " :");
+		if ((size_t)(p - ev) >= sizeof(o->event))
+			return -1;
+		memcpy(o->event, ev, (size_t)(p - ev));
+		o->event[p - ev] = 0;
+		o->payload = skip_ws(*p ? p + 1 : p);
+		return 1;
+	}
 	/* to the first ':' followed by a space or the end ("cat:event:" in perf) */
 	for (;;) {
 		char *sp;

@@ -168,6 +168,22 @@ static bool non_event_line(struct kr_import *im, const char *s)
 	       (s[0] == 'v' && !strncmp(s, "version = ", 10));
 }
 
+/* perf script's own records (--show-lost-events, --show-task-events, ...):
+ * no trace event; those of events the kernel lost are counted.  True if l
+ * is one. */
+static bool perf_record(struct kr_import *im, const struct kr_ftline *l)
+{
+	const char *n;
+	unsigned long long v;
+
+	if (l->event[0] != 'P' || strncmp(l->event, "PERF_RECORD_", 12))
+		return false;
+	if (!strncmp(l->event + 12, "LOST", 4) && (n = strstr(l->payload, "lost ")) &&
+	    sscanf(n + 5, "%llu", &v) == 1)
+		im->st.lost = v > UINT64_MAX - im->st.lost ? UINT64_MAX : im->st.lost + v;
+	return true;
+}
+
 /* Read the next trace line of p into p->cur: 1, 0 at the end, -1 (err). */
 static int advance(struct kr_import *im, struct parser *p, char *err, size_t errlen)
 {
@@ -197,6 +213,8 @@ static int advance(struct kr_import *im, struct parser *p, char *err, size_t err
 			snprintf(err, errlen, "%s:%llu: malformed trace line", p->path, (unsigned long long)p->lineno);
 			return -1;
 		}
+		if (perf_record(im, &p->cur))
+			continue;
 		im->st.events++;
 		im->st.latency_flags |= p->cur.has_flags;
 		im->st.perf |= p->cur.perf;

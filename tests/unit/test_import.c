@@ -378,6 +378,30 @@ static void waking_placed_elsewhere(void)
 	kr_import_close(im);
 }
 
+/* perf script --show-lost-events: its PERF_RECORD_LOST lines (the kernel
+ * lost that many events) are counted as lost, not malformed (the whole file
+ * was refused); its other records (--show-task-events) are no events. */
+static void perf_lost_records(void)
+{
+	struct kr_import *im;
+	struct kr_event ev[8];
+	char err[256];
+	int n = 0;
+
+	im = import_text("  kvmrace-load 10/10 [001] 1.000000: kvm:kvm_entry: vcpu 0, rip 0x1000\n"
+	      "            perf 21191 [000] 1.000100: PERF_RECORD_LOST lost 2\n"
+	      "              sh 21189 [001] 1.000200: PERF_RECORD_LOST lost 7\n"
+	      "            perf 21191 [000] 1.000300: PERF_RECORD_COMM exec: sh:21189/21189\n"
+	      "  kvmrace-load 10/10 [001] 1.004000: kvm:kvm_exit: vcpu 0 reason INTR rip 0x1000 info 0 0\n");
+	CHECK(im != NULL);
+	while (im && n < 8 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		n++;
+	CHECK_EQ(n, 2);
+	CHECK(im && kr_import_stats(im)->lost == 9);
+	CHECK(im && kr_import_stats(im)->malformed == 0);
+	kr_import_close(im);
+}
+
 /* POWER: kvmppc_run_vcpu_exit ends one pass of KVM_RUN's loop; ret 0
  * (RESUME_GUEST) and the page-fault code 4 go round again (KR_F_LOOP), -4
  * (-EINTR) and 2 (RESUME_HOST) return to userspace.  A request raised in a
@@ -445,6 +469,7 @@ int main(void)
 	RUN(userspace_exit_makes_vcpu_task);
 	RUN(waking_then_wakeup);
 	RUN(waking_placed_elsewhere);
+	RUN(perf_lost_records);
 	RUN(ppc_run_loop_and_irq_context);
 	RUN(live_ipi_mask_3cpus);
 	RUN(arm64_trace);
