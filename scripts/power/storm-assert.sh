@@ -271,10 +271,13 @@ reverted_checks() {
 	DETAIL="$(awk '$1 == "race" && $6 != "true"' "$f.paired" | head -3 | tr '\n' ';')"
 	t "$m: races are violations: $nv of $races past the 1 ms threshold (the rest cut short by an unrelated exit)" test "$nv" -gt 0
 	# kicked (an interrupt latched at the entry, or on its way): the guest is
-	# kicked out at once: no violation, no interrupt taken before the entry.
-	DETAIL="$(awk '$1 == "kicked" && ($6 != "false" || $9 == "true")' "$f.paired" | head -3 | tr '\n' ';')"
-	t "$m: each kicked entry left the guest at once (no violation, no IPI consumed before it)" \
-		test -z "$(awk '$1 == "kicked" && ($6 != "false" || $9 == "true")' "$f.paired")"
+	# kicked out at once: no violation.  An IPI can also have been taken in
+	# the host before such an entry (a wake-list doorbell 0.19 ms after its
+	# waking, then a second kick latched in the module's window: seen once
+	# on POWER9); the latched one still ends the run at once.
+	DETAIL="$(awk '$1 == "kicked" && $6 != "false"' "$f.paired" | head -3 | tr '\n' ';')"
+	t "$m: each kicked entry left the guest at once (no violation; $(awk '$1 == "kicked" && $9 == "true"' "$f.paired" | wc -l) of $(awk '$1 == "kicked"' "$f.paired" | wc -l) also had an IPI taken in the host before it)" \
+		test -z "$(awk '$1 == "kicked" && $6 != "false"' "$f.paired")"
 	# Late exits there are kicks the emulator delivered late (as in the stock run).
 	DETAIL="$(jq -c '[.findings[] | select(.kind == "late_exit" and .violation and .class != "kick_late") | {cause, past_ns, class}] | .[0:3]' "$f.json")"
 	t "$m: late exits only of class kick_late ($(jq '[.findings[] | select(.kind == "late_exit" and .violation)] | length' "$f.json"))" \
