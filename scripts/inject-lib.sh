@@ -74,10 +74,16 @@ assert_injected() {
 	# Host interrupts are traced (tp_btf/raw_tp hooks), and none came
 	# between an injected request and its entry: the injector raises it at
 	# the entry itself with interrupts off, so a "seen" would be a false
-	# attribution of the 2017 race's signature.
-	DETAIL="$(jq -c '{host_irq_events, irq_hooks: [.hooks[] | select(.event | test("irq|ipi|doorbell|reschedule_entry|call_function")) | "\(.event):\(.method)"], seen: [.findings[] | select(.kind == "entered_pending") | .host_irq_before_entry | select(. == null or .seen)] | .[0:3]}' "$f.json")"
-	t "$m: host interrupts traced, none between an injected request and its entry" jqt \
-		'([.hooks[].event] | any(test("^(irq_handler_entry|ipi_entry|doorbell_entry|irq_entry|reschedule_entry)$"))) and all(.findings[] | select(.kind == "entered_pending"); .host_irq_before_entry.seen == false)' "$f.json"
+	# attribution of the 2017 race's signature.  A need-resched it sets
+	# has no request event (request_event tif_at_entry): its window opens
+	# at the vCPU's last event that showed the flag clear.  From 6.12 x86
+	# fires kvm_exit before the host takes the interrupt that made the exit
+	# (6.1: after), so the host tick that ended the previous run falls in
+	# that window and is named: honestly (it could have set the flag), never
+	# a kick (class kick_consumed_in_host) and never an IPI.
+	DETAIL="$(jq -c '{host_irq_events, irq_hooks: [.hooks[] | select(.event | test("irq|ipi|doorbell|reschedule_entry|call_function")) | "\(.event):\(.method)"], seen: [.findings[] | select(.kind == "entered_pending" and (.host_irq_before_entry.seen != false)) | {request_event, class, host_irq_before_entry}] | .[0:3]}' "$f.json")"
+	t "$m: host interrupts traced, none between an injected request and its entry (a request seen only as the flag at entry: the host tick at most, $(jq '[.findings[] | select(.kind == "entered_pending" and .host_irq_before_entry.seen)] | length' "$f.json") named)" jqt \
+		'([.hooks[].event] | any(test("^(irq_handler_entry|ipi_entry|doorbell_entry|irq_entry|reschedule_entry)$"))) and all(.findings[] | select(.kind == "entered_pending"); .host_irq_before_entry.seen == false or (.host_irq_before_entry.seen == true and .request_event == "tif_at_entry" and .host_irq_before_entry.kind == "timer" and .class != "kick_consumed_in_host"))' "$f.json"
 	# (How many are violations depends on where in the tick each injected
 	# entry falls and on how late TCG delivers the tick on a busy host: 87-94%
 	# unloaded, 38% with the machine busy; exit 2 above needs one.)
