@@ -41,6 +41,7 @@ struct req {
 #define SLOT_WAKING KR_NR_CAUSES
 #define MAX_WAKINGS 4
 #define NR_SLOTS (KR_NR_CAUSES + MAX_WAKINGS)
+#define MAX_HELD 4	/* requests held per vCPU until its first guest event (more: judged as they are) */
 
 struct vcpu {
 	struct kr_vcpu_stats st;
@@ -51,6 +52,8 @@ struct vcpu {
 	uint64_t flag_clear_ns[KR_NR_CAUSES];	/* its last own event that showed the cause's flag clear */
 	uint8_t nslots;		/* slots in use: the causes', and the wakings' if any is */
 	struct req req[NR_SLOTS];	/* by cause, then the wakings' */
+	uint8_t nheld;		/* closed in bracketed runs before its first guest event (guest_hooks) */
+	struct req held[MAX_HELD];
 };
 
 /* Per CPU: the last host interrupt taken there, and the last IPI (a kick);
@@ -373,13 +376,11 @@ static void finding(struct kr_engine *e, struct vcpu *v, struct kr_finding *f)
 	fnd_keep(e, f);
 }
 
-static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
+/* Judge a closed request: its histogram bucket, and a finding if it is one. */
+static void req_judge(struct kr_engine *e, struct vcpu *v, int cause, struct req *q)
 {
-	struct req *q = &v->req[cause];
 	struct kr_finding *f = &q->f;
 
-	if (q->state == RQ_IDLE)
-		return;
 	e->r.hist[cause][kr_hist_bucket(f->past_ns)]++;
 	f->violation = f->past_ns > e->o.threshold_ns;
 	if (f->kind == KR_KIND_LATE_EXIT && !f->violation)
@@ -390,7 +391,43 @@ static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
 		finding(e, v, f);
 	if (f->past_ns > v->st.max_past_ns)
 		v->st.max_past_ns = f->past_ns;
+}
+
+/* Close a request: judged now, or held (guest_hooks) while the vCPU's runs
+ * are only KVM_RUN brackets that its first guest event may show to be host
+ * time (a KVM_RUN with immediate_exit, or one a signal ended before entry,
+ * began with a flag set: no guest was entered). */
+static void req_close(struct kr_engine *e, struct vcpu *v, int cause)
+{
+	struct req *q = &v->req[cause];
+
+	if (q->state == RQ_IDLE)
+		return;
+	if (e->o.guest_hooks && !e->o.no_bracket && !v->st.guest_events && v->nheld < MAX_HELD)
+		v->held[v->nheld++] = *q;
+	else
+		req_judge(e, v, cause, q);
 	memset(q, 0, sizeof(*q));
+}
+
+/* The held requests judged: as they were (no guest event came: bracketing
+ * was all there was), or as host time (host_time: a guest event came, so no
+ * bracketed run entered the guest: honoured before any entry). */
+static void held_judge(struct kr_engine *e, struct vcpu *v, bool host_time)
+{
+	uint8_t i;
+
+	for (i = 0; i < v->nheld; i++) {
+		struct req *q = &v->held[i];
+
+		if (host_time) {
+			q->f.past_ns = 0;
+			q->f.kind = KR_KIND_NONE;
+			e->r.bracket_host_time++;
+		}
+		req_judge(e, v, q->f.cause, q);
+	}
+	v->nheld = 0;
 }
 
 /* A kick for a request raised from another CPU while its vCPU ran: the IPI
@@ -830,9 +867,11 @@ static void on_guest_enter(struct kr_engine *e, struct vcpu *v, const struct kr_
 {
 	if (!v->st.guest_events) {
 		/* First real guest event: stop using KVM_RUN bracketing for this
-		 * vCPU; the bracketed "run" so far was host time. */
+		 * vCPU; the bracketed "run" so far was host time, and so were
+		 * the earlier ones. */
 		v->st.guest_events = true;
 		undo_entry(e, v, false);
+		held_judge(e, v, true);
 	}
 	close_pending_run_end(e, v);
 	enter_guest(e, v, ev);
@@ -840,7 +879,10 @@ static void on_guest_enter(struct kr_engine *e, struct vcpu *v, const struct kr_
 
 static void on_guest_exit(struct kr_engine *e, struct vcpu *v, const struct kr_event *ev)
 {
-	v->st.guest_events = true;
+	if (!v->st.guest_events) {
+		v->st.guest_events = true;
+		held_judge(e, v, true);
+	}
 	if (ev->flags & KR_F_ABORTED)
 		undo_entry(e, v, true);
 	else	/* x86: cause carries the vendor (VMX 1, SVM 2) for decoding */
@@ -1219,6 +1261,7 @@ static void close_at_end(struct kr_engine *e, struct vcpu *v)
 		}
 		req_close(e, v, c);
 	}
+	held_judge(e, v, false);	/* no guest event came: the brackets were the runs */
 }
 
 static void collect(struct kr_engine *e)

@@ -55,6 +55,11 @@ struct kr_engine_opts {
 	/* Guest entry/exit events always fire on this host (a POWER kvm_hv hook
 	 * is attached): never fall back to KVM_RUN bracketing. */
 	bool no_bracket;
+	/* A guest entry event is traced (kvm_entry) but may never fire (a
+	 * KVM without it): bracketing stays, and what a vCPU's bracketed
+	 * KVM_RUNs before its first guest event found is held until it is
+	 * known whether one comes (then they were host time). */
+	bool guest_hooks;
 	/* The input is already in timestamp order (a text trace, merged by
 	 * time): events are analysed as they come, with no reorder window.
 	 * One older than its predecessor counts in reorder_late. */
@@ -157,6 +162,7 @@ struct kr_result {
 	uint64_t violations_by_cause[KR_NR_CAUSES];
 	uint64_t findings_by_class[KR_NR_CLASSES], violations_by_class[KR_NR_CLASSES];
 	uint64_t requests_from_waking[KR_NR_CAUSES];	/* timed at their sched_waking */
+	uint64_t bracket_host_time;	/* requests of KVM_RUN brackets before a vCPU's first guest event: host time */
 	uint64_t wakings_elsewhere;	/* pending wakings voided: the wake-up went to another CPU */
 	uint64_t reorder_late;		/* events older than the reorder window */
 	/* Which task state the input carried, over the vCPU tasks' own events

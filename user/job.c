@@ -25,6 +25,7 @@ static int make_engine(struct kr_job *j)
 
 	kr_hooklist_parse(&hl, j->ri.hooks);
 	eo.no_bracket = kr_hooklist_method(&hl, "kvm_guest_enter") != NULL;
+	eo.guest_hooks = kr_hooklist_method(&hl, "kvm_entry") != NULL;
 	if (!(j->e = kr_engine_new(&eo))) {
 		fprintf(stderr, "kvmrace-trace: out of memory\n");
 		return 1;

@@ -488,6 +488,7 @@ static void json_requests(struct kr_json *j, const struct view *v)
 	json_causes(j, "requests_from_tif", r->tif_requests);
 	json_causes(j, "requests_from_waking", r->requests_from_waking);
 	kj_ku64(j, "wakings_elsewhere", r->wakings_elsewhere);
+	kj_ku64(j, "requests_bracket_host_time", r->bracket_host_time);
 	kj_ku64(j, "lost_events", r->lost);
 	kj_ku64(j, "untracked_vcpu_tasks", r->untracked);
 	kj_ku64(j, "reorder_late", r->reorder_late);

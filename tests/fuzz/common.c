@@ -345,6 +345,7 @@ struct kr_engine *fz_engine_for(const struct kr_run_info *ri, struct kr_engine_o
 
 	kr_hooklist_parse(&hl, ri->hooks);
 	eo->no_bracket = kr_hooklist_method(&hl, "kvm_guest_enter") != NULL;
+	eo->guest_hooks = kr_hooklist_method(&hl, "kvm_entry") != NULL;
 	e = kr_engine_new(eo);
 	if (!e)
 		abort();

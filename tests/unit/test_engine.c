@@ -1111,6 +1111,47 @@ static void first_entry_after_bracket_is_host_time(void)
 	kr_engine_free(e);
 }
 
+/* A KVM_RUN that never enters the guest (immediate_exit, as kvmrace-load's
+ * first and QEMU's kicks; 6.12 began it with NEED_RESCHED set in 3 of 3
+ * runs) on a host whose kvm_entry is traced (guest_hooks): its bracket
+ * is host time once the vCPU's first guest event comes in a later KVM_RUN
+ * (variant 0: no finding, one request judged as host time); with none ever
+ * (variant 1), the brackets were the runs: entered_pending, a violation. */
+static void bracket_before_first_guest_event(void)
+{
+	int variant;
+
+	for (variant = 0; variant < 2; variant++) {
+		struct kr_engine_opts o = { .threshold_ns = 1 * MS, .guest_hooks = true };
+		struct stream s = { .n = 0 };
+		struct kr_engine *e;
+		const struct kr_result *r;
+		struct kr_event *x;
+
+		x = add(&s, T0, KR_EV_RUN_BEGIN, 1001, 1);
+		x->flags |= KR_F_TIF;
+		x->tif = KR_TIF_NEED_RESCHED;
+		add(&s, T0 + 2 * MS, KR_EV_USER_EXIT, 1001, 1)->err = -4;
+		add(&s, T0 + 2100 * US, KR_EV_SWITCH_OUT, 1001, 1);
+		add(&s, T0 + 3 * MS, KR_EV_SWITCH_IN, 1001, 1);
+		x = add(&s, T0 + 4 * MS, KR_EV_RUN_BEGIN, 1001, 1);
+		x->flags |= KR_F_TIF;
+		if (!variant) {
+			x = add(&s, T0 + 4100 * US, KR_EV_GUEST_ENTER, 1001, 1);
+			x->flags |= KR_F_TIF;
+			add(&s, T0 + 8 * MS, KR_EV_GUEST_EXIT, 1001, 1)->reason = 0x60;
+		}
+		add(&s, T0 + 9 * MS, KR_EV_USER_EXIT, 1001, 1);
+		e = run_stream_opts(&s, &o, 0, false, NULL);
+		r = kr_engine_result(e);
+		CHECK_EQ(r->findings_total[KR_KIND_ENTERED_PENDING], (uint64_t)variant);
+		CHECK_EQ(r->violations, (uint64_t)variant);
+		CHECK_EQ(r->bracket_host_time, (uint64_t)!variant);
+		CHECK_EQ(r->hist[KR_CAUSE_RESCHED][kr_hist_bucket(variant ? 2 * MS : 0)], 1);
+		kr_engine_free(e);
+	}
+}
+
 /* Many events with one timestamp: the reorder stage stays bounded (it
  * releases the oldest when full; equal timestamps need no reordering). */
 static void reorder_ring_bounded(void)
@@ -1416,6 +1457,7 @@ int main(void)
 	RUN(too_late_for_reorder);
 	RUN(out_of_order_no_wrap);
 	RUN(first_entry_after_bracket_is_host_time);
+	RUN(bracket_before_first_guest_event);
 	RUN(reorder_ring_bounded);
 	RUN(out_of_range_rejected);
 	RUN(lost_events_inconclusive);
