@@ -149,6 +149,12 @@ static ssize_t next_line(struct parser *p)
 	}
 }
 
+/* n more events lost (saturating: hostile counts must not wrap to none). */
+static void add_lost(struct kr_import *im, unsigned long long n)
+{
+	im->st.lost = n > UINT64_MAX - im->st.lost ? UINT64_MAX : im->st.lost + n;
+}
+
 /* A line that is no trace event: markers and headers, counted or noted.
  * True if it was one (first character first: this runs for every line). */
 static bool non_event_line(struct kr_import *im, const char *s)
@@ -161,7 +167,7 @@ static bool non_event_line(struct kr_import *im, const char *s)
 	}
 	/* trace_pipe / trace-cmd markers and headers, at column 0 */
 	if (s[0] == 'C' && !strncmp(s, "CPU:", 4) && strstr(s, "[LOST ")) {
-		im->st.lost += strtoull(strstr(s, "[LOST ") + 6, NULL, 10);
+		add_lost(im, strtoull(strstr(s, "[LOST ") + 6, NULL, 10));
 		return true;
 	}
 	return (s[0] == '#' && s[1] == '#') || (s[0] == 'c' && !strncmp(s, "cpus=", 5)) ||
@@ -180,7 +186,7 @@ static bool perf_record(struct kr_import *im, const struct kr_ftline *l)
 		return false;
 	if (!strncmp(l->event + 12, "LOST", 4) && (n = strstr(l->payload, "lost ")) &&
 	    sscanf(n + 5, "%llu", &v) == 1)
-		im->st.lost = v > UINT64_MAX - im->st.lost ? UINT64_MAX : im->st.lost + v;
+		add_lost(im, v);
 	return true;
 }
 
@@ -367,7 +373,7 @@ int kr_import_line(struct kr_import *im, char *line, kr_event_cb cb, void *ctx)
 
 	im->st.lines++;
 	if (line[0] == 'C' && !strncmp(line, "CPU:", 4) && strstr(line, "[LOST ")) {
-		im->st.lost += strtoull(strstr(line, "[LOST ") + 6, NULL, 10);
+		add_lost(im, strtoull(strstr(line, "[LOST ") + 6, NULL, 10));
 		return 0;
 	}
 	r = kr_ftrace_parse_line(line, &l);

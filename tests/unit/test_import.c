@@ -400,6 +400,15 @@ static void perf_lost_records(void)
 	CHECK(im && kr_import_stats(im)->lost == 9);
 	CHECK(im && kr_import_stats(im)->malformed == 0);
 	kr_import_close(im);
+	/* hostile counts saturate, never wrap back to none */
+	im = import_text("            perf 21191 [000] 1.000100: PERF_RECORD_LOST lost 1\n"
+	      "CPU:1 [LOST 18446744073709551615 EVENTS]\n"
+	      "  kvmrace-load 10/10 [001] 1.000000: kvm:kvm_entry: vcpu 0, rip 0x1000\n");
+	n = 0;
+	while (im && n < 8 && kr_import_next(im, &ev[n], err, sizeof(err)) > 0)
+		n++;
+	CHECK(im && kr_import_stats(im)->lost == UINT64_MAX);
+	kr_import_close(im);
 }
 
 /* POWER: kvmppc_run_vcpu_exit ends one pass of KVM_RUN's loop; ret 0
