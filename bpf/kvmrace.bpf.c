@@ -689,14 +689,13 @@ static __always_inline struct vstate *woken_onto(__u32 wtid, __u32 wtgid, __u32 
 	return bpf_map_lookup_elem(&vcpus, vtid);
 }
 
-/* The sched_wakeup of task wtid on target_cpu, whose waking was handed on for
- * a vCPU task: if that task does not run there, the wake-up placed the woken
- * task elsewhere (sched_waking names its previous CPU; an RT task is pushed
- * off an RT vCPU's CPU) and the waking is void (KR_F_ELSEWHERE). */
-static __always_inline void waking_landed(__u32 wtid, __u32 target_cpu)
+/* The sched_wakeup of task wtid onto the CPU of c, whose waking was handed on
+ * for a vCPU task: if that task does not run there, the wake-up placed the
+ * woken task elsewhere (sched_waking names its previous CPU; an RT task is
+ * pushed off an RT vCPU's CPU) and the waking is void (KR_F_ELSEWHERE). */
+static __always_inline void waking_landed(__u32 wtid, const struct cpu_cur *c)
 {
 	__u32 *p = bpf_map_lookup_elem(&wakings, &wtid), vtid;
-	struct cpu_cur *c = bpf_map_lookup_elem(&cpus, &target_cpu);
 	struct vstate *v;
 	struct kr_event *e;
 
@@ -727,7 +726,7 @@ static __always_inline int on_wakeup(__u32 wtid, __u32 wtgid, __u32 target_cpu)
 	struct vstate *v = woken_onto(wtid, wtgid, target_cpu, &c, &vtid);
 	struct task_struct *vt;
 
-	waking_landed(wtid, target_cpu);
+	waking_landed(wtid, c);	/* woken_onto looked c up whatever it returns */
 	if (!v || !c)
 		return 0;
 	vt = (struct task_struct *)c->task;

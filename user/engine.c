@@ -907,6 +907,17 @@ static void on_switch_in(struct kr_engine *e, struct vcpu *v, const struct kr_ev
 
 /* ---- reschedule requests timed at their sched_waking ---- */
 
+/* The pending waking of task woken for v (one slot per task), NULL if none. */
+static struct req *waking_of(struct vcpu *v, uint32_t woken)
+{
+	int c;
+
+	for (c = SLOT_WAKING; c < v->nslots; c++)
+		if (v->req[c].state != RQ_IDLE && v->req[c].woken == woken)
+			return &v->req[c];
+	return NULL;
+}
+
 /* The waking of task woken pending for v, if any, is void: sched_waking names
  * the task's previous CPU, and its wake-up placed it on another (an RT task
  * pushed off an RT vCPU's CPU).  Left pending, it would time a later request
@@ -914,13 +925,12 @@ static void on_switch_in(struct kr_engine *e, struct vcpu *v, const struct kr_ev
  * there. */
 static void waking_void(struct kr_engine *e, struct vcpu *v, uint32_t woken)
 {
-	int c;
+	struct req *q = waking_of(v, woken);
 
-	for (c = SLOT_WAKING; c < v->nslots; c++)
-		if (v->req[c].state != RQ_IDLE && v->req[c].woken == woken) {
-			memset(&v->req[c], 0, sizeof(v->req[c]));
-			e->r.wakings_elsewhere++;
-		}
+	if (q) {
+		memset(q, 0, sizeof(*q));
+		e->r.wakings_elsewhere++;
+	}
 }
 
 /* sched_waking of task ev->reason onto the CPU the vCPU runs on: counted from
@@ -937,9 +947,7 @@ static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event
 	}
 	if (r->state != RQ_IDLE && !r->to_close)
 		return;	/* a reschedule is pending already */
-	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)
-		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
-			q = &v->req[c];
+	q = waking_of(v, ev->reason);
 	for (c = SLOT_WAKING; c < NR_SLOTS && !q; c++)
 		if (v->req[c].state == RQ_IDLE)
 			q = &v->req[c];
@@ -966,12 +974,9 @@ static void on_waking(struct kr_engine *e, struct vcpu *v, const struct kr_event
  * the vCPU's CPU learnt of it now.  False if ev's waking was not seen. */
 static bool from_waking(struct vcpu *v, const struct kr_event *ev)
 {
-	struct req *r = &v->req[KR_CAUSE_RESCHED], *w = NULL;
+	struct req *r = &v->req[KR_CAUSE_RESCHED], *w = waking_of(v, ev->reason);
 	int c;
 
-	for (c = SLOT_WAKING; c < v->nslots && !w; c++)
-		if (v->req[c].state != RQ_IDLE && v->req[c].woken == ev->reason)
-			w = &v->req[c];
 	if (!w)
 		return false;
 	for (c = SLOT_WAKING; c < v->nslots; c++)
