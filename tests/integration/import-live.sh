@@ -87,17 +87,24 @@ else
 	(cd "$WORK" && trace-cmd extract -o "$WORK/run.dat" > /dev/null 2>&1)
 	trace-cmd report -l -i "$WORK/run.dat" > "$WORK/run.report.txt" 2> /dev/null	# -l: with the latency flags, like the others
 	echo 0 > $T/events/enable; echo > $T/trace; echo "$clk" > $T/trace_clock; echo "$bk" > $T/buffer_size_kb; echo "$on" > $T/tracing_on
+	# The text forms carry microseconds, trace.dat nanoseconds: a late exit
+	# within 2 us of the threshold can be one in trace.dat and none in text
+	# (1.000270 ms once, beside a CPU hog).  Compared: runs, requests, the
+	# entries with a request pending, and the late exits past that margin;
+	# each verdict judged on its own.
 	res=""
+	ok=1
 	for f in run.dat run.txt run.report.txt; do
 		"$KT" report -q --json "$WORK/$f.json" "$WORK/$f" 2> "$WORK/$f.err"
 		echo $? > "$WORK/$f.rc"
-		res="$res $(cat "$WORK/$f.rc") $(jq -c '{verdict, runs, requests, findings_total}' "$WORK/$f.json" 2>&1)"
+		judged "$(cat "$WORK/$f.rc")" "$WORK/$f.json" || ok=0
+		res="$res $(jq -c '{runs, requests, entered_pending: .findings_total.entered_pending, late_exits: (.threshold_ns as $t | [.findings[] | select(.kind == "late_exit" and .past_ns > $t + 2000)] | length)}' "$WORK/$f.json" 2>&1)"
 	done
 	set -- $res
-	if [ "$1 $2" = "$3 $4" ] && [ "$1 $2" = "$5 $6" ] && judged "$1" "$WORK/run.dat.json" && jqe '.requests.signal == 50' "$WORK/run.dat.json"; then
-		pass "import_tracedat_text_report_agree (trace.dat = ftrace text = trace-cmd report: $2$(late_note "$WORK/run.dat.json"))"
+	if [ $ok = 1 ] && [ "$1" = "$2" ] && [ "$1" = "$3" ] && jqe '.requests.signal == 50' "$WORK/run.dat.json"; then
+		pass "import_tracedat_text_report_agree (trace.dat = ftrace text = trace-cmd report: $1$(late_note "$WORK/run.dat.json"))"
 	else
-		fail "import_tracedat_text_report_agree" "$res violations=$(violations "$WORK/run.dat.json") $(head -c 200 "$WORK/run.report.txt.err")"
+		fail "import_tracedat_text_report_agree" "judged=$ok rc=$(cat "$WORK"/run.dat.rc "$WORK"/run.txt.rc "$WORK"/run.report.txt.rc | tr '\n' ' ') $res violations=$(violations "$WORK/run.dat.json") $(head -c 200 "$WORK/run.report.txt.err")"
 	fi
 fi
 if ! command -v perf > /dev/null; then
