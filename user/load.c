@@ -304,7 +304,8 @@ static bool guest_done(void)
 #endif
 }
 
-#define VCPU_RT_PRIO 5	/* --wake-elsewhere: the vCPU thread's, below the FIFO threads' 10 */
+#define FIFO_PRIO 10	/* the FIFO threads' (--resched, --wake-elsewhere) */
+#define VCPU_RT_PRIO 5	/* --wake-elsewhere: the vCPU thread's, below FIFO_PRIO */
 
 static void set_fifo(int prio)
 {
@@ -401,7 +402,7 @@ static void *fifo_thread(void *arg)
 
 	(void)arg;
 	pin(o.vcpu_cpu);
-	set_fifo(10);
+	set_fifo(FIFO_PRIO);
 	for (;;) {
 		long slept = self_voluntary_switches(), vcpu_out = vcpu_involuntary_switches();
 
@@ -431,7 +432,7 @@ static void *away_thread(void *arg)
 	char c;
 
 	(void)arg;
-	set_fifo(10);
+	set_fifo(FIFO_PRIO);
 	CPU_ZERO(&both);
 	CPU_SET(o.vcpu_cpu, &both);
 	CPU_SET(o.storm_cpu, &both);
